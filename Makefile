@@ -1,0 +1,60 @@
+# The two commands: `make run` and `make test`. Both start with `make setup`,
+# which does nothing when everything is already in place.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+export GRADIO_ANALYTICS_ENABLED := False
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: setup run test lint browser index model eval bench clean
+
+setup: $(STAMP) model index
+
+# torch first and pinned: its CPU build lies on this machine's disk; an unpinned
+# torch (asked for by sentence-transformers) would pull a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+model: $(STAMP)
+	$(PY) -m knowledge.embedding build
+
+index: model
+	$(PY) -m knowledge rebuild --if-stale
+
+# Debian's Chromium and a CJK font for the browser tests (Playwright cannot download
+# browsers here). Skipped when both are present.
+browser:
+	@if [ -x /usr/bin/chromium ] && fc-list :lang=zh 2>/dev/null | grep -q .; then \
+		echo "chromium and a CJK font are installed"; \
+	else \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends chromium fonts-wqy-microhei fontconfig; \
+	fi
+
+run: setup
+	$(PY) -m ui
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+test: setup browser
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -q
+	$(PY) -m evals run --gold evals/gold --report test-artifacts/eval-report
+
+eval: setup
+	$(PY) -m evals run --gold evals/gold --report evals/reports/latest
+
+bench: setup
+	$(PY) -m evals.bench_retrieval
+
+clean:
+	rm -rf $(VENV) .data test-artifacts

@@ -1,0 +1,94 @@
+"""``python -m assistant award RULE --input name=value …`` and ``--list``.
+
+The lead wires :func:`award_command` and :func:`list_rules` into assistant/__main__.py.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+from assistant.answer import AwardResult
+from assistant.awards.errors import AwardInputError
+from assistant.awards.evaluate import evaluate
+from assistant.awards.format import format_money
+from assistant.awards.rules import RuleBook, default_rulebook, load_rulebook
+
+
+def _book(policy_dir: Path | None) -> RuleBook:
+    return load_rulebook(policy_dir) if policy_dir else default_rulebook()
+
+
+def parse_inputs(raw_inputs: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in raw_inputs or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise AwardInputError(
+                f"输入格式应为 名称=数值（如 tapeout_cost_yuan=800万），收到“{item}”"
+            )
+        out[name.strip()] = value.strip()
+    return out
+
+
+def render(result: AwardResult) -> str:
+    """The trace in Chinese, for a terminal."""
+    lines = [f"规则：{result.rule}（{result.clause}）{result.title or ''}"]
+    if result.negotiated:
+        lines.append("结论：一事一议，条文未规定具体金额")
+    elif result.eligible is False:
+        lines.append("结论：不符合条件，金额 0 元")
+    elif result.amount_yuan is None:
+        lines.append("结论：还缺少计算所需的信息")
+    else:
+        word = "最高" if result.upper_bound else ""
+        lines.append(f"结论：{word}{format_money(result.amount_yuan)}（{result.amount_yuan} 元）")
+    if result.steps:
+        lines.append("计算过程：")
+        lines += [f"  {n}. {s}" for n, s in enumerate(result.steps, 1)]
+    if result.missing:
+        lines.append("缺少：" + "、".join(result.missing))
+        if result.follow_up:
+            lines.append(result.follow_up)
+    if result.assumptions:
+        lines.append("假设与说明：")
+        lines += [f"  - {a}" for a in result.assumptions if a != result.validity_note]
+    if result.validity_note:
+        lines.append("有效期：" + result.validity_note)
+    return "\n".join(lines)
+
+
+def award_command(
+    rule_id: str,
+    raw_inputs: list[str],
+    today: date,
+    as_json: bool,
+    policy_dir: Path | None = None,
+) -> int:
+    """Print one rule's trace (Chinese) or JSON; exit code 0, or 2 on bad input."""
+    try:
+        book = _book(policy_dir)
+        result = evaluate(rule_id, parse_inputs(raw_inputs), today=today, rulebook=book)
+    except AwardInputError as exc:
+        print(f"输入有误：{exc}", file=sys.stderr)
+        return 2
+    if as_json:
+        print(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    else:
+        print(render(result))
+    return 0
+
+
+def list_rules(policy_dir: Path | None = None) -> str:
+    """Every rule with its clause, title and inputs (for ``award --list``)."""
+    book = _book(policy_dir)
+    lines = []
+    for rule in book.rules.values():
+        lines.append(f"{rule.id}\t{rule.title}\t[{rule.kind}]")
+        for spec in rule.inputs:
+            need = "必填" if rule.formula_needs(spec.name) else "可选"
+            opts = f"（{'/'.join(spec.option_values())}）" if spec.options else ""
+            lines.append(f"    {spec.name}={spec.unit}\t{spec.label}{opts}\t{need}")
+    return "\n".join(lines)

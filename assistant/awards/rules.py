@@ -1,0 +1,282 @@
+"""Award rules as data: pydantic models of rules.yaml and the loader.
+
+The YAML is the single place where amounts, rates, caps and thresholds live; each number
+carries the Chinese phrase of the clause it comes from (``reference``). YAML floats are
+refused at load time so no binary fraction ever enters a calculation.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from assistant.awards.errors import AwardInputError
+
+DEFAULT_POLICY_DIR = (
+    Path(__file__).resolve().parent.parent.parent / "knowledge" / "policies" / "zhengzhou-ngit-2022"
+)
+
+CapPeriod = Literal["per_item", "per_year", "one_time"]
+InputUnit = Literal["yuan", "percent", "count", "times", "bool", "enum", "enum_list"]
+InputType = Literal["decimal", "integer", "bool", "enum", "enum_list"]
+Op = Literal[">=", ">", "<=", "<", "==", "in", "bool"]
+
+
+def _exact(value: Any) -> Any:
+    """YAML numbers must be int or str: a float would already have lost exactness."""
+    if isinstance(value, float):
+        raise ValueError(f"use an integer or a quoted string, not the float {value!r}")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    if isinstance(value, str):
+        return Decimal(value)
+    return value
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Parameter(_Strict):
+    value: Decimal
+    unit: Literal["yuan", "percent", "count", "times"]
+    description: str
+    reference: str = Field(description="the exact Chinese phrase of the clause")
+    cap_period: CapPeriod | None = None
+
+    _v = field_validator("value", mode="before")(lambda cls, v: _exact(v))
+
+
+class Condition(_Strict):
+    input: str
+    op: Op
+    threshold: Decimal | None = None
+    values: list[str] | None = None
+    expect: bool = True  # for op "bool": the value the clause requires
+    phrase: str = Field(description="the Chinese phrase of the clause")
+    reading: str = Field(description="how the phrase was read (以上 inclusive, 超过 strict …)")
+    assumption: str = Field(description="Chinese sentence used when the user did not say")
+    failure: str = Field(description="Chinese sentence used when a stated fact violates it")
+
+    _t = field_validator("threshold", mode="before")(
+        lambda cls, v: None if v is None else _exact(v)
+    )
+
+
+class Option(_Strict):
+    value: str
+    aliases: list[str] = Field(default_factory=list)
+
+
+class InputSpec(_Strict):
+    name: str
+    label: str
+    unit: InputUnit
+    type: InputType
+    aliases: list[str] = Field(default_factory=list)
+    false_aliases: list[str] = Field(default_factory=list)
+    priority: int = 1
+    optional: bool = False
+    allow_zero: bool = False
+    allow_negative: bool = False
+    max: Decimal | None = None
+    quantity_units: list[str] | None = None
+    options: list[Option] | None = None
+    question: str | None = None
+    aggregate: Literal["last", "sum"] = "last"
+    fallback_from: str | None = None
+    fallback_assumption: str | None = None
+
+    _m = field_validator("max", mode="before")(lambda cls, v: None if v is None else _exact(v))
+
+    def option_values(self) -> list[str]:
+        return [o.value for o in self.options or []]
+
+    def ask(self) -> str:
+        return self.question or f"请问{self.label}是多少？"
+
+
+class Validity(_Strict):
+    start: date
+    years: int
+    end: date
+    reference: str
+    note: str = ""
+
+
+class Rule(_Strict):
+    id: str
+    name: str = Field(description="ASCII name, used as the langchain tool name")
+    clause: str
+    title: str
+    kind: str
+    keywords: list[str] = Field(default_factory=list)
+    formula: dict[str, Any] = Field(default_factory=dict)
+    parameters: dict[str, Parameter] = Field(default_factory=dict)
+    conditions: list[Condition] = Field(default_factory=list)
+    inputs: list[InputSpec] = Field(default_factory=list)
+    validity: Validity
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Rule:
+        if not self.id.startswith(self.clause):
+            raise ValueError(f"rule id {self.id} must start with its clause id {self.clause}")
+        if not self.name.isascii() or not self.name.replace("_", "").isalnum():
+            raise ValueError(f"rule {self.id}: name must be ASCII letters, digits, _")
+        names = {i.name for i in self.inputs}
+        for c in self.conditions:
+            if c.input not in names:
+                raise ValueError(f"rule {self.id}: condition on unknown input {c.input}")
+        for key in ("base", "level", "previous_level", "levels_input", "principal", "rate"):
+            ref = self.formula.get(key)
+            if isinstance(ref, str) and ref not in names:
+                raise ValueError(f"rule {self.id}: formula.{key} names unknown input {ref}")
+        return self
+
+    def input(self, name: str) -> InputSpec:
+        for spec in self.inputs:
+            if spec.name == name:
+                return spec
+        raise AwardInputError(
+            f"规则{self.id}不接受输入项“{name}”；可用输入：{', '.join(self.input_names()) or '无'}"
+        )
+
+    def input_names(self) -> list[str]:
+        return [i.name for i in self.inputs]
+
+    def param(self, name: str) -> Parameter:
+        return self.parameters[name]
+
+    @property
+    def cap(self) -> Decimal | None:
+        p = self.parameters.get("cap")
+        return p.value if p else None
+
+    def input_schema(self) -> dict[str, Any]:
+        """What GET /api/rules shows: clause, title, and every input with label/unit/type."""
+        return {
+            "rule": self.id,
+            "name": self.name,
+            "clause": self.clause,
+            "title": self.title,
+            "kind": self.kind,
+            "inputs": [
+                {
+                    "name": i.name,
+                    "label": i.label,
+                    "unit": i.unit,
+                    "type": i.type,
+                    "required": self.formula_needs(i.name),
+                    **({"options": i.option_values()} if i.options else {}),
+                }
+                for i in self.inputs
+            ],
+            "parameters": {
+                k: {
+                    "value": str(p.value),
+                    "unit": p.unit,
+                    "reference": p.reference,
+                    **({"cap_period": p.cap_period} if p.cap_period else {}),
+                }
+                for k, p in self.parameters.items()
+            },
+            "validity": {
+                "start": self.validity.start.isoformat(),
+                "end": self.validity.end.isoformat(),
+            },
+        }
+
+    def formula_needs(self, name: str) -> bool:
+        """True when the formula cannot give an amount without this input."""
+        spec = next((i for i in self.inputs if i.name == name), None)
+        if spec is None or spec.optional or spec.type == "bool":
+            return False
+        # a condition-only input is assumed met when absent
+        return not any(c.input == name for c in self.conditions)
+
+
+class Note(_Strict):
+    id: str
+    text: str
+    reference: str
+
+
+class RuleBook(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    policy: str
+    version: int
+    validity: Validity
+    rounding: str
+    readings: dict[str, str]
+    notes: list[Note]
+    rules: dict[str, Rule]
+
+    def get(self, rule_id: str) -> Rule:
+        """The rule by id (四.10), slug-qualified id, or ASCII name; AwardInputError if unknown."""
+        if not isinstance(rule_id, str):
+            raise AwardInputError("规则编号应为文字，如“四.10”")
+        key = rule_id.strip()
+        if ":" in key:
+            slug, _, key = key.partition(":")
+            if slug != self.policy:
+                raise AwardInputError(f"未知的政策：{slug}")
+        if key in self.rules:
+            return self.rules[key]
+        for rule in self.rules.values():
+            if rule.name == key:
+                return rule
+        hint = "、".join(r.id for r in self.for_clause(key))
+        raise AwardInputError(
+            f"未知的奖励规则：{rule_id}" + (f"（该条款的规则有：{hint}）" if hint else "")
+        )
+
+    def find(self, rule_id: str) -> Rule | None:
+        try:
+            return self.get(rule_id)
+        except AwardInputError:
+            return None
+
+    def for_clause(self, clause_id: str) -> list[Rule]:
+        clause_id = clause_id.split(":")[-1]
+        return [r for r in self.rules.values() if r.clause == clause_id]
+
+    def note(self, note_id: str) -> Note | None:
+        return next((n for n in self.notes if n.id == note_id), None)
+
+
+def load_rulebook(policy_dir: Path) -> RuleBook:
+    """Load and validate ``policy_dir/rules.yaml``; errors name the rule at fault."""
+    from assistant.awards.kinds import KINDS  # here, not at the top: kinds imports these models
+
+    path = Path(policy_dir) / "rules.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    rules: dict[str, Rule] = {}
+    for raw in data["rules"]:
+        rule = Rule.model_validate(raw)
+        if rule.id in rules:
+            raise ValueError(f"{path}: duplicate rule id {rule.id}")
+        if rule.kind not in KINDS:
+            raise ValueError(f"{path}: rule {rule.id} has unknown kind {rule.kind}")
+        rules[rule.id] = rule
+    return RuleBook(
+        policy=data["policy"],
+        version=data["version"],
+        validity=Validity.model_validate(data["validity"]),
+        rounding=data["rounding"],
+        readings=data.get("readings", {}),
+        notes=[Note.model_validate(n) for n in data.get("notes", [])],
+        rules=rules,
+    )
+
+
+@lru_cache(maxsize=4)
+def default_rulebook(policy_dir: Path = DEFAULT_POLICY_DIR) -> RuleBook:
+    """The built-in policy's rules, loaded once."""
+    return load_rulebook(policy_dir)

@@ -1,0 +1,245 @@
+"""The answer chain: condense → retrieve → route → compute → compose, as a langchain runnable.
+
+Each step is a small component with a typed ``run`` (condense.py, route.py, compose.py,
+awards/, llm.py); this module wires them into one LCEL pipeline and exposes the
+``Assistant`` that the CLI, the server and the evals use.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import unicodedata
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from langchain_core.runnables import RunnableLambda
+from pydantic import BaseModel, ConfigDict
+
+from assistant.answer import Answer, AwardResult
+from assistant.awards import answer_award, evaluate, is_award_question, load_rulebook
+from assistant.awards.format import format_money
+from assistant.compose import Composed, Composer
+from assistant.condense import Condensed, Condenser
+from assistant.errors import QuestionError
+from assistant.route import Route, Router
+from knowledge.base import ClauseHit, KnowledgeBase
+from knowledge.catalog import policy_dirs
+from knowledge.clause import Clause
+from knowledge.settings import Settings
+
+log = logging.getLogger(__name__)
+
+RETRIEVE_K = 5
+MAX_HISTORY_TURNS = 6
+
+
+class Turn(BaseModel):
+    """What flows through the pipeline; each step fills in its part."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    question: str
+    history: list[str]
+    started: float
+    condensed: Condensed | None = None
+    hits: list[ClauseHit] = []
+    route: Route | None = None
+    award: AwardResult | None = None
+    award_phrases: list[str] = []
+    composed: Composed | None = None
+
+
+def clean_question(text: Any, max_chars: int) -> str:
+    """Normalise what people type; refuse what cannot be a question (message in Chinese)."""
+    if not isinstance(text, str):
+        raise QuestionError("问题必须是文字。")
+    # Control, zero-width and bidi-override characters carry no meaning here and can hide text.
+    text = "".join(
+        " " if ch in "\t\r\n" else ch
+        for ch in unicodedata.normalize("NFKC", text)
+        if ch in "\t\r\n" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co")
+    ).strip()
+    if not text:
+        raise QuestionError("问题不能为空，请输入您想咨询的内容。")
+    if len(text) > max_chars:
+        raise QuestionError(f"问题太长了（{len(text)}字），请控制在{max_chars}字以内。")
+    return text
+
+
+class Assistant:
+    """The policy assistant: one instance per process, safe to call from several threads."""
+
+    def __init__(self, settings: Settings, knowledge: KnowledgeBase) -> None:
+        self.settings = settings
+        self.knowledge = knowledge
+        default_dir = next(d for d in policy_dirs(settings) if d.name == settings.default_policy)
+        self.rulebook = load_rulebook(default_dir)
+        self._condenser = Condenser(has_topic=self._has_topic)
+        self._router = Router(knowledge, is_award_question=is_award_question)
+        self._composer = Composer(knowledge, format_yuan=format_money)
+        self._llm = None
+        if settings.llm_model:
+            from assistant.llm import LLMComposer
+
+            self._llm = LLMComposer(settings, self.rulebook)
+        self.pipeline = (
+            RunnableLambda(self._condense, name="condense")
+            | RunnableLambda(self._retrieve, name="retrieve")
+            | RunnableLambda(self._route, name="route")
+            | RunnableLambda(self._compute, name="compute")
+            | RunnableLambda(self._compose, name="compose")
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, progress: bool = True) -> Assistant:
+        return cls(settings, KnowledgeBase.open(settings, progress=progress))
+
+    # -- pipeline steps -----------------------------------------------------------------------
+
+    def _has_topic(self, text: str) -> bool:
+        """Whether a turn names something the policies talk about (used by condense)."""
+        hits = self.knowledge.search(text, k=3)
+        if not hits:
+            return False
+        return self._router.evidence(text, hits).coverage >= self._router.WEAK_COVERAGE
+
+    def _condense(self, turn: Turn) -> Turn:
+        turn.condensed = self._condenser.run(turn.question, turn.history)
+        return turn
+
+    def _retrieve(self, turn: Turn) -> Turn:
+        assert turn.condensed is not None
+        turn.hits = self.knowledge.search(turn.condensed.standalone, k=RETRIEVE_K)
+        return turn
+
+    def _route(self, turn: Turn) -> Turn:
+        assert turn.condensed is not None
+        condensed = turn.condensed
+        # Refusal patterns look at this turn alone: an earlier harmless turn must not hide it.
+        refused = self._router.refusal(turn.question)
+        if refused:
+            turn.route = Route(kind="out_of_scope", reason=refused)
+            return turn
+        ok, reason, evidence = self._router.in_scope(condensed.standalone, turn.hits)
+        if not ok:
+            turn.route = Route(kind="out_of_scope", reason=reason, evidence=evidence)
+            return turn
+        kind = self._router.kind(turn.question)
+        if condensed.is_follow_up and kind in (None, "eligibility", "lookup"):
+            # "那上限呢？", "场地租了30万…" after an award question carry on computing.
+            if kind is None and any(is_award_question(t) for t in turn.history):
+                kind = "award"
+            elif kind is None:
+                kind = self._router.kind(condensed.standalone)
+        turn.route = Route(kind=kind or "fact", reason=reason, evidence=evidence)
+        return turn
+
+    def _pin_first(self, turn: Turn, clause: Clause) -> None:
+        """Put a clause first among the hits (the rule's clause for awards, 尾 for validity)."""
+        first = next((h for h in turn.hits if h.clause is clause), None)
+        if first is None:
+            score = turn.hits[0].score if turn.hits else 1.0
+            first = ClauseHit(clause=clause, ref=self.knowledge.qualified_id(clause), score=score)
+        turn.hits = [first, *[h for h in turn.hits if h is not first]]
+
+    def _compute(self, turn: Turn) -> Turn:
+        assert turn.route is not None
+        if turn.route.kind == "validity":
+            slug = turn.hits[0].clause.slug if turn.hits else self.settings.default_policy
+            closing = next((c for c in self.knowledge.clauses(slug) if c.kind == "closing"), None)
+            if closing is not None:
+                self._pin_first(turn, closing)
+            return turn
+        if turn.route.kind != "award":
+            return turn
+        ranked = [h.clause.id for h in turn.hits if h.clause.slug == self.settings.default_policy]
+        award = answer_award(turn.question, turn.history, ranked, self.settings.resolved_today())
+        if award is None:
+            turn.route = Route(
+                kind="fact", reason="no award rule applies", evidence=turn.route.evidence
+            )
+            return turn
+        turn.award = award
+        rule = self.rulebook.find(award.rule)
+        if rule is not None:
+            turn.award_phrases = [p.reference for p in rule.parameters.values()] + [
+                c.phrase for c in rule.conditions
+            ]
+        # The rule's clause is cited first, whatever retrieval ranked first.
+        clause = self.knowledge.clause(
+            rule.clause if rule is not None else award.rule.split("-")[0]
+        )
+        if clause is not None:
+            self._pin_first(turn, clause)
+        return turn
+
+    def _compose(self, turn: Turn) -> Turn:
+        assert turn.route is not None
+        turn.composed = self._composer.run(
+            turn.question,
+            turn.route,
+            turn.hits,
+            turn.award,
+            self.settings.resolved_today(),
+            award_phrases=turn.award_phrases,
+        )
+        return turn
+
+    # -- public API ---------------------------------------------------------------------------
+
+    def _prepare(self, question: Any, history: Sequence[Any]) -> Turn:
+        started = time.perf_counter()
+        text = clean_question(question, self.settings.max_question_chars)
+        earlier: list[str] = []
+        for item in list(history or [])[-MAX_HISTORY_TURNS:]:
+            try:
+                earlier.append(clean_question(item, self.settings.max_question_chars))
+            except QuestionError:
+                continue  # an unusable earlier turn is skipped, not fatal
+        return Turn(question=text, history=earlier, started=started)
+
+    def _answer(self, turn: Turn, text: str | None = None, extra: Mapping[str, Any] = ()) -> Answer:
+        assert turn.composed is not None and turn.route is not None
+        answer = Answer(
+            question=turn.question,
+            answer=text if text is not None else turn.composed.text,
+            refused=turn.route.kind == "out_of_scope",
+            citations=turn.composed.citations,
+            award=turn.award,
+            latency_ms=round((time.perf_counter() - turn.started) * 1000, 1),
+            route=turn.route.kind,
+            standalone_question=turn.condensed.standalone if turn.condensed else turn.question,
+            validity=turn.composed.validity.model_dump(mode="json")
+            if turn.composed.validity
+            else None,
+            **dict(extra),
+        )
+        return answer
+
+    def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
+        turn = self.pipeline.invoke(self._prepare(question, history))
+        if self._llm is not None and turn.route.kind != "out_of_scope":
+            text, extra = self._llm.compose(turn)
+            return self._answer(turn, text, extra)
+        return self._answer(turn)
+
+    def stream(self, question: str, history: Sequence[str] = ()) -> Iterator[str | Answer]:
+        """Text pieces as they are ready, then the final Answer (whose text is authoritative)."""
+        turn = self.pipeline.invoke(self._prepare(question, history))
+        if self._llm is not None and turn.route.kind != "out_of_scope":
+            result: dict[str, Any] = {}
+            yield from self._llm.stream(turn, result)
+            yield self._answer(turn, result.get("text"), result.get("extra", {}))
+            return
+        answer = self._answer(turn)
+        yield from answer.answer.splitlines(keepends=True)
+        yield answer
+
+    def award(self, rule_id: str, inputs: Mapping[str, Any]) -> AwardResult:
+        return evaluate(
+            rule_id, inputs, today=self.settings.resolved_today(), rulebook=self.rulebook
+        )
+
+    def rules(self) -> list[dict[str, Any]]:
+        return [rule.input_schema() for rule in self.rulebook.rules.values()]

@@ -1,0 +1,263 @@
+"""Chinese amounts, counts and percentages as people write them → exact ``Decimal``.
+
+Chinese numerals (一千二百万, 两千万) are converted by the maintained ``cn2an`` library;
+Arabic digits (8000万, 2.5亿, 1,200万) go straight to ``Decimal``. ``cn2an`` returns a float
+for decimal numerals (十二点五 → 12.5), so a numeral with 点 is split: the integer part goes
+through ``cn2an`` and the digits after 点 are read one by one — no float is ever created.
+
+Only whitelisted units make a quantity: money (元/万/万元/亿/亿元/千万/百万), counts
+(台/台套/套/家/条/个/项), times (次), percent (% / 百分之… / 个百分点). Negative and absurd
+values raise :class:`NumberError` (a ``ValueError``) with a Chinese message.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Literal
+
+import cn2an
+
+QuantityKind = Literal["money", "count", "percent", "times", "number"]
+
+# Upper bounds beyond which a value is certainly a typo or an attack, not a business fact.
+MAX_VALUE: dict[str, Decimal] = {
+    "money": Decimal(10) ** 12,  # 1万亿元
+    "count": Decimal(10) ** 11,
+    "times": Decimal(10) ** 13,
+    "percent": Decimal(10) ** 5,
+    "number": Decimal(10) ** 13,
+}
+
+
+class NumberError(ValueError):
+    """A number in the text that cannot be used; ``str(err)`` is a Chinese message."""
+
+
+@dataclass(frozen=True)
+class Quantity:
+    value: Decimal  # yuan for money, items for counts, percentage points for percent
+    kind: QuantityKind
+    unit: str  # the unit as written after the number ("万元", "台套", "%", "")
+    span: tuple[int, int]
+    raw: str
+
+
+_FULLWIDTH = str.maketrans("０１２３４５６７８９％．－", "0123456789%.-")
+_CN_DIGITS = "零〇一二两三四五六七八九壹贰叁肆伍陆柒捌玖"
+_CN_CHARS = _CN_DIGITS + "十百千万亿拾佰仟"
+_CN_DIGIT_VALUE = {c: i for i, c in enumerate("零一二三四五六七八九")}
+_CN_DIGIT_VALUE.update({"〇": 0, "两": 2, "壹": 1, "贰": 2, "叁": 3, "肆": 4, "伍": 5})
+_CN_DIGIT_VALUE.update({"陆": 6, "柒": 7, "捌": 8, "玖": 9})
+
+_MULT = {
+    "万亿": Decimal(10) ** 12,
+    "千万": Decimal(10) ** 7,
+    "百万": Decimal(10) ** 6,
+    "十万": Decimal(10) ** 5,
+    "亿": Decimal(10) ** 8,
+    "万": Decimal(10) ** 4,
+    "千": Decimal(10) ** 3,
+}
+# Units after the (number + multiplier); longest first so 台套 wins over 台.
+_UNITS: list[tuple[str, QuantityKind]] = [
+    ("个百分点", "percent"),
+    ("百分点", "percent"),
+    ("块钱", "money"),
+    ("台（套）", "count"),
+    ("台(套)", "count"),
+    ("台套", "count"),
+    ("元", "money"),
+    ("块", "money"),
+    ("台", "count"),
+    ("套", "count"),
+    ("家", "count"),
+    ("条", "count"),
+    ("个", "count"),
+    ("项", "count"),
+    ("户", "count"),
+    ("次", "times"),
+    ("%", "percent"),
+]
+# A unit glued to these characters is part of a word, not a unit: 一次性, 个人, 项目, 条款 …
+_NOT_AFTER_UNIT = {
+    "次": "性数级",
+    "个": "人体",
+    "项": "目",
+    "条": "款件例",
+    "家": "庭乡",
+    "套": "餐",
+    "块": "",
+    "户": "口",
+}
+
+_ARABIC = r"\d+(?:,\d{3})*(?![\d,])(?:\.\d+)?(?:[eE][+-]?\d+)?"
+_CN_NUM = rf"[{_CN_CHARS}]+(?:点[{_CN_DIGITS}]+[十百千万亿]*)?"
+_MULT_RE = r"(?:万亿|千万|百万|十万|亿|万|千)?"
+_UNIT_RE = "|".join(re.escape(u) for u, _ in _UNITS)
+_QUANTITY_RE = re.compile(
+    rf"(?P<neg>[-−负])?"
+    rf"(?:(?P<pct>百分之)(?P<pnum>{_ARABIC}|{_CN_NUM})"
+    rf"|(?P<num>{_ARABIC})\s*(?P<mult>{_MULT_RE})|(?P<cnum>{_CN_NUM}))"
+    rf"\s*(?P<unit>{_UNIT_RE})?"
+)
+
+
+def _arabic(text: str) -> Decimal:
+    try:
+        value = Decimal(text.replace(",", ""))
+    except InvalidOperation as exc:  # pragma: no cover - regex admits only valid digits
+        raise NumberError(f"无法识别的数字：{text}") from exc
+    if not value.is_finite():
+        raise NumberError(f"无法识别的数字：{text}")
+    return value
+
+
+def _cn_integer(text: str) -> Decimal:
+    """A Chinese integer numeral (may contain 万/亿) via cn2an, which raises on odd input."""
+    try:
+        result = cn2an.cn2an(text, "normal")
+    except Exception as exc:  # cn2an raises ValueError, KeyError, IndexError on odd input
+        raise NumberError(f"无法识别的中文数字“{text}”") from exc
+    if not isinstance(result, int):  # never let a float through
+        raise NumberError(f"无法识别的中文数字“{text}”")
+    return Decimal(result)
+
+
+def _cn_number(text: str) -> Decimal:
+    """十二点五亿 → 1250000000: integer part by cn2an, fraction digit by digit, then multiplier."""
+    if "点" not in text:
+        return _cn_integer(text)
+    int_part, _, rest = text.partition("点")
+    m = re.fullmatch(rf"([{_CN_DIGITS}]+)([十百千万亿]*)", rest)
+    if not m or not int_part:
+        raise NumberError(f"无法识别的中文数字“{text}”")
+    frac_digits, mult = m.groups()
+    value = _cn_integer(int_part) + Decimal(
+        "0." + "".join(str(_CN_DIGIT_VALUE[c]) for c in frac_digits)
+    )
+    for ch in mult:
+        value *= {"十": 10, "百": 100, "千": 1000, "万": 10**4, "亿": 10**8}[ch]
+    return value
+
+
+def _check(value: Decimal, kind: QuantityKind, raw: str, negative: bool) -> Decimal:
+    if negative and value != 0:
+        raise NumberError(f"数额不能为负数：{raw}")
+    if value > MAX_VALUE[kind]:
+        raise NumberError(f"数额过大，无法据此计算：{raw}（请核对单位）")
+    if value == value.to_integral_value():
+        value = value.quantize(Decimal(1))  # 2.5亿 → 250000000, not 250000000.0
+    return value
+
+
+def _unit_ok(text: str, end: int, unit: str) -> bool:
+    nxt = text[end : end + 1]
+    return not (nxt and nxt in _NOT_AFTER_UNIT.get(unit, ""))
+
+
+def _convert(m: re.Match[str], text: str) -> Quantity | None:
+    raw = m.group(0)
+    negative = bool(m.group("neg"))
+    unit = m.group("unit") or ""
+    unit_kind = dict(_UNITS).get(unit)
+    if unit and not _unit_ok(text, m.end(), unit):
+        unit, unit_kind = "", None
+        raw = raw[: raw.rfind(m.group("unit"))]
+    if m.group("pct"):
+        body = m.group("pnum")
+        value = _arabic(body) if body[0].isdigit() else _cn_number(body)
+        return Quantity(_check(value, "percent", raw, negative), "percent", "百分之", m.span(), raw)
+    if m.group("num") is not None:
+        value = _arabic(m.group("num")) * _MULT.get(m.group("mult"), Decimal(1))
+        mult = m.group("mult")
+    else:
+        body = m.group("cnum")
+        if not any(c in _CN_DIGITS for c in body):
+            # 百强, 万企, 千万家 …: a magnitude word alone is not a number; but 亿亿元 is garbage
+            if unit_kind == "money" and len(body) > 1:
+                raise NumberError(f"无法识别的数额：{raw}")
+            return None
+        # A lone digit char glued to a word (一次性, 两化, 三年) is not a quantity.
+        value = _cn_number(body)
+        mult = "万" if body.rstrip("点" + _CN_DIGITS).endswith(("万", "亿")) else ""
+    if m.group("num") is None and m.group("cnum") and m.group("neg") == "-":
+        negative = True
+    if unit_kind:
+        kind: QuantityKind = unit_kind
+    elif mult in ("万", "亿", "千万", "百万", "十万", "万亿"):
+        kind = "money"  # "800万" without 元 means yuan in this domain
+    else:
+        kind = "number"
+    if kind == "number" and m.group("cnum"):
+        return None  # bare Chinese numerals (三年, 第一) are words, not data
+    end = m.span()[0] + len(raw)
+    return Quantity(_check(value, kind, raw, negative), kind, unit, (m.span()[0], end), raw)
+
+
+def extract_quantities(text: str) -> list[Quantity]:
+    """All quantities in ``text`` in order; raises NumberError on a negative or absurd one."""
+    norm = text.translate(_FULLWIDTH)
+    out: list[Quantity] = []
+    for m in _QUANTITY_RE.finditer(norm):
+        if m.group("num") is not None:
+            start = m.start("num")
+            # 5G, 4K, 2022年: digits glued to letters are names, not amounts
+            end = m.end()
+            glued_before = start > 0 and norm[start - 1].isascii() and norm[start - 1].isalpha()
+            glued_after = end < len(norm) and norm[end].isascii() and norm[end].isalpha()
+            if glued_before or glued_after:
+                continue
+            if m.group("neg") and m.start() > 0 and norm[m.start() - 1].isdigit():
+                continue
+        elif m.group("cnum") is not None and norm[max(0, m.start("cnum") - 1)] == "第":
+            continue  # ordinals
+        q = _convert(m, norm)
+        if q is not None:
+            out.append(q)
+    return out
+
+
+def parse_quantity(text: str) -> Quantity:
+    """Exactly one quantity that is the whole of ``text`` (CLI / API values like "800万")."""
+    if not isinstance(text, str):
+        raise NumberError(f"需要文字或数字，收到 {type(text).__name__}")
+    stripped = text.strip()
+    if not stripped:
+        raise NumberError("数额为空")
+    norm = stripped.translate(_FULLWIDTH)
+    m = _QUANTITY_RE.fullmatch(norm)
+    if not m:
+        raise NumberError(f"无法识别的数额：{stripped}")
+    q = _convert(m, norm)
+    if q is None or q.span != (0, len(norm)):
+        raise NumberError(f"无法识别的数额：{stripped}")
+    return q
+
+
+def parse_amount(text: str) -> Decimal:
+    """Money in yuan from text like "2.5亿", "8000万元", "一千二百万", "1,200万", "5000元"."""
+    q = parse_quantity(text)
+    if q.kind not in ("money", "number"):
+        raise NumberError(f"“{text}”不是金额")
+    return q.value
+
+
+def to_decimal(value: object, what: str = "数值") -> Decimal:
+    """Any numeric input as Decimal; floats go through ``str`` so 0.1 stays 0.1."""
+    if isinstance(value, bool):
+        raise NumberError(f"{what}应为数字，收到真假值")
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, float):
+        result = Decimal(str(value))
+    elif isinstance(value, str):
+        result = parse_quantity(value).value
+    else:
+        raise NumberError(f"{what}应为数字，收到 {type(value).__name__}")
+    if not result.is_finite():
+        raise NumberError(f"{what}不是有效数字")
+    return result

@@ -1,0 +1,529 @@
+"""The eval runner of CONTRACT §4: gold cases in, figures and a verdict out.
+
+``python -m evals run --gold FILE_OR_DIR [--gold …] [--json] [--report DIR] [--url URL]
+[--baseline naive] [--thresholds FILE] [--limit N] [--last-run FILE]``
+
+Exit status: 0 every threshold holds, 1 one falls short (the figures and cases are named),
+2 bad input (unreadable file, malformed case with file and line, bad thresholds file).
+
+The answering system is a callable ``ask(question, history) -> answer`` where the answer is
+the CONTRACT §2 object (an ``Answer`` or its dict); :func:`run_cases` and :func:`main` take
+one as a parameter so tests can put a double in place of the real ``Assistant``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TextIO
+
+import yaml
+from tqdm import tqdm
+
+from evals.cases import CaseError, GoldCase, load_cases
+from evals.scoring import LOWER_IS_BETTER, SUMMARY_KEYS, CaseResult, score_case, summarise
+
+EVALS_DIR = Path(__file__).resolve().parent
+DEFAULT_THRESHOLDS = EVALS_DIR / "thresholds.yaml"
+
+AskFn = Callable[[str, Sequence[str]], Any]
+
+
+class InputError(ValueError):
+    """Bad input other than a gold line (thresholds file, arguments); exit status 2."""
+
+
+class AskFailed(RuntimeError):
+    """The system gave no answer (HTTP 4xx/5xx, QuestionError, a crash); the case fails."""
+
+
+# -- answering --------------------------------------------------------------------------------
+
+
+def as_answer_dict(answer: Any) -> dict[str, Any]:
+    """Accept an ``Answer`` (pydantic), or the CONTRACT §2 dict."""
+    if hasattr(answer, "model_dump"):
+        return answer.model_dump(mode="json")
+    if isinstance(answer, Mapping):
+        return dict(answer)
+    raise TypeError(f"the answerer returned {type(answer).__name__}, not an answer object")
+
+
+def in_process_asker(settings: Any) -> tuple[AskFn, Any]:
+    """The real system, in this process (no server needed). Returns (ask, assistant)."""
+    from assistant.chain import Assistant  # heavy: model and index load here
+
+    assistant = Assistant.from_settings(settings)
+
+    def ask(question: str, history: Sequence[str]) -> Any:
+        return assistant.ask(question, history=list(history))
+
+    return ask, assistant
+
+
+def http_asker(url: str, timeout_s: float = 60.0) -> AskFn:
+    """A running service: ``POST {url}/api/ask`` (CONTRACT §5)."""
+    import httpx
+
+    client = httpx.Client(base_url=url.rstrip("/"), timeout=timeout_s)
+
+    def ask(question: str, history: Sequence[str]) -> Any:
+        try:
+            response = client.post(
+                "/api/ask", json={"question": question, "history": list(history)}
+            )
+        except httpx.HTTPError as e:
+            raise AskFailed(f"HTTP request to {url} failed: {e}") from None
+        if response.status_code != 200:
+            try:
+                detail = response.json().get("error", response.text)
+            except ValueError:
+                detail = response.text
+            raise AskFailed(f"HTTP {response.status_code}: {str(detail)[:200]}")
+        return response.json()
+
+    return ask
+
+
+def preflight(url: str, timeout_s: float = 10.0) -> None:
+    """Fail fast (exit 2) when nothing answers at ``url``, instead of 400 failing cases."""
+    import httpx
+
+    try:
+        httpx.get(url.rstrip("/") + "/healthz", timeout=timeout_s)
+    except httpx.HTTPError as e:
+        raise AskFailed(f"nothing answers at {url}: {e}") from None
+
+
+# -- running ----------------------------------------------------------------------------------
+
+
+def run_cases(
+    cases: Sequence[GoldCase],
+    ask: AskFn,
+    *,
+    progress: bool = True,
+    label: str = "evals",
+    default_slug: str | None = None,
+    extra_facts: Sequence[Decimal] = (),
+    warmup: bool = False,
+) -> list[CaseResult]:
+    """Ask every case and score it. An exception from ``ask`` fails that case, not the run."""
+    if warmup and cases:
+        # First calls pay for lazy loading (tokenizer dictionaries, caches); latency
+        # figures are about a warm system, so one untimed question goes first.
+        with contextlib.suppress(Exception):
+            ask(cases[0].last_question, cases[0].history)
+    results = []
+    bar = tqdm(cases, desc=label, unit="case", file=sys.stderr, disable=not progress)
+    for case in bar:
+        started = time.perf_counter()
+        answer, error = None, None
+        try:
+            answer = as_answer_dict(ask(case.last_question, case.history))
+        except Exception as e:  # the system's failure is a failing case, not a crashed run
+            error = f"{type(e).__name__}: {e}"
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        results.append(
+            score_case(
+                case,
+                answer,
+                latency_ms=elapsed_ms,
+                error=error,
+                default_slug=default_slug,
+                extra_facts=extra_facts,
+            )
+        )
+    bar.close()
+    return results
+
+
+# -- thresholds -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Threshold:
+    figure: str
+    op: str  # "min" or "max"
+    bound: float
+    category: str | None = None
+
+    def describe(self) -> str:
+        where = f"[{self.category}] " if self.category else ""
+        return f"{where}{self.figure} {'≥' if self.op == 'min' else '≤'} {self.bound:g}"
+
+
+def _parse_bounds(block: Any, where: str, category: str | None) -> list[Threshold]:
+    if not isinstance(block, Mapping):
+        raise InputError(f"{where}: expected a mapping with 'min' and/or 'max'")
+    out = []
+    for op, figures in block.items():
+        if op not in ("min", "max"):
+            raise InputError(f"{where}: unknown key {op!r} (use 'min' or 'max')")
+        if not isinstance(figures, Mapping):
+            raise InputError(f"{where}.{op}: expected figure: number pairs")
+        for figure, bound in figures.items():
+            if figure not in SUMMARY_KEYS or figure in ("cases", "passed"):
+                raise InputError(f"{where}.{op}: unknown figure {figure!r}")
+            if isinstance(bound, bool) or not isinstance(bound, int | float):
+                raise InputError(f"{where}.{op}.{figure}: bound must be a number, got {bound!r}")
+            out.append(Threshold(figure, op, float(bound), category))
+    return out
+
+
+def load_thresholds(path: Path) -> list[Threshold]:
+    """``min``/``max``: {figure: bound}; optional ``by_category: {cat: {min: …, max: …}}``."""
+    try:
+        data = yaml.safe_load(path.read_text("utf-8")) or {}
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"{path}: cannot read thresholds file: {e}") from None
+    except yaml.YAMLError as e:
+        raise InputError(f"{path}: not valid YAML: {e}") from None
+    if not isinstance(data, Mapping):
+        raise InputError(f"{path}: expected a mapping")
+    top = {k: v for k, v in data.items() if k != "by_category"}
+    thresholds = _parse_bounds(top, str(path), None)
+    for category, block in (data.get("by_category") or {}).items():
+        thresholds += _parse_bounds(block, f"{path}: by_category.{category}", str(category))
+    return thresholds
+
+
+def check_thresholds(summary: Mapping[str, Any], thresholds: Sequence[Threshold]) -> list[dict]:
+    """One row per threshold: figure, bound, value, ok (None = not applicable to this run)."""
+    rows = []
+    for t in thresholds:
+        source = summary if t.category is None else summary.get("by_category", {}).get(t.category)
+        value = None if source is None else source.get(t.figure)
+        ok = None if value is None else (value >= t.bound if t.op == "min" else value <= t.bound)
+        rows.append(
+            {
+                "figure": t.figure,
+                "category": t.category,
+                "op": t.op,
+                "bound": t.bound,
+                "value": value,
+                "ok": ok,
+                "rule": t.describe(),
+            }
+        )
+    return rows
+
+
+# -- facts a number in an answer may come from besides the citations -------------------------
+
+
+def policy_facts(settings: Any) -> list[Decimal]:
+    """Dates the system states without a clause saying them: issue date, end of validity,
+    the validity in years, and today (injectable). Read from policy.yaml, not the answers."""
+    from knowledge.catalog import policy_dirs
+    from knowledge.clause import PolicyMeta
+
+    days: list[date] = [settings.resolved_today()]
+    years: list[int] = []
+    for folder in policy_dirs(settings):
+        try:
+            meta = PolicyMeta.model_validate(
+                yaml.safe_load((folder / "policy.yaml").read_text("utf-8"))
+            )
+        except Exception:
+            continue  # a policy the system cannot read either; nothing to ground on
+        days += [d for d in (meta.issued, meta.valid_until) if d]
+        if meta.valid_years:
+            years.append(meta.valid_years)
+    values = {Decimal(v) for d in days for v in (d.year, d.month, d.day)}
+    values |= {Decimal(y) for y in years}
+    return sorted(values)
+
+
+# -- the whole run ----------------------------------------------------------------------------
+
+
+def evaluate(
+    cases: Sequence[GoldCase],
+    ask: AskFn,
+    *,
+    thresholds: Sequence[Threshold] = (),
+    baseline_ask: AskFn | None = None,
+    baseline_name: str | None = None,
+    default_slug: str | None = None,
+    extra_facts: Sequence[Decimal] = (),
+    progress: bool = True,
+    warmup: bool = False,
+    previous: Mapping[str, Any] | None = None,
+    meta: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Run, score, summarise, check thresholds, compare with the previous run."""
+    from evals.report import compare_runs
+
+    results = run_cases(
+        cases,
+        ask,
+        progress=progress,
+        label="system",
+        default_slug=default_slug,
+        extra_facts=extra_facts,
+        warmup=warmup,
+    )
+    summary = summarise(results)
+    checks = check_thresholds(summary, thresholds)
+    run: dict[str, Any] = {
+        "run": {"timestamp": datetime.now(UTC).isoformat(timespec="seconds"), **(meta or {})},
+        "summary": summary,
+        "thresholds": {
+            "ok": all(c["ok"] is not False for c in checks),
+            "checks": checks,
+            "failed": [c["rule"] + f" (got {c['value']})" for c in checks if c["ok"] is False],
+        },
+        "cases": [r.to_dict() for r in results],
+    }
+    if baseline_ask is not None:
+        base_results = run_cases(
+            cases,
+            baseline_ask,
+            progress=progress,
+            label=f"baseline {baseline_name}",
+            default_slug=default_slug,
+            extra_facts=extra_facts,
+        )
+        run["baseline"] = summarise(base_results)
+        run["baseline"]["name"] = baseline_name
+        run["baseline_cases"] = [r.to_dict() for r in base_results]
+    if previous:
+        run["previous"] = {
+            "timestamp": previous.get("run", {}).get("timestamp"),
+            "summary": previous.get("summary"),
+        }
+        run["changes"] = compare_runs(previous, run)
+    return run
+
+
+# -- the command line -------------------------------------------------------------------------
+
+
+def _fmt(value: Any, figure: str = "") -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.1f}" if figure in LOWER_IS_BETTER else f"{value:.3f}"
+    return str(value)
+
+
+def print_human(run: Mapping[str, Any], out: TextIO) -> None:
+    """A terminal summary: the table (with baseline and previous columns), verdicts, failures."""
+    summary, base = run["summary"], run.get("baseline")
+    prev = (run.get("previous") or {}).get("summary")
+    bounds: dict[str, str] = {
+        c["figure"]: ("≥ " if c["op"] == "min" else "≤ ") + f"{c['bound']:g}"
+        for c in run["thresholds"]["checks"]
+        if c["category"] is None
+    }
+    header = ["figure", "system", "threshold"]
+    if base:
+        header.append(f"baseline ({base.get('name')})")
+    if prev:
+        header.append("previous")
+    rows = [header]
+    for key in SUMMARY_KEYS:
+        row = [key, _fmt(summary.get(key), key), bounds.get(key, "")]
+        if base:
+            row.append(_fmt(base.get(key), key))
+        if prev:
+            row.append(_fmt(prev.get(key), key))
+        rows.append(row)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    for i, row in enumerate(rows):
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)), file=out)
+        if i == 0:
+            print("  ".join("-" * w for w in widths), file=out)
+    print(file=out)
+    cats = summary.get("by_category", {})
+    if cats:
+        print(
+            "by category: " + ", ".join(f"{c} {s['passed']}/{s['cases']}" for c, s in cats.items()),
+            file=out,
+        )
+    failing = [c for c in run["cases"] if not c["passed"]]
+    if failing:
+        print(f"\n{len(failing)} failing case(s):", file=out)
+        for c in failing:
+            print(f"  {c['id']} [{c['category']}] {c['question'][:40]}", file=out)
+            for reason in c["reasons"]:
+                print(f"      - {reason}", file=out)
+    ungrounded = [c for c in run["cases"] if c["ungrounded"]]
+    if ungrounded:
+        print(
+            f"\n{len(ungrounded)} answer(s) with numbers found in no cited clause or award:",
+            file=out,
+        )
+        for c in ungrounded:
+            print(f"  {c['id']}: {', '.join(c['ungrounded'])}", file=out)
+    changes = run.get("changes")
+    if changes and (changes["regressed"] or changes["fixed"]):
+        print(
+            f"\nvs previous run: {len(changes['regressed'])} regressed "
+            f"{[c['id'] for c in changes['regressed']]}, {len(changes['fixed'])} fixed",
+            file=out,
+        )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m evals", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run gold cases and check the thresholds")
+    run.add_argument(
+        "--gold",
+        action="append",
+        required=True,
+        metavar="FILE_OR_DIR",
+        help="a gold .jsonl file, or a directory of them (repeatable)",
+    )
+    run.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    run.add_argument("--report", metavar="DIR", help="write report.html and report.md here")
+    run.add_argument("--url", help="evaluate a running service (POST URL/api/ask) instead")
+    run.add_argument("--baseline", choices=["naive"], help="also run a baseline, side by side")
+    run.add_argument("--thresholds", default=str(DEFAULT_THRESHOLDS), metavar="FILE")
+    run.add_argument("--limit", type=int, metavar="N", help="only the first N cases")
+    run.add_argument(
+        "--last-run",
+        metavar="FILE",
+        help="previous run to compare with, replaced by this run "
+        "(default: DIR/last_run.json with --report, else "
+        "<data dir>/evals/last_run.json)",
+    )
+    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    ask: AskFn | None = None,
+    baseline_ask: AskFn | None = None,
+    settings: Any = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """The CLI. ``ask``/``baseline_ask``/``settings`` replace the real ones (tests)."""
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as e:  # argparse: 2 for bad arguments, 0 for --help
+        return int(e.code or 0)
+    if args.limit is not None and args.limit < 1:
+        print("error: --limit must be at least 1", file=err)
+        return 2
+
+    # Bad input is found before any model loads.
+    try:
+        cases = load_cases(args.gold)
+        thresholds = load_thresholds(Path(args.thresholds))
+    except (CaseError, InputError) as e:
+        print(f"error: {e}", file=err)
+        return 2
+    if args.limit:
+        cases = cases[: args.limit]
+
+    if settings is None:
+        from knowledge.settings import Settings
+
+        settings = Settings()
+    default_slug = getattr(settings, "default_policy", None)
+    last_run = (
+        Path(args.last_run)
+        if args.last_run
+        else (
+            Path(args.report) / "last_run.json"
+            if args.report
+            else Path(settings.data_dir) / "evals" / "last_run.json"
+        )
+    )
+    previous = None
+    if last_run.is_file():
+        try:
+            previous = json.loads(last_run.read_text("utf-8"))
+        except (OSError, ValueError) as e:
+            print(f"warning: ignoring unreadable previous run {last_run}: {e}", file=err)
+
+    assistant = None
+    target = args.url or "in-process"
+    # A system that cannot start is not a threshold shortfall: say so and exit 2.
+    try:
+        if ask is None:
+            if args.url:
+                preflight(args.url)
+                ask = http_asker(args.url)
+            else:
+                print("loading the assistant (model and index)…", file=err)
+                ask, assistant = in_process_asker(settings)
+        if args.baseline and baseline_ask is None:
+            from evals.baseline import NaiveRag
+
+            print("building the naive baseline…", file=err)
+            embedder = assistant.knowledge.embedder if assistant is not None else None
+            baseline_ask = NaiveRag.build(settings, embedder=embedder).ask
+    except Exception as e:
+        print(f"error: cannot start the system under test: {type(e).__name__}: {e}", file=err)
+        return 2
+
+    try:
+        facts = policy_facts(settings)
+    except Exception:  # facts only widen what counts as grounded; never fatal
+        facts = []
+    run = evaluate(
+        cases,
+        ask,
+        thresholds=thresholds,
+        baseline_ask=baseline_ask if args.baseline else None,
+        baseline_name=args.baseline,
+        default_slug=default_slug,
+        extra_facts=facts,
+        progress=not args.no_progress,
+        warmup=assistant is not None or bool(args.url),
+        previous=previous,
+        meta={
+            "target": target,
+            "gold": [str(g) for g in args.gold],
+            "thresholds_file": str(args.thresholds),
+            "limit": args.limit,
+        },
+    )
+
+    if args.report:
+        from evals.report import write_report
+
+        paths = write_report(run, Path(args.report))
+        print(f"report: {paths[0]}", file=err)
+    try:
+        last_run.parent.mkdir(parents=True, exist_ok=True)
+        last_run.write_text(json.dumps(run, ensure_ascii=False, indent=1, default=str), "utf-8")
+    except OSError as e:
+        print(f"warning: could not keep this run in {last_run}: {e}", file=err)
+
+    if args.json:
+        print(json.dumps(run, ensure_ascii=False, indent=2, default=str), file=out)
+    else:
+        print_human(run, out)
+
+    failed = run["thresholds"]["failed"]
+    if failed:
+        print("THRESHOLDS NOT MET: " + "; ".join(failed), file=err)
+        names = [c["id"] for c in run["cases"] if not c["passed"]]
+        if names:
+            print(f"failing cases ({len(names)}): {', '.join(names)}", file=err)
+        return 1
+    skipped = [c["rule"] for c in run["thresholds"]["checks"] if c["ok"] is None]
+    if skipped:
+        print(f"not applicable to these cases: {'; '.join(skipped)}", file=err)
+    print(
+        f"all thresholds met ({run['summary']['passed']}/{run['summary']['cases']} cases pass)",
+        file=err,
+    )
+    return 0

@@ -1,0 +1,60 @@
+"""Clauses → index chunks: one chunk per clause unless it is long.
+
+A long clause is split at sentence ends only (so no sentence stating an amount or a
+condition is ever cut), and each piece carries its heading path so it reads alone.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from knowledge.clause import Clause
+from knowledge.parse import split_sentences
+
+CHUNKER_VERSION = "1"
+MAX_CHUNK_CHARS = 320
+
+
+class Chunk(BaseModel):
+    id: str  # "<slug>:<clause id>#<n>"
+    slug: str
+    clause_id: str
+    text: str  # what is embedded and keyword-indexed: heading path + title + body piece
+    order: int
+
+
+def _heading(clause: Clause) -> str:
+    parts = [*clause.path]
+    if clause.title and clause.kind != "preamble" and clause.title != clause.text:
+        parts.append(clause.title)
+    return " > ".join(parts)
+
+
+def chunk_clause(clause: Clause, max_chars: int = MAX_CHUNK_CHARS) -> list[Chunk]:
+    heading = _heading(clause)
+    pieces: list[str] = []
+    if len(clause.text) <= max_chars:
+        pieces = [clause.text]
+    else:
+        current = ""
+        for sentence in split_sentences(clause.text):
+            if current and len(current) + len(sentence) > max_chars:
+                pieces.append(current)
+                current = ""
+            current += sentence
+        if current:
+            pieces.append(current)
+    return [
+        Chunk(
+            id=f"{clause.slug}:{clause.id}#{n}",
+            slug=clause.slug,
+            clause_id=clause.id,
+            text=f"{heading}\n{piece}" if heading else piece,
+            order=n,
+        )
+        for n, piece in enumerate(pieces)
+    ]
+
+
+def chunk_clauses(clauses: list[Clause]) -> list[Chunk]:
+    return [chunk for clause in clauses for chunk in chunk_clause(clause)]

@@ -1,0 +1,423 @@
+"""The clause index: a Chroma collection (dense) and BM25 (keywords) over the same chunks.
+
+On disk, under ``settings.index_dir``::
+
+    .lock                      one writer at a time (fcntl)
+    CURRENT                    names the build readers use; replaced atomically, last
+    builds/<build id>/         manifest.json, chunks.json, chroma/ (embedded mode)
+    embedding-cache.sqlite3    passage vectors by (model, text hash): unchanged text is
+                               never embedded twice
+
+A build is written into a fresh folder and only then named in CURRENT, so readers never
+see a half-built index, and a build killed half-way leaves CURRENT on the previous one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import shutil
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import chromadb
+import numpy as np
+from chromadb.api.types import EmbeddingFunction
+from chromadb.utils.embedding_functions import register_embedding_function
+from pydantic import BaseModel, ValidationError
+from rank_bm25 import BM25Okapi
+from tqdm import tqdm
+
+from knowledge.chunking import CHUNKER_VERSION, Chunk, chunk_clauses
+from knowledge.clause import ParsedPolicy
+from knowledge.embedding import Embedder
+from knowledge.parse import PARSER_VERSION
+from knowledge.settings import Settings
+from knowledge.tokenize import add_terms, clause_reference_tokens, tokenize
+
+log = logging.getLogger(__name__)
+
+INDEX_FORMAT = "1"
+LOCK_TIMEOUT_S = 900.0
+
+
+class IndexError_(RuntimeError):
+    """The index cannot be opened or built (message says what to do)."""
+
+
+class IndexManifest(BaseModel):
+    format: str = INDEX_FORMAT
+    build_id: str = ""
+    model_id: str
+    parser_version: str
+    chunker_version: str
+    store: str  # "embedded" or "server:<host>:<port>"
+    sources: dict[str, str]  # slug -> hash of its parsed clauses
+    chunk_count: int = 0
+    built_at: str = ""
+
+    def same_content(self, other: IndexManifest) -> bool:
+        keys = ("format", "model_id", "parser_version", "chunker_version", "store", "sources")
+        return all(getattr(self, k) == getattr(other, k) for k in keys)
+
+
+@register_embedding_function
+class ClauseEmbeddingFunction(EmbeddingFunction[list[str]]):
+    """Our own embedder as Chroma's embedding function — never Chroma's default, which
+    downloads a model on first use."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self._embedder = embedder
+
+    def __call__(self, input: list[str]) -> list[np.ndarray]:
+        return list(self._embedder.embed_passages(list(input)))
+
+    def embed_query(self, input: list[str]) -> list[np.ndarray]:
+        return list(self._embedder.embed_queries(list(input)))
+
+    @staticmethod
+    def name() -> str:
+        return "policy-assistant-embedder"
+
+    def get_config(self) -> dict[str, Any]:
+        return {"model_id": self._embedder.model_id}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> ClauseEmbeddingFunction:
+        raise IndexError_(f"embedding model {config.get('model_id')} must be passed in explicitly")
+
+    def default_space(self) -> str:  # type: ignore[override]
+        return "cosine"
+
+    def supported_spaces(self) -> list[str]:  # type: ignore[override]
+        return ["cosine"]
+
+
+class EmbeddingCache:
+    """Passage vectors keyed by model and text hash, in SQLite."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, timeout=60, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS vectors (model_id TEXT, text_hash TEXT, vec BLOB,"
+            " PRIMARY KEY (model_id, text_hash))"
+        )
+
+    @staticmethod
+    def key(text: str) -> str:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def get_many(self, model_id: str, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        keys = list({self.key(t) for t in texts})
+        for start in range(0, len(keys), 500):
+            batch = keys[start : start + 500]
+            marks = ",".join("?" * len(batch))
+            rows = self._db.execute(
+                f"SELECT text_hash, vec FROM vectors WHERE model_id=? AND text_hash IN ({marks})",
+                [model_id, *batch],
+            )
+            for text_hash, blob in rows:
+                found[text_hash] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def put_many(self, model_id: str, items: dict[str, np.ndarray]) -> None:
+        with self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
+                [(model_id, k, v.astype(np.float32).tobytes()) for k, v in items.items()],
+            )
+
+    def close(self) -> None:
+        self._db.close()
+
+
+@contextmanager
+def writer_lock(index_dir: Path, timeout_s: float = LOCK_TIMEOUT_S) -> Iterator[None]:
+    """One writer per index folder; a second one waits (and says so) instead of corrupting."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "a+") as handle:
+        deadline = time.monotonic() + timeout_s
+        announced = False
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not announced:
+                    log.warning("另一个进程正在构建索引，等待其完成… (%s)", index_dir)
+                    announced = True
+                if time.monotonic() > deadline:
+                    raise IndexError_(f"等待索引写锁超时：{index_dir}") from None
+                time.sleep(0.2)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def policy_hash(policy: ParsedPolicy) -> str:
+    return hashlib.sha256(policy.model_dump_json().encode("utf-8")).hexdigest()[:16]
+
+
+def store_name(settings: Settings) -> str:
+    if settings.chroma_host:
+        return f"server:{settings.chroma_host}:{settings.chroma_port}"
+    return "embedded"
+
+
+def expected_manifest(
+    settings: Settings, embedder: Embedder, policies: Sequence[ParsedPolicy]
+) -> IndexManifest:
+    return IndexManifest(
+        model_id=embedder.model_id,
+        parser_version=PARSER_VERSION,
+        chunker_version=CHUNKER_VERSION,
+        store=store_name(settings),
+        sources={p.meta.slug: policy_hash(p) for p in policies},
+    )
+
+
+def _chroma_client(settings: Settings, build_dir: Path) -> chromadb.ClientAPI:
+    chroma_settings = chromadb.config.Settings(anonymized_telemetry=False)
+    if settings.chroma_host:
+        return chromadb.HttpClient(
+            host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+        )
+    return chromadb.PersistentClient(path=str(build_dir / "chroma"), settings=chroma_settings)
+
+
+def _collection_name(build_id: str) -> str:
+    return f"clauses-{build_id}"
+
+
+class ClauseIndex:
+    """An opened, complete build: chunks, their Chroma collection and a BM25 model."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder,
+        manifest: IndexManifest,
+        chunks: list[Chunk],
+        tokens: list[list[str]],
+        build_dir: Path,
+    ) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.manifest = manifest
+        self.chunks = chunks
+        self.build_dir = build_dir
+        self._bm25 = BM25Okapi(tokens)
+        client = _chroma_client(settings, build_dir)
+        self._collection = client.get_collection(
+            _collection_name(manifest.build_id),
+            embedding_function=ClauseEmbeddingFunction(embedder),  # type: ignore[arg-type]
+        )
+        count = self._collection.count()
+        if count != manifest.chunk_count or len(chunks) != manifest.chunk_count:
+            raise IndexError_(f"索引不完整：集合有 {count} 条，清单记录 {manifest.chunk_count} 条")
+        self._position = {chunk.id: i for i, chunk in enumerate(chunks)}
+
+    # -- opening and building -------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        settings: Settings,
+        embedder: Embedder,
+        policies: Sequence[ParsedPolicy],
+        *,
+        rebuild_if_stale: bool = True,
+        progress: bool = True,
+    ) -> ClauseIndex:
+        for policy in policies:
+            add_terms(policy.meta.terms)
+        wanted = expected_manifest(settings, embedder, policies)
+        index = cls._try_open_current(settings, embedder, wanted)
+        if index is not None:
+            return index
+        if not rebuild_if_stale:
+            raise IndexError_("索引缺失或已过期：请运行 `python -m knowledge rebuild`")
+        with writer_lock(settings.index_dir):
+            # Another process may have finished the same build while we waited.
+            index = cls._try_open_current(settings, embedder, wanted, quiet=True)
+            if index is not None:
+                return index
+            cls.build(settings, embedder, policies, wanted, progress=progress)
+        index = cls._try_open_current(settings, embedder, wanted)
+        if index is None:
+            raise IndexError_("索引构建后仍无法打开")
+        return index
+
+    @classmethod
+    def _try_open_current(
+        cls, settings: Settings, embedder: Embedder, wanted: IndexManifest, quiet: bool = False
+    ) -> ClauseIndex | None:
+        current = settings.index_dir / "CURRENT"
+        if not current.exists():
+            if not quiet:
+                log.warning("未找到索引（%s），将构建索引", settings.index_dir)
+            return None
+        try:
+            build_id = json.loads(current.read_text("utf-8"))["build_id"]
+            build_dir = settings.index_dir / "builds" / build_id
+            manifest = IndexManifest.model_validate_json(
+                (build_dir / "manifest.json").read_text("utf-8")
+            )
+            if not manifest.same_content(wanted):
+                if not quiet:
+                    log.warning("索引已过期（模型、解析器或政策文本有变化），将重建索引")
+                return None
+            stored = json.loads((build_dir / "chunks.json").read_text("utf-8"))
+            chunks = [Chunk.model_validate(c) for c in stored["chunks"]]
+            return cls(settings, embedder, manifest, chunks, stored["tokens"], build_dir)
+        except (OSError, KeyError, ValueError, ValidationError, IndexError_, Exception) as exc:
+            # A deleted or corrupted index is rebuilt, never trusted.
+            if not quiet:
+                log.warning("索引已损坏或不完整（%s: %s），将重建索引", type(exc).__name__, exc)
+            return None
+
+    @classmethod
+    def build(
+        cls,
+        settings: Settings,
+        embedder: Embedder,
+        policies: Sequence[ParsedPolicy],
+        manifest: IndexManifest,
+        *,
+        progress: bool = True,
+    ) -> IndexManifest:
+        """Write a complete new build, then point CURRENT at it. Call under writer_lock."""
+        started = time.perf_counter()
+        builds = settings.index_dir / "builds"
+        builds.mkdir(parents=True, exist_ok=True)
+        build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        build_dir = builds / build_id
+        build_dir.mkdir()
+
+        chunks = chunk_clauses([c for p in policies for c in p.clauses])
+        tokens = [
+            tokenize(chunk.text) + clause_reference_tokens(chunk.clause_id) for chunk in chunks
+        ]
+        vectors = embed_with_cache(settings, embedder, [c.text for c in chunks], progress)
+
+        client = _chroma_client(settings, build_dir)
+        collection = client.create_collection(
+            _collection_name(build_id),
+            configuration={"hnsw": {"space": "cosine"}},
+            embedding_function=ClauseEmbeddingFunction(embedder),  # type: ignore[arg-type]
+        )
+        batch = max(1, min(client.get_max_batch_size(), 1000))
+        for start in range(0, len(chunks), batch):
+            part = chunks[start : start + batch]
+            collection.add(
+                ids=[c.id for c in part],
+                embeddings=[vectors[i] for i in range(start, start + len(part))],
+                documents=[c.text for c in part],
+                metadatas=[
+                    {"slug": c.slug, "clause_id": c.clause_id, "order": c.order} for c in part
+                ],
+            )
+        (build_dir / "chunks.json").write_text(
+            json.dumps(
+                {"chunks": [c.model_dump() for c in chunks], "tokens": tokens}, ensure_ascii=False
+            ),
+            "utf-8",
+        )
+        final = manifest.model_copy(
+            update={
+                "build_id": build_id,
+                "chunk_count": len(chunks),
+                "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            }
+        )
+        (build_dir / "manifest.json").write_text(final.model_dump_json(indent=2), "utf-8")
+        _atomic_write(settings.index_dir / "CURRENT", json.dumps({"build_id": build_id}))
+        cls._remove_old_builds(settings, keep={build_id}, client=client)
+        log.info(
+            "索引已构建：%d 个片段，%.1f 秒（%s）",
+            len(chunks),
+            time.perf_counter() - started,
+            build_id,
+        )
+        return final
+
+    @staticmethod
+    def _remove_old_builds(settings: Settings, keep: set[str], client: chromadb.ClientAPI) -> None:
+        """Keep the newest two builds: a reader that opened the previous one keeps working."""
+        builds = sorted((settings.index_dir / "builds").iterdir(), key=lambda p: p.name)
+        keep |= {p.name for p in builds[-2:]}
+        for folder in builds:
+            if folder.name in keep:
+                continue
+            shutil.rmtree(folder, ignore_errors=True)
+            if settings.chroma_host:
+                with contextlib.suppress(Exception):  # already gone on the server
+                    client.delete_collection(_collection_name(folder.name))
+
+    # -- queries ----------------------------------------------------------------------------
+
+    def dense_search(self, query_vector: np.ndarray, n: int) -> list[tuple[Chunk, float]]:
+        """Chunks by cosine similarity, best first."""
+        n = min(n, len(self.chunks))
+        result = self._collection.query(
+            query_embeddings=[query_vector], n_results=n, include=["distances"]
+        )
+        ids = result["ids"][0]
+        distances = result["distances"][0] if result["distances"] else [1.0] * len(ids)
+        return [
+            (self.chunks[self._position[i]], 1.0 - float(d))
+            for i, d in zip(ids, distances, strict=True)
+            if i in self._position
+        ]
+
+    def keyword_search(self, tokens: list[str], n: int) -> list[tuple[Chunk, float]]:
+        """Chunks by BM25 score, best first; chunks sharing no token are left out."""
+        if not tokens:
+            return []
+        scores = self._bm25.get_scores(tokens)
+        order = np.argsort(-scores)[:n]
+        return [(self.chunks[i], float(scores[i])) for i in order if scores[i] > 0]
+
+
+def embed_with_cache(
+    settings: Settings, embedder: Embedder, texts: list[str], progress: bool
+) -> list[np.ndarray]:
+    cache = EmbeddingCache(settings.index_dir / "embedding-cache.sqlite3")
+    try:
+        known = cache.get_many(embedder.model_id, texts)
+        todo = [t for t in dict.fromkeys(texts) if EmbeddingCache.key(t) not in known]
+        batch = 32
+        bar = tqdm(
+            total=len(todo), desc="嵌入条款片段", unit="段", disable=not progress or not todo
+        )
+        for start in range(0, len(todo), batch):
+            part = todo[start : start + batch]
+            vectors = embedder.embed_passages(part)
+            fresh = {EmbeddingCache.key(t): v for t, v in zip(part, vectors, strict=True)}
+            cache.put_many(embedder.model_id, fresh)
+            known.update(fresh)
+            bar.update(len(part))
+        bar.close()
+        return [known[EmbeddingCache.key(t)] for t in texts]
+    finally:
+        cache.close()
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_suffix(f".tmp-{os.getpid()}")
+    tmp.write_text(text, "utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,160 @@
+"""Shared fixtures: the real server (``python -m ui``) on loopback, and Debian's Chromium.
+
+``live_server`` starts one ``python -m ui --port <free port>`` subprocess per test session,
+with its own data folder (so its log and index never touch the developer's), reusing the
+embedding model from the default data folder instead of rebuilding it. The index is copied
+from the default data folder when one is there (otherwise the server builds it: seconds).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from knowledge.settings import PROJECT_ROOT, Settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # root in a container
+    "--disable-gpu",
+    "--disable-background-networking",  # no calls home
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SERVER_START_TIMEOUT_S = 240.0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    port: int
+    data_dir: Path
+    log_file: Path
+    process: subprocess.Popen[bytes]
+    # What the server answered while it was still loading (healthz and /api/ask).
+    while_loading: list[tuple[str, int, Any]] = field(default_factory=list)
+
+    @property
+    def log_path(self) -> Path:
+        """The SQLite conversation log of this server."""
+        return Settings(data_dir=self.data_dir).log_path
+
+    def client(self, timeout: float = 60.0) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=timeout, trust_env=False)
+
+    def server_output(self) -> str:
+        try:
+            return self.log_file.read_text("utf-8", errors="replace")[-4000:]
+        except OSError:
+            return ""
+
+
+def server_env(data_dir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        ASSISTANT_DATA_DIR=str(data_dir),
+        ASSISTANT_EMBEDDING_MODEL=str(Settings().default_model_dir),
+        GRADIO_ANALYTICS_ENABLED="False",
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        ANONYMIZED_TELEMETRY="False",
+        NO_PROXY="127.0.0.1,localhost",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return response.text
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    default = Settings()
+    if not (default.default_model_dir / "config.json").is_file():
+        pytest.fail(f"embedding model missing at {default.default_model_dir}: run `make setup`")
+    data_dir = tmp_path_factory.mktemp("server-data")
+    if default.index_dir.is_dir():  # reuse the built index: saves the re-embedding
+        shutil.copytree(default.index_dir, data_dir / "index")
+    port = free_port()
+    log_file = data_dir / "server.log"
+    with log_file.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ui", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=PROJECT_ROOT,
+            env=server_env(data_dir),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    server = LiveServer(f"http://127.0.0.1:{port}", port, data_dir, log_file, process)
+    try:
+        _wait_ready(server)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def _wait_ready(server: LiveServer) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    with server.client(timeout=10) as client:
+        while time.monotonic() < deadline:
+            if server.process.poll() is not None:
+                pytest.fail(f"python -m ui exited early:\n{server.server_output()}")
+            try:
+                r = client.get("/healthz")
+            except httpx.TransportError:
+                time.sleep(0.25)
+                continue
+            if r.status_code == 200 and r.json().get("status") == "ok":
+                return
+            server.while_loading.append(("healthz", r.status_code, _json(r)))
+            if len(server.while_loading) == 1:  # once: what /api/ask says meanwhile
+                a = client.post("/api/ask", json={"question": "流片补贴多少？"})
+                server.while_loading.append(("ask", a.status_code, _json(a)))
+            if r.json().get("status") == "error":
+                pytest.fail(f"server failed to load: {r.text}\n{server.server_output()}")
+            time.sleep(0.5)
+    pytest.fail(f"server not ready in {SERVER_START_TIMEOUT_S} s:\n{server.server_output()}")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (Playwright cannot download browsers here)."""
+    if not CHROMIUM.exists():
+        pytest.fail("/usr/bin/chromium missing: run `make browser` (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -1,0 +1,284 @@
+"""The REST API of CONTRACT §5 (plus /api/feedback and /api/clauses as extensions).
+
+Every bad input gets a 4xx and ``{"error": "..."}``; nothing reaches the client as a 500.
+Blocking work (model inference, Chroma, SQLite) runs in worker threads, off the event loop.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Literal
+
+import anyio
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from assistant.answer import Answer, AwardResult
+from assistant.log import UnknownExchangeError
+from ui.service import NotReadyError, Service, worker_count
+
+logger = logging.getLogger("ui.api")
+
+
+# -- request and response models ---------------------------------------------------------------
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    question: str = Field(description="the question, in Chinese; 1..max_question_chars characters")
+    history: list[str] = Field(
+        default_factory=list, description="earlier questions of the conversation, oldest first"
+    )
+
+
+class AskResponse(Answer):
+    exchange_id: int | None = Field(
+        default=None, description="id of the logged exchange, for POST /api/feedback"
+    )
+
+
+class AwardRequest(BaseModel):
+    rule: str = Field(description="rule id as listed by GET /api/rules, e.g. 四.10")
+    inputs: dict[str, Any] = Field(
+        default_factory=dict, description="input name → value (numbers or Chinese amounts)"
+    )
+
+
+class FeedbackRequest(BaseModel):
+    exchange_id: int = Field(description="exchange_id returned by POST /api/ask")
+    vote: Literal["up", "down"]
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class FeedbackResponse(BaseModel):
+    ok: bool = True
+    feedback_id: int
+    exchange_id: int
+
+
+class ClauseOut(BaseModel):
+    id: str = Field(description="clause id (CONTRACT §1), slug-qualified for non-default policies")
+    policy: str
+    kind: str
+    title: str
+    path: list[str]
+    text: str = Field(description="verbatim clause text")
+    departments: list[str]
+    order: int
+
+
+class RuleInput(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    name: str
+    label: str = ""
+    unit: str = ""
+    type: str = "number"
+
+
+class RuleOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    id: str = Field(description="rule id, starts with its clause id")
+    clause: str
+    title: str = ""
+    inputs: list[RuleInput]
+
+
+class ErrorOut(BaseModel):
+    error: str
+
+
+class HealthOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    status: Literal["ok", "loading", "error"]
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorOut} for code in (400, 404, 413, 422, 503)
+}
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+def _describe(errors: list[dict[str, Any]]) -> str:
+    """A short readable message from pydantic's error list."""
+    parts = []
+    for err in errors[:5]:
+        loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+        msg = err.get("msg", "invalid")
+        parts.append(f"{loc}: {msg}" if loc else msg)
+    return "请求格式不正确 (invalid request): " + "; ".join(parts)
+
+
+class _Unavailable(Exception):
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+# -- the app -----------------------------------------------------------------------------------
+
+
+def build_api(service: Service) -> FastAPI:
+    """The FastAPI app with every API route; the caller mounts the web page at ``/`` after."""
+    app = FastAPI(
+        title="郑州新一代信息技术产业政策助手 API",
+        version="1.0",
+        description=(
+            "问答、条款、补贴计算。Answers questions about Zhengzhou's 2022 policy on the "
+            "new-generation IT industry, with clause citations and award calculations."
+        ),
+    )
+    limiter = anyio.CapacityLimiter(worker_count())
+    settings = service.settings
+
+    async def run(fn: Any, *args: Any) -> Any:
+        return await anyio.to_thread.run_sync(fn, *args, limiter=limiter)
+
+    def need_assistant() -> Any:
+        try:
+            return service.assistant
+        except NotReadyError as exc:
+            raise _Unavailable(str(exc)) from exc
+
+    # -- errors ------------------------------------------------------------------------------
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = list(exc.errors())
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return _error(400, "请求体不是合法的 JSON (malformed JSON body)")
+        if any(e.get("type") == "missing" and tuple(e.get("loc", ())) == ("body",) for e in errors):
+            return _error(400, "缺少 JSON 请求体 (missing JSON body)")
+        return _error(422, _describe(errors))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        status = exc.status_code if 400 <= exc.status_code < 600 else 400
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        return JSONResponse({"error": detail}, status_code=status, headers=exc.headers)
+
+    @app.exception_handler(_Unavailable)
+    async def on_unavailable(request: Request, exc: _Unavailable) -> JSONResponse:
+        return JSONResponse({"error": exc.message}, status_code=503, headers={"Retry-After": "5"})
+
+    @app.exception_handler(Exception)
+    async def on_anything(request: Request, exc: Exception) -> JSONResponse:
+        # Last resort: log the stack trace here, never send it.
+        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _error(503, "服务暂时无法处理该请求，请稍后再试 (temporarily unavailable)")
+
+    # -- routes ------------------------------------------------------------------------------
+
+    @app.get("/healthz", response_model=HealthOut, responses={503: {"model": HealthOut}})
+    async def healthz() -> JSONResponse:
+        """`ok` once the index is loaded and questions can be answered; 503 before."""
+        body = await run(service.health) if service.ready else service.health()
+        return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)
+
+    @app.post("/api/ask", response_model=AskResponse, responses=ERRORS)
+    async def ask(req: AskRequest) -> Any:
+        """Answer one question (CONTRACT §2), with citations and any award calculation."""
+        question = req.question
+        if not question.strip():
+            return _error(400, "问题不能为空，请输入您想咨询的政策问题。")
+        if len(question) > settings.max_question_chars:
+            return _error(
+                400,
+                f"问题过长（{len(question)} 字），请控制在 {settings.max_question_chars} 字以内。",
+            )
+        if len(req.history) > 50 or any(len(h) > settings.max_question_chars for h in req.history):
+            return _error(400, "对话历史过长：最多 50 条，每条不超过问题长度上限。")
+        assistant = need_assistant()
+
+        def work() -> AskResponse | JSONResponse:
+            from assistant.errors import QuestionError
+
+            try:
+                answer = assistant.ask(question, list(req.history))
+            except QuestionError as exc:
+                return _error(400, str(exc))
+            exchange_id = service.log.record(answer, req.history, "api")
+            return AskResponse(**answer.model_dump(), exchange_id=exchange_id)
+
+        return await run(work)
+
+    @app.get("/api/clauses", response_model=list[ClauseOut], responses=ERRORS)
+    async def clauses() -> Any:
+        """Every clause of every loaded policy, in document order."""
+        need_assistant()
+        return await run(
+            lambda: [service.clause_dict(c) for c in service.assistant.knowledge.clauses()]
+        )
+
+    @app.get("/api/clauses/{clause_id}", response_model=ClauseOut, responses=ERRORS)
+    async def clause(clause_id: str) -> Any:
+        """One clause by id (`四.10`, `二.(二)`, `序`, or `slug:四.12`)."""
+        need_assistant()
+        found = await run(service.find_clause, clause_id)
+        if found is None:
+            return _error(404, f"未找到条款 {clause_id[:50]!r} (unknown clause id)")
+        return service.clause_dict(found)
+
+    @app.get("/api/rules", response_model=list[RuleOut], responses=ERRORS)
+    async def rules() -> Any:
+        """Every award rule with its clause id and the inputs it takes."""
+        need_assistant()
+        return await run(service.rules)
+
+    @app.post("/api/award", response_model=AwardResult, responses=ERRORS)
+    async def award(req: AwardRequest) -> Any:
+        """Compute one award from its rule and inputs (the `award` object of CONTRACT §2)."""
+        assistant = need_assistant()
+        if await run(service.rule, req.rule) is None:
+            return _error(404, f"未知的补贴规则 {req.rule[:50]!r}，可用规则见 GET /api/rules")
+
+        def work() -> Any:
+            from assistant.awards import AwardInputError
+
+            try:
+                return assistant.award(req.rule, req.inputs)
+            except AwardInputError as exc:
+                return _error(422, str(exc))
+
+        return await run(work)
+
+    @app.post(
+        "/api/feedback",
+        response_model=FeedbackResponse,
+        responses=ERRORS,
+    )
+    async def feedback(req: FeedbackRequest) -> Any:
+        """Vote up or down on an answer returned by /api/ask (or shown on the page)."""
+        try:
+            fid = await run(service.log.feedback, req.exchange_id, req.vote, req.comment)
+        except UnknownExchangeError:
+            return _error(404, f"未找到问答记录 {req.exchange_id} (unknown exchange_id)")
+        return FeedbackResponse(feedback_id=fid, exchange_id=req.exchange_id)
+
+    # Anything else under /api/ would fall through to the Gradio mount at "/" and get its
+    # {"detail": ...}; answer it here in the API's own error shape instead.
+    api_routes = [r for r in app.routes if getattr(r, "path", "").startswith("/api/")]
+
+    @app.api_route(
+        "/api/{rest:path}",
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
+        include_in_schema=False,
+    )
+    async def unknown_api(request: Request, rest: str) -> JSONResponse:
+        scope = {"type": "http", "path": request.url.path, "method": "GET"}
+        if any(r.matches(scope)[0].name != "NONE" for r in api_routes):
+            return _error(405, f"不支持的请求方法 {request.method} (method not allowed)")
+        return _error(404, f"没有这个接口 {request.url.path[:80]} (unknown API path)")
+
+    return app

@@ -1,0 +1,744 @@
+"""The Gradio page: 智能问答, 补贴计算器, 政策原文, 热线坐席, 一企一策.
+
+The Blocks are built before the Assistant has loaded, so everything that depends on the
+policy (rule list, clause tree) is filled in by ``demo.load`` once it is ready. Forms for
+the calculator and the matcher are generated from ``Assistant.rules()`` with ``gr.render``;
+there is no hand-written form per rule.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import gradio as gr
+
+from assistant.answer import Answer
+from ui.render import (
+    award_markdown,
+    citations_markdown,
+    clause_markdown,
+    departments_line,
+    eligibility_label,
+    esc,
+    esc_md,
+    money,
+    question_list_markdown,
+)
+from ui.service import LOADING_MESSAGE, NotReadyError, Service
+
+logger = logging.getLogger("ui.web")
+
+EXAMPLES = [
+    "我们首轮流片花了800万元，能补多少？",
+    "首次进入中国电子信息百强有什么奖励？",
+    "智能制造改造项目投资3000万元，补助多少？",
+    "参加展销会的布展费能补贴吗？",
+    "工业互联网标识解析二级节点怎么奖励？",
+]
+HOTLINE_HISTORY = 20
+LOAD_WAIT_S = 300.0
+MAX_INPUT_CHARS = 200  # a calculator field is a number, not an essay
+
+HEAD = '<meta name="viewport" content="width=device-width, initial-scale=1">'
+CSS = """
+.gradio-container { max-width: 1100px !important; margin: auto; }
+#clause-tree .wrap { flex-direction: column; flex-wrap: nowrap; max-height: 60vh;
+                     overflow-y: auto; gap: 2px; }
+#clause-tree label { width: 100%; }
+#hotline-answer textarea { font-size: 1.1em; line-height: 1.6; }
+@media (max-width: 640px) {
+  .gradio-container { padding: 4px !important; }
+  #chat { height: 60vh !important; }
+  .example-row button { flex: 1 1 100%; }
+}
+"""
+
+TAB_IDS = ("chat", "calc", "policy", "hotline", "match")
+
+
+# -- small helpers --
+
+
+def message_text(message: dict[str, Any]) -> str:
+    """Gradio 6 message content is a string or a list of blocks; return its text."""
+    content = message.get("content")
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(
+            b.get("text", "") for b in content if isinstance(b, dict) and b.get("type") == "text"
+        )
+    if isinstance(content, dict):
+        return str(content.get("text", ""))
+    return ""
+
+
+def _clause_label(clause: dict[str, Any]) -> str:
+    indent = {"item": "　　", "section": "　"}.get(clause["kind"], "")
+    title = clause.get("title") or clause["text"][:18]
+    return f"{indent}{clause['id']}　{title}"
+
+
+def _rule_label(rule: dict[str, Any]) -> str:
+    title = rule.get("title") or ""
+    return f"{rule['id']}　{title}".strip()
+
+
+UNIT_NAMES = {"yuan": "元", "percent": "%", "count": "个", "times": "次", "wan": "万元"}
+UNIT_HINTS = {
+    "yuan": "如 800万、2.5亿 或 8000000",
+    "percent": "如 12.5（表示 12.5%）",
+    "count": "如 250",
+    "times": "如 12000000",
+}
+NO_UNIT = {"bool", "enum", "enum_list", ""}
+
+
+def _unit(spec: dict[str, Any]) -> str:
+    unit = str(spec.get("unit") or "")
+    return "" if unit in NO_UNIT else UNIT_NAMES.get(unit, unit)
+
+
+def _input_label(spec: dict[str, Any]) -> str:
+    unit = _unit(spec)
+    label = spec.get("label") or spec["name"]
+    return f"{label}（{unit}）" if unit else label
+
+
+def _is_bool(spec: dict[str, Any]) -> bool:
+    return str(spec.get("type", "")).lower() in ("bool", "boolean")
+
+
+def _is_multi(spec: dict[str, Any]) -> bool:
+    return str(spec.get("type", "")).lower() == "enum_list"
+
+
+def _choices(spec: dict[str, Any]) -> list[Any] | None:
+    for key in ("options", "choices", "values", "enum"):
+        if spec.get(key):
+            return [o["value"] if isinstance(o, dict) else o for o in spec[key]]
+    return None
+
+
+def _input_component(spec: dict[str, Any], key: str) -> gr.components.Component:
+    """One form field for a rule input: yes/no, a choice, or free text for numbers."""
+    label = _input_label(spec)
+    info = "必填" if spec.get("required") else None
+    if _is_bool(spec):
+        return gr.Radio(["是", "否"], value=None, label=label, info=info, key=key)
+    choices = _choices(spec)
+    if choices:
+        return gr.Dropdown(
+            choices,
+            value=[] if _is_multi(spec) else None,
+            multiselect=_is_multi(spec),
+            label=label,
+            info=info,
+            key=key,
+        )
+    return gr.Textbox(
+        label=label,
+        info=info,
+        placeholder=UNIT_HINTS.get(str(spec.get("unit")), "请输入数值"),
+        max_length=MAX_INPUT_CHARS,
+        key=key,
+    )
+
+
+def _collect_inputs(specs: list[dict[str, Any]], values: tuple[Any, ...]) -> dict[str, Any]:
+    """Form values → award inputs; empty fields are left out (the rule reports them missing).
+    Numbers stay as typed ("800万", "2.5亿"): the rule module parses Chinese amounts."""
+    inputs: dict[str, Any] = {}
+    for spec, value in zip(specs, values, strict=True):
+        if value is None or value == [] or (isinstance(value, str) and not value.strip()):
+            continue
+        if _is_bool(spec):
+            inputs[spec["name"]] = value == "是"
+        else:
+            inputs[spec["name"]] = value.strip() if isinstance(value, str) else value
+    return inputs
+
+
+# -- the page --
+
+
+def build_web(service: Service) -> gr.Blocks:
+    with gr.Blocks(title="郑州新一代信息技术产业政策助手", analytics_enabled=False) as demo:
+        gr.Markdown(
+            "## 郑州市新一代信息技术产业政策助手\n"
+            "依据《郑州市人民政府办公厅关于加快新一代信息技术产业发展的意见》（2022年6月2日印发，"
+            "有效期三年）。回答仅供参考，以主管部门（市工信局）解释为准；也可拨打 12345 热线。",
+            elem_id="page-head",
+        )
+        status = gr.Markdown(LOADING_MESSAGE, elem_id="load-status")
+        rules_state = gr.State([])
+
+        with gr.Tabs(elem_id="tabs", overflow_behavior="wrap") as tabs:
+            with gr.Tab("智能问答", id="chat", elem_id="tab-chat"):
+                _chat_tab(service)
+            with gr.Tab("补贴计算器", id="calc", elem_id="tab-calc"):
+                rule_dd = _calculator_tab(service, rules_state)
+            with gr.Tab("政策原文", id="policy", elem_id="tab-policy"):
+                tree, detail, _search = _policy_tab(service)
+            with gr.Tab("热线坐席", id="hotline", elem_id="tab-hotline"):
+                _hotline_tab(service)
+            with gr.Tab("一企一策", id="match", elem_id="tab-match"):
+                _matcher_tab(service, rules_state)
+
+        def on_load(request: gr.Request) -> tuple[Any, ...]:
+            # Wait for the Assistant (seconds at start-up), then fill the policy-driven parts.
+            if not service.wait(LOAD_WAIT_S):
+                message = f"**提示**：{esc(service.error or LOADING_MESSAGE)}"
+                return (message, gr.update(), [], gr.update(), gr.update(), gr.update())
+            rules = service.rules()
+            clauses = [service.clause_dict(c) for c in service.assistant.knowledge.clauses()]
+            choices = [(_clause_label(c), c["id"]) for c in clauses]
+            params = dict(request.query_params) if request is not None else {}
+            ref = (params.get("clause") or "").strip()
+            tab = params.get("tab") if params.get("tab") in TAB_IDS else None
+            tree_update = gr.update(choices=choices, value=None)
+            detail_value = "请在左侧目录选择条款，或输入关键词搜索。"
+            if ref:
+                found = service.find_clause(ref)
+                if found is not None:
+                    data = service.clause_dict(found)
+                    tree_update = gr.update(choices=choices, value=data["id"])
+                    detail_value = clause_markdown(data, link=f"/?clause={data['id']}")
+                else:
+                    detail_value = (
+                        f"未找到条款“{esc_md(ref[:50])}”，请检查条款号（如 四.10、二.(二)）。"
+                    )
+                tab = tab or "policy"
+            rule_update = gr.update(
+                choices=[(_rule_label(r), r["id"]) for r in rules],
+                value=rules[0]["id"] if rules else None,
+            )
+            ready = f"已加载 {len(clauses)} 条条款、{len(rules)} 条补贴规则。"
+            tabs_update = gr.update(selected=tab) if tab else gr.update()
+            return (ready, rule_update, rules, tree_update, detail_value, tabs_update)
+
+        demo.load(
+            on_load,
+            None,
+            [status, rule_dd, rules_state, tree, detail, tabs],
+            show_progress="hidden",
+            api_visibility="private",
+        )
+    # Eight people at once, each event in its own worker (the Assistant is thread-safe).
+    demo.queue(default_concurrency_limit=8, max_size=256)
+    return demo
+
+
+# -- 智能问答 --
+
+
+def _chat_tab(service: Service) -> None:
+    chatbot = gr.Chatbot(
+        label="对话",
+        elem_id="chat",
+        height=520,
+        feedback_options=("Like", "Dislike"),
+        allow_tags=False,
+        sanitize_html=True,
+        buttons=["copy"],
+        placeholder="您好！我可以解答郑州市新一代信息技术产业政策的条款、申报条件和补贴金额。",
+    )
+    # turns: the user's raw questions; ids: chat message index → exchange id (for likes)
+    state = gr.State({"turns": [], "ids": {}})
+    with gr.Row():
+        msg = gr.Textbox(
+            placeholder="请输入您的问题，按回车发送",
+            show_label=False,
+            scale=6,
+            elem_id="chat-input",
+            max_length=service.settings.max_question_chars,
+            submit_btn="发送",
+        )
+    with gr.Row(elem_classes="example-row"):
+        example_buttons = [gr.Button(q, size="sm", elem_classes="example-q") for q in EXAMPLES]
+    with gr.Row():
+        clear = gr.Button("清空对话", size="sm", elem_id="chat-clear")
+    notice = gr.Markdown(elem_id="chat-notice")
+
+    def respond(
+        message: str, history: list[dict[str, Any]], st: dict[str, Any]
+    ) -> Iterator[tuple[Any, ...]]:
+        history = list(history or [])
+        st = {"turns": list(st.get("turns", [])), "ids": dict(st.get("ids", {}))}
+        question = (message or "").strip()
+        if not question:
+            yield history, "", st, "请输入问题后再发送。"
+            return
+        limit = service.settings.max_question_chars
+        if len(question) > limit:
+            yield history, message, st, f"问题过长（{len(question)} 字），请控制在 {limit} 字以内。"
+            return
+        try:
+            assistant = service.assistant
+        except NotReadyError as exc:
+            yield history, message, st, str(exc)
+            return
+
+        earlier = list(st["turns"])
+        history.append({"role": "user", "content": esc(question)})
+        history.append({"role": "assistant", "content": "……"})
+        yield history, "", st, ""
+
+        answer: Answer | None = None
+        text = ""
+        last_yield = 0.0
+        try:
+            for piece in assistant.stream(question, earlier):
+                if isinstance(piece, Answer):
+                    answer = piece
+                    break
+                text += piece
+                now = time.monotonic()
+                if now - last_yield > 0.05:  # do not flood the socket with single characters
+                    history[-1] = {"role": "assistant", "content": esc(text)}
+                    last_yield = now
+                    yield history, "", st, ""
+        except ValueError as exc:  # QuestionError: a Chinese message for the user
+            history[-1] = {"role": "assistant", "content": esc(str(exc))}
+            yield history, "", st, ""
+            return
+        if answer is None:  # the stream ended without its Answer: ask plainly instead
+            answer = assistant.ask(question, earlier)
+
+        first = len(history) - 1
+        history[-1] = {"role": "assistant", "content": esc(answer.answer)}
+        if answer.citations:
+            history.append(
+                {
+                    "role": "assistant",
+                    "content": citations_markdown(answer.citations),
+                    "metadata": {
+                        "title": f"引用条款（{len(answer.citations)} 条）",
+                        "status": "done",
+                    },
+                }
+            )
+        if answer.award is not None:
+            history.append(
+                {
+                    "role": "assistant",
+                    "content": award_markdown(answer.award),
+                    "metadata": {"title": "计算过程", "status": "done"},
+                }
+            )
+        exchange_id = service.log.record(answer, earlier, "web")
+        for index in range(first, len(history)):
+            st["ids"][str(index)] = exchange_id
+        st["turns"].append(question)
+        yield history, "", st, ""
+
+    def on_like(data: gr.LikeData, st: dict[str, Any]) -> str:
+        index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+        exchange_id = (st or {}).get("ids", {}).get(str(index))
+        if exchange_id is None or data.liked not in (True, False):
+            return ""
+        vote = "up" if data.liked is True else "down"
+        service.log.feedback(int(exchange_id), vote)
+        return "感谢您的反馈！" if vote == "up" else "感谢反馈，我们会据此改进回答。"
+
+    def on_clear() -> tuple[Any, ...]:
+        return [], "", {"turns": [], "ids": {}}, ""
+
+    outputs = [chatbot, msg, state, notice]
+    msg.submit(respond, [msg, chatbot, state], outputs, api_name="chat")
+    for button, question in zip(example_buttons, EXAMPLES, strict=True):
+        button.click(lambda q=question: q, None, msg, queue=False, api_visibility="private").then(
+            respond, [msg, chatbot, state], outputs, api_visibility="private"
+        )
+    chatbot.like(on_like, [state], notice, api_visibility="private")
+    clear.click(on_clear, None, outputs, queue=False, api_visibility="private")
+    chatbot.clear(on_clear, None, outputs, queue=False, api_visibility="private")
+
+
+# -- 补贴计算器 --
+
+
+def _calculator_tab(service: Service, rules_state: gr.State) -> gr.Dropdown:
+    gr.Markdown(
+        "选择补贴条款，填写数额（可写“800万”“2.5亿”等），即可看到是否符合条件、金额和计算过程。"
+    )
+    rule_dd = gr.Dropdown(choices=[], label="补贴规则（条款）", elem_id="calc-rule")
+
+    @gr.render(inputs=[rule_dd, rules_state])
+    def form(rule_id: str | None, rules: list[dict[str, Any]]) -> None:
+        rule = next((r for r in rules or [] if r["id"] == rule_id), None)
+        if rule is None:
+            gr.Markdown("请先选择一条补贴规则。")
+            return
+        clause = service.find_clause(rule["clause"]) if service.ready else None
+        if clause is not None:
+            gr.Markdown(
+                f"**{esc_md(rule['clause'])}　{esc_md(clause.title)}**：{esc(clause.text)}\n\n"
+                f"{esc(departments_line(clause.departments))}",
+                elem_id="calc-clause",
+            )
+        specs = rule["inputs"]
+        fields = [_input_component(s, key=f"calc:{rule['id']}:{s['name']}") for s in specs]
+        button = gr.Button("计算", variant="primary", elem_id="calc-go")
+
+        def compute(*values: Any) -> str:
+            return _compute(service, rule["id"], specs, values)
+
+        button.click(compute, fields, result, api_visibility="private")
+        for field in fields:
+            if isinstance(field, gr.Textbox):
+                field.submit(compute, fields, result, api_visibility="private")
+
+    result = gr.Markdown(elem_id="calc-result")  # below the form; the handlers find it
+    rule_dd.change(lambda: "", None, result, queue=False, api_visibility="private")
+    return rule_dd
+
+
+def _compute(service: Service, rule_id: str, specs: list[dict[str, Any]], values: Any) -> str:
+    from assistant.awards import AwardInputError
+
+    inputs = _collect_inputs(specs, tuple(values))
+    try:
+        award = service.assistant.award(rule_id, inputs)
+    except (AwardInputError, ValueError) as exc:
+        return f"**输入有误**：{esc(exc)}"
+    except NotReadyError as exc:
+        return f"**提示**：{esc(exc)}"
+    head = f"### {eligibility_label(award)}：{money(award.amount_yuan)}\n\n"
+    return head + award_markdown(award, with_heading=False)
+
+
+# -- 政策原文 --
+
+
+def _policy_tab(service: Service) -> tuple[gr.Radio, gr.Markdown, gr.Textbox]:
+    with gr.Row():
+        search = gr.Textbox(
+            label="搜索条款",
+            placeholder="关键词或条款号，如 流片、四.10、市商务局；回车搜索",
+            elem_id="policy-search",
+            max_length=200,
+            scale=4,
+        )
+        reset = gr.Button("显示全部", size="sm", scale=1)
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=2, min_width=260):
+            tree = gr.Radio(choices=[], label="条款目录（按条款号）", elem_id="clause-tree")
+        with gr.Column(scale=3, min_width=300):
+            detail = gr.Markdown(elem_id="clause-detail")
+
+    def all_choices() -> list[tuple[str, str]]:
+        return [
+            (_clause_label(service.clause_dict(c)), service.clause_dict(c)["id"])
+            for c in service.assistant.knowledge.clauses()
+        ]
+
+    def on_search(query: str) -> tuple[Any, str]:
+        try:
+            kb = service.assistant.knowledge
+        except NotReadyError as exc:
+            return gr.update(), esc(exc)
+        query = (query or "").strip()
+        if not query:
+            return gr.update(choices=all_choices(), value=None), ""
+        clauses = [service.clause_dict(c) for c in kb.clauses()]
+        exact = service.find_clause(query)
+        needle = query.lower()
+        hits = [
+            c
+            for c in clauses
+            if needle in c["id"].lower()
+            or needle in c["title"].lower()
+            or needle in c["text"].lower()
+            or any(needle in d.lower() for d in c["departments"])
+        ]
+        note = f"找到 {len(hits)} 条包含“{esc_md(query)}”的条款。"
+        if not hits:  # nothing literal: fall back to meaning
+            hits = [service.clause_dict(h.clause) for h in kb.search(query, k=8)]
+            note = f"没有条款逐字包含“{esc_md(query)}”，以下是意思最接近的 {len(hits)} 条。"
+        value = None
+        if exact is not None:
+            value = service.clause_dict(exact)["id"]
+            if all(h["id"] != value for h in hits):
+                hits.insert(0, service.clause_dict(exact))
+        choices = [(_clause_label(c), c["id"]) for c in hits]
+        return gr.update(choices=choices, value=value), note
+
+    def on_select(ref: str | None) -> str:
+        if not ref:
+            return gr.update()
+        found = service.find_clause(ref)
+        if found is None:
+            return f"未找到条款“{esc_md(ref)}”。"
+        data = service.clause_dict(found)
+        return clause_markdown(data, link=f"/?clause={data['id']}")
+
+    search.submit(on_search, search, [tree, detail], api_name="search_clauses")
+    reset.click(
+        lambda: ("", gr.update(choices=all_choices(), value=None), ""),
+        None,
+        [search, tree, detail],
+        api_visibility="private",
+    )
+    tree.change(on_select, tree, detail, api_visibility="private")
+    return tree, detail, search
+
+
+# -- 热线坐席 --
+
+
+def _hotline_tab(service: Service) -> None:
+    gr.Markdown("坐席专用：输入来电问题后**按回车**即可得到答复；答复可直接朗读或复制。")
+    with gr.Row():
+        question = gr.Textbox(
+            label="来电问题",
+            placeholder="输入问题，回车提问",
+            elem_id="hotline-input",
+            max_length=service.settings.max_question_chars,
+            scale=5,
+            autofocus=False,
+        )
+        follow = gr.Checkbox(label="追问（沿用上一问的上下文）", value=False, scale=1)
+    answer_box = gr.Textbox(
+        label="答复（可朗读或复制）",
+        lines=6,
+        interactive=False,
+        buttons=["copy"],
+        elem_id="hotline-answer",
+    )
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3):
+            clauses_md = gr.Markdown(elem_id="hotline-clauses")
+            calc_md = gr.Markdown(elem_id="hotline-calc")
+        with gr.Column(scale=2):
+            gr.Markdown("**本次会话最近 20 个问题**")
+            recent_md = gr.Markdown(question_list_markdown([]), elem_id="hotline-recent")
+    state = gr.State([])
+
+    def ask(q: str, follow_up: bool, asked: list[str]) -> tuple[Any, ...]:
+        asked = list(asked or [])
+        q = (q or "").strip()
+        if not q:
+            return gr.update(), "请输入来电问题。", "", question_list_markdown(asked), asked, ""
+        try:
+            assistant = service.assistant
+        except NotReadyError as exc:
+            return gr.update(), esc(exc), "", question_list_markdown(asked), asked, q
+        from assistant.errors import QuestionError
+
+        history = asked[-5:] if follow_up else []
+        try:
+            answer = assistant.ask(q, history)
+        except QuestionError as exc:
+            return str(exc), "", "", question_list_markdown(asked), asked, q
+        service.log.record(answer, history, "hotline")
+        asked = [*asked, q][-HOTLINE_HISTORY:]
+        return (
+            answer.answer,
+            _top_clauses(service, q, answer),
+            award_markdown(answer.award) if answer.award else "",
+            question_list_markdown(asked),
+            asked,
+            "",
+        )
+
+    question.submit(
+        ask,
+        [question, follow, state],
+        [answer_box, clauses_md, calc_md, recent_md, state, question],
+        api_name="hotline_ask",
+    )
+
+
+def _top_clauses(service: Service, question: str, answer: Answer) -> str:
+    """Up to five clauses: the answer's citations first, then the nearest search hits."""
+    if answer.refused:
+        return "**相关条款**：本问题不在已加载政策范围内。"
+    rows: list[tuple[str, str, list[str]]] = [
+        (c.id, c.title, c.departments) for c in answer.citations
+    ]
+    seen = {r[0] for r in rows}
+    if len(rows) < 5:
+        kb = service.assistant.knowledge
+        for hit in kb.search(question, k=8):
+            if hit.ref not in seen:
+                rows.append((hit.ref, hit.clause.title, hit.clause.departments))
+                seen.add(hit.ref)
+            if len(rows) >= 5:
+                break
+    lines = ["**相关条款（前 5）**", "", "| 条款号 | 标题 | 责任单位 |", "|---|---|---|"]
+    for ref, title, depts in rows[:5]:
+        lines.append(f"| {esc_md(ref)} | {esc_md(title)} | {esc_md('、'.join(depts) or '—')} |")
+    return "\n".join(lines)
+
+
+# -- 一企一策 --
+
+
+def _field_key(spec: dict[str, Any]) -> tuple[str, str]:
+    # Names alone are not unique in meaning (requested_yuan is a voucher in 四.6 and an
+    # operating subsidy in 四.9): a field is shared only when name and label agree.
+    return (spec["name"], spec.get("label", ""))
+
+
+def profile_layout(
+    rules: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[tuple[dict[str, Any], list[dict[str, Any]]]]]:
+    """Fields several rules share (the short enterprise profile), then each rule's own fields."""
+    uses: dict[tuple[str, str], int] = {}
+    for rule in rules:
+        for key in {_field_key(s) for s in rule["inputs"]}:
+            uses[key] = uses.get(key, 0) + 1
+    shared: dict[tuple[str, str], dict[str, Any]] = {}
+    per_rule = []
+    for rule in rules:
+        own = []
+        for spec in rule["inputs"]:
+            key = _field_key(spec)
+            if uses[key] > 1:
+                shared.setdefault(key, spec)
+            else:
+                own.append(spec)
+        per_rule.append((rule, own))
+    return list(shared.values()), per_rule
+
+
+def match_profile(
+    service: Service,
+    rules: list[dict[str, Any]],
+    shared_keys: set[tuple[str, str]],
+    shared: dict[tuple[str, str], Any],
+    own: dict[str, dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """Every rule the profile touches, computed by the rule module, largest amounts first.
+
+    ``shared`` holds the filled shared fields by (name, label), ``own`` each rule's own
+    values. A rule is evaluated when one of its own fields is filled, or, when all its
+    fields are shared ones, when one of those is."""
+    from assistant.awards import AwardInputError
+
+    results = []
+    for rule in rules:
+        mine = dict(own.get(rule["id"], {}))
+        common = {
+            s["name"]: shared[_field_key(s)] for s in rule["inputs"] if _field_key(s) in shared
+        }
+        has_own = any(_field_key(s) not in shared_keys for s in rule["inputs"])
+        if not mine and (has_own or not common):
+            continue
+        try:
+            award = service.assistant.award(rule["id"], {**common, **mine})
+        except (AwardInputError, ValueError) as exc:
+            results.append({"rule": rule, "award": None, "error": str(exc)})
+            continue
+        results.append({"rule": rule, "award": award, "error": None})
+    # Claimable first (largest amount first), then those needing facts, then ruled out.
+    results.sort(key=lambda r: _match_order(r["award"]))
+    return results
+
+
+def _match_order(award: Any) -> tuple[int, int]:
+    if award is None or award.eligible is False:
+        return (2, 0)
+    if award.amount_yuan is None:
+        return (1, 0)
+    return (0, -award.amount_yuan)
+
+
+def _matcher_tab(service: Service, rules_state: gr.State) -> None:
+    gr.Markdown(
+        "填写企业概况（不清楚的可留空），再展开与贵企业有关的条款填写具体数额；"
+        "系统按每条补贴规则逐条测算可申请的条款和估算金额。结果仅供参考，以主管部门审核为准。"
+    )
+
+    @gr.render(inputs=[rules_state])
+    def form(rules: list[dict[str, Any]]) -> None:
+        if not rules:
+            gr.Markdown("正在加载补贴规则……")
+            return
+        shared_specs, per_rule = profile_layout(rules)
+        gr.Markdown("**企业概况**")
+        with gr.Row(equal_height=False):
+            shared_fields = []
+            for spec in shared_specs:
+                with gr.Column(min_width=220):
+                    shared_fields.append(_input_component(spec, key=f"match:{spec['name']}"))
+        own_fields: list[tuple[str, dict[str, Any]]] = []
+        components = list(shared_fields)
+        gr.Markdown("**各条款相关情况**（展开与贵企业有关的条款）")
+        for rule, specs in per_rule:
+            if not specs:
+                continue
+            with gr.Accordion(_rule_label(rule), open=False):
+                for spec in specs:
+                    own_fields.append((rule["id"], spec))
+                    components.append(
+                        _input_component(spec, key=f"match:{rule['id']}:{spec['name']}")
+                    )
+        button = gr.Button("测算可申请的条款", variant="primary", elem_id="match-go")
+
+        def run(*values: Any) -> str:
+            shared_values = _collect_inputs(shared_specs, values[: len(shared_specs)])
+            shared = {
+                _field_key(s): shared_values[s["name"]]
+                for s in shared_specs
+                if s["name"] in shared_values
+            }
+            own: dict[str, dict[str, Any]] = {}
+            for (rule_id, spec), value in zip(own_fields, values[len(shared_specs) :], strict=True):
+                own.setdefault(rule_id, {}).update(_collect_inputs([spec], (value,)))
+            if not shared and not any(own.values()):
+                return "请至少填写一项企业信息。"
+            try:
+                keys = {_field_key(s) for s in shared_specs}
+                matches = match_profile(service, rules, keys, shared, own)
+            except NotReadyError as exc:
+                return esc(exc)
+            return _matches_markdown(matches)
+
+        button.click(run, components, result, api_visibility="private")
+
+    result = gr.Markdown(elem_id="match-result")
+
+
+def _matches_markdown(matches: list[dict[str, Any]]) -> str:
+    possible = [m for m in matches if m["award"] is not None and m["award"].eligible is not False]
+    ruled_out = [m for m in matches if m["award"] is not None and m["award"].eligible is False]
+    errors = [m for m in matches if m["award"] is None]
+    if not possible and not ruled_out and not errors:
+        return "按所填信息，暂未匹配到可申请的补贴条款。可补充更多信息后再试，或咨询市工信局。"
+    total = sum(m["award"].amount_yuan or 0 for m in possible)
+    out = [f"### 可能可申请 {len(possible)} 项，已算出的金额合计约 {money(total)}", ""]
+    if possible:
+        out.append("| 条款 | 事项 | 估算金额 | 状态 |")
+        out.append("|---|---|---|---|")
+        for m in possible:
+            rule, award = m["rule"], m["award"]
+            out.append(
+                f"| {esc_md(rule['clause'])} | {esc_md(rule.get('title', ''))} "
+                f"| {money(award.amount_yuan)} | {eligibility_label(award)} |"
+            )
+        out.append("")
+    for m in possible:
+        rule, award = m["rule"], m["award"]
+        out.append(f"#### {esc_md(rule['id'])}　{esc_md(rule.get('title', ''))}")
+        out.append(award_markdown(award, with_heading=False))
+        out.append("")
+    for m in errors:
+        out.append(f"#### {esc_md(m['rule']['id'])}：无法测算")
+        out.append(f"输入有误：{esc(m['error'])}")
+        out.append("")
+    if ruled_out:
+        out.append("**按所填信息不符合条件的条款**")
+        for m in ruled_out:
+            reason = "；".join(m["award"].steps[-1:]) or "条件不符"
+            out.append(f"- {esc_md(m['rule']['id'])}：{esc(reason)}")
+        out.append("")
+    out.append(
+        "**请核实**：以上为按政策条文的估算；同一事项符合多项政策的按“就高不重复”执行，"
+        "申报时须以主管部门认定的金额、条件和申报期限为准（本意见有效期至2025年6月1日）。"
+    )
+    return "\n".join(out)
