@@ -17,7 +17,13 @@ from langchain_core.runnables import RunnableLambda
 from pydantic import BaseModel, ConfigDict
 
 from assistant.answer import Answer, AwardResult
-from assistant.awards import answer_award, evaluate, is_award_question, load_rulebook
+from assistant.awards import (
+    answer_award,
+    asks_about_awards,
+    evaluate,
+    is_award_question,
+    load_rulebook,
+)
 from assistant.awards.format import format_money
 from assistant.compose import Composed, Composer
 from assistant.condense import Condensed, Condenser
@@ -39,7 +45,8 @@ class Turn(BaseModel):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    question: str
+    question: str  # NFKC-normalised: what the steps work on
+    asked: str  # as typed, less invisible characters: what the answer echoes
     history: list[str]
     started: float
     condensed: Condensed | None = None
@@ -57,7 +64,7 @@ def clean_question(text: Any, max_chars: int) -> str:
     # Control, zero-width and bidi-override characters carry no meaning here and can hide text.
     text = "".join(
         " " if ch in "\t\r\n" else ch
-        for ch in unicodedata.normalize("NFKC", text)
+        for ch in text
         if ch in "\t\r\n" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co")
     ).strip()
     if not text:
@@ -128,7 +135,7 @@ class Assistant:
         kind = self._router.kind(turn.question)
         if condensed.is_follow_up and kind in (None, "eligibility", "lookup"):
             # "那上限呢？", "场地租了30万…" after an award question carry on computing.
-            if kind is None and any(is_award_question(t) for t in turn.history):
+            if kind is None and any(asks_about_awards(t) for t in turn.history):
                 kind = "award"
             elif kind is None:
                 kind = self._router.kind(condensed.standalone)
@@ -197,12 +204,17 @@ class Assistant:
                 earlier.append(clean_question(item, self.settings.max_question_chars))
             except QuestionError:
                 continue  # an unusable earlier turn is skipped, not fatal
-        return Turn(question=text, history=earlier, started=started)
+        return Turn(
+            question=unicodedata.normalize("NFKC", text),
+            asked=text,
+            history=[unicodedata.normalize("NFKC", h) for h in earlier],
+            started=started,
+        )
 
     def _answer(self, turn: Turn, text: str | None = None, extra: Mapping[str, Any] = ()) -> Answer:
         assert turn.composed is not None and turn.route is not None
         answer = Answer(
-            question=turn.question,
+            question=turn.asked,
             answer=text if text is not None else turn.composed.text,
             refused=turn.route.kind == "out_of_scope",
             citations=turn.composed.citations,

@@ -220,21 +220,26 @@ class Composer:
     def _award_lines(self, award: AwardResult) -> list[str]:
         lines: list[str] = []
         extra = award.model_dump()
-        if extra.get("kind") == "negotiated" or (
-            award.amount_yuan is None and not award.missing and award.eligible is not False
-        ):
+        if extra.get("error"):
+            lines.append(f"无法测算：{extra['error']}")
+        elif extra.get("negotiated"):
             lines.append("该项支持采取“一事一议”方式，没有固定金额，需与责任单位具体商议。")
         elif award.eligible is False:
             lines.append("按您提供的信息，暂不符合该项条件，测算金额为0元。")
         elif award.amount_yuan is None:
             lines.append("还需要以下信息才能测算：" + "、".join(award.missing) + "。")
-            follow_up = extra.get("follow_up")
-            if follow_up:
-                lines.append(str(follow_up))
         else:
-            lines.append(f"按您提供的信息测算，可获得{self._format_yuan(award.amount_yuan)}。")
+            most = "最高" if extra.get("upper_bound") else ""
+            lines.append(
+                f"按您提供的信息测算，{most}可获得{self._format_yuan(award.amount_yuan)}。"
+            )
+        if award.amount_yuan is None and extra.get("follow_up"):
+            lines.append(str(extra["follow_up"]))
         if award.steps:
-            lines.append("计算过程：" + "；".join(award.steps) + "。")
-        if award.assumptions:
-            lines.append("前提假设：" + "；".join(award.assumptions) + "。")
+            lines.append("计算过程：" + "；".join(s.rstrip("。") for s in award.steps) + "。")
+        # The validity note has its own line (提示); list the other assumptions one per line.
+        shown = [a for a in award.assumptions if a != extra.get("validity_note")]
+        if shown:
+            lines.append("前提假设：")
+            lines.extend(f"· {a.rstrip('。')}。" for a in shown)
         return lines

@@ -8,12 +8,17 @@ through ``cn2an`` and the digits after 点 are read one by one — no float is e
 Only whitelisted units make a quantity: money (元/万/万元/亿/亿元/千万/百万), counts
 (台/台套/套/家/条/个/项), times (次), percent (% / 百分之… / 个百分点). Negative and absurd
 values raise :class:`NumberError` (a ``ValueError``) with a Chinese message.
+
+Spoken forms: 一个亿 / 1个亿 / 半个亿 (个 between a number and 亿), 一亿二 (a lone digit after
+the last unit means the next lower unit: 一亿二千万), 1亿2000万 (two adjacent parts add up).
+Approximate amounts (三千来万, 八百多万, 1000万左右, 大约3000万) are read as the stated
+number with ``approx=True``, so callers can say that the exact figure decides.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
@@ -42,6 +47,7 @@ class Quantity:
     unit: str  # the unit as written after the number ("万元", "台套", "%", "")
     span: tuple[int, int]
     raw: str
+    approx: bool = False  # 三千来万, 八百多万, 3000万左右: the stated number is a round figure
 
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９％．－", "0123456789%.-")
@@ -96,12 +102,24 @@ _ARABIC = r"\d+(?:,\d{3})*(?![\d,])(?:\.\d+)?(?:[eE][+-]?\d+)?"
 _CN_NUM = rf"[{_CN_CHARS}]+(?:点[{_CN_DIGITS}]+[十百千万亿]*)?"
 _MULT_RE = r"(?:万亿|千万|百万|十万|亿|万|千)?"
 _UNIT_RE = "|".join(re.escape(u) for u, _ in _UNITS)
+# 来/多/余 between a number and its multiplier or unit: 三千来万, 八百多万, 300多家
+_APPROX_RE = rf"(?:来|多|余)(?=万亿|千万|百万|十万|亿|万|千|{_UNIT_RE})"
 _QUANTITY_RE = re.compile(
     rf"(?P<neg>[-−负])?"
     rf"(?:(?P<pct>百分之)(?P<pnum>{_ARABIC}|{_CN_NUM})"
-    rf"|(?P<num>{_ARABIC})\s*(?P<mult>{_MULT_RE})|(?P<cnum>{_CN_NUM}))"
+    rf"|(?P<half>半)个?(?P<hmult>亿|万)"
+    rf"|(?P<num>{_ARABIC})\s*(?P<approx>{_APPROX_RE})?(?:个(?=亿))?(?P<mult>{_MULT_RE})"
+    rf"|(?P<cnum>{_CN_NUM})(?:(?P<capprox>{_APPROX_RE})|个(?=亿))?(?P<cmult>(?<=[来多余个])(?:亿|万))?)"
     rf"\s*(?P<unit>{_UNIT_RE})?"
 )
+# Words around a number that make it a round figure: 3000万左右, 大约3000万, 将近3000万
+_APPROX_AFTER = ("左右", "上下", "出头", "开外")
+_APPROX_BEFORE = re.compile(
+    r"(?:大约|大概|差不多|将近|接近|约莫|估计|(?<![签合预节制契协公条和邀违履特])约)$"
+)
+# 一亿二 = 一亿二千万: a lone digit after the last unit stands for the next lower unit
+_ELIDED = re.compile(rf"^(?P<head>[{_CN_CHARS}]*(?P<u>[亿万千百]))(?P<d>[{_CN_DIGITS}])$")
+_NEXT_LOWER = {"亿": "千万", "万": "千", "千": "百", "百": "十"}
 
 
 def _arabic(text: str) -> Decimal:
@@ -116,6 +134,9 @@ def _arabic(text: str) -> Decimal:
 
 def _cn_integer(text: str) -> Decimal:
     """A Chinese integer numeral (may contain 万/亿) via cn2an, which raises on odd input."""
+    m = _ELIDED.match(text)
+    if m and m.group("d") not in "零〇":
+        text = text + _NEXT_LOWER[m.group("u")]  # 一亿二 → 一亿二千万 (cn2an refuses 一亿二)
     try:
         result = cn2an.cn2an(text, "normal")
     except Exception as exc:  # cn2an raises ValueError, KeyError, IndexError on odd input
@@ -169,12 +190,22 @@ def _convert(m: re.Match[str], text: str) -> Quantity | None:
         body = m.group("pnum")
         value = _arabic(body) if body[0].isdigit() else _cn_number(body)
         return Quantity(_check(value, "percent", raw, negative), "percent", "百分之", m.span(), raw)
+    approx = bool(m.group("approx") or m.group("capprox"))
+    if m.group("half"):
+        # 半个亿 = 5000万, 半万 = 5000
+        value = _MULT[m.group("hmult")] / 2
+        kind_h: QuantityKind = unit_kind or "money"
+        end = m.span()[0] + len(raw)
+        return Quantity(
+            _check(value, kind_h, raw, negative), kind_h, unit, (m.span()[0], end), raw
+        )
     if m.group("num") is not None:
         value = _arabic(m.group("num")) * _MULT.get(m.group("mult"), Decimal(1))
         mult = m.group("mult")
     else:
         body = m.group("cnum")
-        if not any(c in _CN_DIGITS for c in body):
+        # 十, 十万 (= 100000) begin with an implicit 一; other digitless bodies do not
+        if not any(c in _CN_DIGITS for c in body) and body[0] not in "十拾":
             # 百强, 万企, 千万家 …: a magnitude word alone is not a number; but 亿亿元 is garbage
             if unit_kind == "money" and len(body) > 1:
                 raise NumberError(f"无法识别的数额：{raw}")
@@ -182,6 +213,9 @@ def _convert(m: re.Match[str], text: str) -> Quantity | None:
         # A lone digit char glued to a word (一次性, 两化, 三年) is not a quantity.
         value = _cn_number(body)
         mult = "万" if body.rstrip("点" + _CN_DIGITS).endswith(("万", "亿")) else ""
+        if m.group("cmult"):  # 三千来万, 一个亿: the multiplier stands after 来/多/个
+            value *= _MULT[m.group("cmult")]
+            mult = m.group("cmult")
     if m.group("num") is None and m.group("cnum") and m.group("neg") == "-":
         negative = True
     if unit_kind:
@@ -193,7 +227,8 @@ def _convert(m: re.Match[str], text: str) -> Quantity | None:
     if kind == "number" and m.group("cnum"):
         return None  # bare Chinese numerals (三年, 第一) are words, not data
     end = m.span()[0] + len(raw)
-    return Quantity(_check(value, kind, raw, negative), kind, unit, (m.span()[0], end), raw)
+    value = _check(value, kind, raw, negative)
+    return Quantity(value, kind, unit, (m.span()[0], end), raw, approx)
 
 
 def extract_quantities(text: str) -> list[Quantity]:
@@ -215,7 +250,41 @@ def extract_quantities(text: str) -> list[Quantity]:
             continue  # ordinals
         q = _convert(m, norm)
         if q is not None:
+            out.append(_mark_approx(q, norm))
+    return _join_parts(out)
+
+
+def _mark_approx(q: Quantity, text: str) -> Quantity:
+    start, end = q.span
+    if q.approx or text[end : end + 2] in _APPROX_AFTER or _APPROX_BEFORE.search(text[:start]):
+        return replace(q, approx=True)
+    return q
+
+
+def _join_parts(qs: list[Quantity]) -> list[Quantity]:
+    """1亿2000万 → one amount; 1亿2 → 1.2亿; 2万5 → 25000 (adjacent parts of one figure)."""
+    out: list[Quantity] = []
+    for q in qs:
+        prev = out[-1] if out else None
+        if prev is None or prev.span[1] != q.span[0] or prev.kind != "money" or prev.unit:
             out.append(q)
+            continue
+        top = "亿" if prev.raw.endswith("亿") else "万" if prev.raw.endswith("万") else ""
+        if top and q.kind == "money" and q.value < _MULT[top]:
+            added = q.value
+        elif top and q.kind == "number" and re.fullmatch(r"[1-9]", q.raw):
+            added = int(q.raw) * _MULT[top] / 10  # 1亿2 → 1亿 + 2千万
+        else:
+            out.append(q)
+            continue
+        out[-1] = Quantity(
+            prev.value + added,
+            "money",
+            q.unit if q.kind == "money" else "",
+            (prev.span[0], q.span[1]),
+            prev.raw + q.raw,
+            prev.approx or q.approx,
+        )
     return out
 
 

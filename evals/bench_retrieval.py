@@ -96,19 +96,27 @@ def _figures(ranks: Sequence[int | None]) -> dict[str, float]:
     }
 
 
-def _timed_passes(
-    items: Sequence[dict], search: Callable[[str], Any], repeat: int, reset: Callable[[], None]
-) -> tuple[list[Any], list[float]]:
-    """Run every question ``repeat`` times; per question, its median latency (ms)."""
-    results: list[Any] = [None] * len(items)
-    times: list[list[float]] = [[] for _ in items]
-    for _ in range(max(repeat, 1)):
-        reset()
+def _interleaved(
+    items: Sequence[dict],
+    searches: dict[str, Callable[[str], Any]],
+    repeat: int,
+    before_each: Callable[[], None],
+) -> tuple[dict[str, list[Any]], dict[str, list[float]]]:
+    """Every question through every retriever, ``repeat`` times, retrievers interleaved per
+    question (in rotating order) so a busy machine slows them all alike. Returns, per
+    retriever, its results and each question's median latency (ms)."""
+    names = list(searches)
+    results: dict[str, list[Any]] = {n: [None] * len(items) for n in names}
+    times: dict[str, list[list[float]]] = {n: [[] for _ in items] for n in names}
+    for p in range(max(repeat, 1)):
         for i, item in enumerate(items):
-            started = time.perf_counter()
-            results[i] = search(item["question"])
-            times[i].append((time.perf_counter() - started) * 1000)
-    return results, [statistics.median(t) for t in times]
+            shift = (i + p) % len(names)
+            for name in names[shift:] + names[:shift]:
+                before_each()
+                started = time.perf_counter()
+                results[name][i] = searches[name](item["question"])
+                times[name][i].append((time.perf_counter() - started) * 1000)
+    return results, {n: [statistics.median(t) for t in times[n]] for n in names}
 
 
 def run_bench(
@@ -124,7 +132,7 @@ def run_bench(
     from knowledge.index import ClauseIndex, expected_manifest
     from knowledge.tokenize import clause_reference_tokens, tokenize
 
-    steps = tqdm(total=9, desc="bench", file=sys.stderr, disable=not progress)
+    steps = tqdm(total=2 + max(builds, 1), desc="bench", file=sys.stderr, disable=not progress)
     kb = KnowledgeBase.open(settings, progress=progress)
     default_slug = settings.default_policy
     embedder = kb.embedder
@@ -142,12 +150,6 @@ def run_bench(
 
     def build_naive() -> None:
         naive_holder[:] = [NaiveRag.build(settings, embedder=embedder)]
-
-    naive_build = statistics.median(
-        [(build_naive(), naive_holder[0].build_seconds)[1] for _ in range(max(builds, 1))]
-    )
-    naive = naive_holder[0]
-    steps.update()
 
     def build_dense() -> None:
         chunks = chunk_clauses(clauses)
@@ -170,12 +172,22 @@ def run_bench(
             wanted = expected_manifest(scratch, embedder, policies)
             ClauseIndex.build(scratch, embedder, policies, wanted, progress=False)
 
-    build_s = {"dense": _median_time(build_dense, builds)}
-    steps.update()
-    build_s["bm25"] = _median_time(build_bm25, builds)
-    steps.update()
-    build_s["fused"] = _median_time(build_fused, builds)
-    steps.update()
+    # Interleaved like the queries: build 1 of each, then build 2 of each, …
+    build_fns = {
+        "naive": build_naive,
+        "dense": build_dense,
+        "bm25": build_bm25,
+        "fused": build_fused,
+    }
+    spent: dict[str, list[float]] = {n: [] for n in build_fns}
+    for _ in range(max(builds, 1)):
+        for name, fn in build_fns.items():
+            spent[name].append(_median_time(fn, 1))
+        # the recipe's own work (split, embed, add), not parsing clauses for the mapping
+        spent["naive"][-1] = naive_holder[0].build_seconds
+        steps.update()
+    build_s = {n: statistics.median(v) for n, v in spent.items()}
+    naive = naive_holder[0]
 
     # -- warm-up: every code path once, on questions that are not timed ----------------------
     for q in ("支持政策有哪些", "工业互联网平台奖励", "四.10"):
@@ -185,11 +197,12 @@ def run_bench(
 
     rows: list[dict[str, Any]] = []
 
-    # (a) naive, per chunk and per clause id
-    found, latency = _timed_passes(
-        items, lambda q: naive.search(q, MRR_DEPTH), repeat, lambda: None
-    )
+    searches: dict[str, Callable[[str], Any]] = {"naive": lambda q: naive.search(q, MRR_DEPTH)}
+    for mode in ("dense", "bm25", "fused"):
+        searches[mode] = lambda q, m=mode: kb.search(q, k=MRR_DEPTH, mode=m)
+    found_all, latency_all = _interleaved(items, searches, repeat, reset_cache)
     steps.update()
+    found, latency = found_all["naive"], latency_all["naive"]
     chunk_ranks, clause_ranks = [], []
     for item, hits in zip(items, found, strict=True):
         want = set(item["relevant"])
@@ -203,7 +216,7 @@ def run_bench(
     common = {
         "p50_ms": round(percentile(latency, 50), 2),
         "p95_ms": round(percentile(latency, 95), 2),
-        "build_s": round(naive_build, 2),
+        "build_s": round(build_s["naive"], 2),
     }
     rows.append(
         {
@@ -228,10 +241,7 @@ def run_bench(
         ("(c) BM25 only", "bm25"),
         ("(d) fused (project)", "fused"),
     ):
-        found, latency = _timed_passes(
-            items, lambda q, m=mode: kb.search(q, k=MRR_DEPTH, mode=m), repeat, reset_cache
-        )
-        steps.update()
+        found, latency = found_all[mode], latency_all[mode]
         ranks = [
             first_rank(item["relevant"], [h.ref for h in hits], default_slug)
             for item, hits in zip(items, found, strict=True)

@@ -408,10 +408,11 @@ def render_html(run: Mapping[str, Any]) -> str:
                     f"<td>{_e(', '.join(c['now']) or '—')}</td></tr>"
                 )
             parts.append("</table>")
-        if changes["new"]:
-            parts.append(f"<p class='meta'>New cases: {_e(', '.join(changes['new']))}</p>")
-        if changes["removed"]:
-            parts.append(f"<p class='meta'>Removed cases: {_e(', '.join(changes['removed']))}</p>")
+        for key, label in (("new", "New cases"), ("removed", "Not in this run")):
+            ids = changes[key]
+            if ids:  # a --limit run leaves hundreds out; name a few, count the rest
+                more = f" and {len(ids) - 30} more" if len(ids) > 30 else ""
+                parts.append(f"<p class='meta'>{label}: {_e(', '.join(ids[:30]))}{more}</p>")
 
     # by category
     cats = summary.get("by_category") or {}

@@ -174,9 +174,7 @@ def _closing_span(lines: list[_Line], last_structural: int) -> tuple[int, int]:
     (plus a "(此件公开发布)" note), so stray lines like 相关信息 are dropped.
     """
     n = len(lines)
-    start = next(
-        (i for i in range(last_structural + 1, n) if _CLOSING.match(lines[i].text)), None
-    )
+    start = next((i for i in range(last_structural + 1, n) if _CLOSING.match(lines[i].text)), None)
     if start is None:
         date = next((i for i in range(last_structural + 1, n) if _DATE.match(lines[i].text)), None)
         if date is None:
@@ -223,8 +221,12 @@ def parse_policy(text: str, meta: PolicyMeta) -> ParsedPolicy:
     units: list[_Unit] = []
     if first_chapter > 0:
         units.append(
-            _Unit("preamble", PREAMBLE_ID, title=PREAMBLE_TITLE,
-                  lines=[ln.text for ln in lines[:first_chapter]])
+            _Unit(
+                "preamble",
+                PREAMBLE_ID,
+                title=PREAMBLE_TITLE,
+                lines=[ln.text for ln in lines[:first_chapter]],
+            )
         )
 
     chapter: _Unit | None = None
@@ -260,9 +262,13 @@ def parse_policy(text: str, meta: PolicyMeta) -> ParsedPolicy:
             if not title:
                 raise PolicyStructureError(f"{_where(ln)}：节标题为空。")
             section = _Unit(
-                "section", f"{chapter.chapter}.({ln.numeral})", chapter=chapter.chapter,
-                section=ln.numeral, title=title,
-                path=[f"{chapter.chapter}、{chapter.title}"], lines=inline,
+                "section",
+                f"{chapter.chapter}.({ln.numeral})",
+                chapter=chapter.chapter,
+                section=ln.numeral,
+                title=title,
+                path=[f"{chapter.chapter}、{chapter.title}"],
+                lines=inline,
             )
             units.append(section)
             current = section
@@ -278,9 +284,14 @@ def parse_policy(text: str, meta: PolicyMeta) -> ParsedPolicy:
             if section is not None:
                 path.append(f"({section.section}){section.title}")
             item = _Unit(
-                "item", f"{chapter.chapter}.{ln.value}", chapter=chapter.chapter,
-                section=section.section if section else None, item=ln.value, path=path,
-                lines=[ln.body] if ln.body else [], start=ln,
+                "item",
+                f"{chapter.chapter}.{ln.value}",
+                chapter=chapter.chapter,
+                section=section.section if section else None,
+                item=ln.value,
+                path=path,
+                lines=[ln.body] if ln.body else [],
+                start=ln,
             )
             units.append(item)
             if section is not None:
@@ -295,8 +306,12 @@ def parse_policy(text: str, meta: PolicyMeta) -> ParsedPolicy:
 
     if closing_start < len(lines):
         units.append(
-            _Unit("closing", CLOSING_ID, title=CLOSING_TITLE,
-                  lines=[ln.text for ln in lines[closing_start:closing_end]])
+            _Unit(
+                "closing",
+                CLOSING_ID,
+                title=CLOSING_TITLE,
+                lines=[ln.text for ln in lines[closing_start:closing_end]],
+            )
         )
     return ParsedPolicy(meta=meta, clauses=_to_clauses(units, meta))
 
@@ -325,9 +340,17 @@ def _to_clauses(units: list[_Unit], meta: PolicyMeta) -> list[Clause]:
             title = unit.title
         clauses.append(
             Clause(
-                id=unit.id, slug=meta.slug, kind=unit.kind, chapter=unit.chapter,
-                section=unit.section, item=unit.item, title=meta.titles.get(unit.id, title),
-                path=unit.path, text=text, departments=departments, order=len(clauses),
+                id=unit.id,
+                slug=meta.slug,
+                kind=unit.kind,
+                chapter=unit.chapter,
+                section=unit.section,
+                item=unit.item,
+                title=meta.titles.get(unit.id, title),
+                path=unit.path,
+                text=text,
+                departments=departments,
+                order=len(clauses),
             )
         )
     unknown = sorted(set(meta.titles) - seen)

@@ -43,6 +43,9 @@ from assistant.numbers import (
         ("800万", "8000000", "money"),
         ("二百家", "200", "count"),
         ("5001台（套）", "5001", "count"),
+        ("十万元", "100000", "money"),  # 十 = 一十: found by hypothesis (an2cn(10) = 十)
+        ("十五万元", "150000", "money"),
+        ("十万台", "100000", "count"),
     ],
 )
 def test_parse_quantity(text: str, value: str, kind: str) -> None:

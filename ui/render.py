@@ -113,7 +113,7 @@ def clause_markdown(clause: dict[str, Any], link: str | None = None) -> str:
     out.append(text)
     out.append(f"**{esc(departments_line(clause.get('departments', [])))}**")
     if link:
-        out.append(f"本条链接：`{esc(link)}`")
+        out.append(f"本条链接：[{esc(link)}]({esc(link)})")
     return "\n\n".join(out)
 
 

@@ -39,6 +39,7 @@ EXAMPLES = [
     "工业互联网标识解析二级节点怎么奖励？",
 ]
 HOTLINE_HISTORY = 20
+SORRY = "抱歉，系统暂时无法回答这个问题，请稍后再试，或拨打 12345 热线咨询市工信局。"
 LOAD_WAIT_S = 300.0
 MAX_INPUT_CHARS = 200  # a calculator field is a number, not an essay
 
@@ -239,7 +240,7 @@ def _chat_tab(service: Service) -> None:
     chatbot = gr.Chatbot(
         label="对话",
         elem_id="chat",
-        height=520,
+        height=600,
         feedback_options=("Like", "Dislike"),
         allow_tags=False,
         sanitize_html=True,
@@ -303,6 +304,11 @@ def _chat_tab(service: Service) -> None:
                     yield history, "", st, ""
         except ValueError as exc:  # QuestionError: a Chinese message for the user
             history[-1] = {"role": "assistant", "content": esc(str(exc))}
+            yield history, "", st, ""
+            return
+        except Exception:  # a bug must not leave the user with a spinner or a trace
+            logger.exception("chat answer failed")
+            history[-1] = {"role": "assistant", "content": SORRY}
             yield history, "", st, ""
             return
         if answer is None:  # the stream ended without its Answer: ask plainly instead
@@ -407,6 +413,9 @@ def _compute(service: Service, rule_id: str, specs: list[dict[str, Any]], values
         return f"**输入有误**：{esc(exc)}"
     except NotReadyError as exc:
         return f"**提示**：{esc(exc)}"
+    except Exception:
+        logger.exception("award %s failed", rule_id)
+        return SORRY
     head = f"### {eligibility_label(award)}：{money(award.amount_yuan)}\n\n"
     return head + award_markdown(award, with_heading=False)
 
@@ -534,6 +543,9 @@ def _hotline_tab(service: Service) -> None:
             answer = assistant.ask(q, history)
         except QuestionError as exc:
             return str(exc), "", "", question_list_markdown(asked), asked, q
+        except Exception:
+            logger.exception("hotline answer failed")
+            return SORRY, "", "", question_list_markdown(asked), asked, q
         service.log.record(answer, history, "hotline")
         asked = [*asked, q][-HOTLINE_HISTORY:]
         return (
@@ -633,6 +645,10 @@ def match_profile(
             award = service.assistant.award(rule["id"], {**common, **mine})
         except (AwardInputError, ValueError) as exc:
             results.append({"rule": rule, "award": None, "error": str(exc)})
+            continue
+        except Exception:
+            logger.exception("award %s failed", rule["id"])
+            results.append({"rule": rule, "award": None, "error": "系统暂时无法测算本条"})
             continue
         results.append({"rule": rule, "award": award, "error": None})
     # Claimable first (largest amount first), then those needing facts, then ruled out.

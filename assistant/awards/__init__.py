@@ -6,13 +6,20 @@ Every amount the assistant states comes from here — never from retrieved text 
 from assistant.awards.errors import AwardInputError
 from assistant.awards.evaluate import evaluate
 from assistant.awards.rules import Rule, RuleBook, default_rulebook, load_rulebook
-from assistant.awards.slots import answer_award, extract_inputs, is_award_question, select_rule
+from assistant.awards.slots import (
+    answer_award,
+    asks_about_awards,
+    extract_inputs,
+    is_award_question,
+    select_rule,
+)
 
 __all__ = [
     "AwardInputError",
     "Rule",
     "RuleBook",
     "answer_award",
+    "asks_about_awards",
     "default_rulebook",
     "evaluate",
     "extract_inputs",

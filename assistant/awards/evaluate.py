@@ -17,7 +17,7 @@ from typing import Any
 
 from assistant.answer import AwardResult
 from assistant.awards.errors import AwardInputError
-from assistant.awards.format import format_money, format_percent, format_value
+from assistant.awards.format import format_count, format_money, format_percent, format_value
 from assistant.awards.kinds import KINDS
 from assistant.awards.rules import Condition, InputSpec, Rule, RuleBook, Validity, default_rulebook
 from assistant.numbers import MAX_VALUE, NumberError, parse_quantity, to_decimal
@@ -133,8 +133,20 @@ def _derive(rule: Rule, values: dict[str, Any], stated: set[str], steps: list[st
                 f"{format_money(last)} × 100% = {approx}{format_percent(shown)}"
             )
             values[target] = growth
-            if all(s in stated for s in sources):
-                stated.add(target)
+        elif d["method"] == "apply_growth":
+            # 上年收入 and 增长率 given → this year's revenue, so its threshold can be checked
+            last, growth = values[sources[0]], values[sources[1]]
+            current = last * (100 + growth) / 100
+            steps.append(
+                f"{rule.input(target).label}：{format_money(last)} × (1 + "
+                f"{format_percent(growth)}) = {format_money(current)}"
+            )
+            values[target] = current
+        else:  # pragma: no cover - the rule file names only the methods above
+            raise AwardInputError(f"规则{rule.id}：未知的推算方法 {d['method']}")
+        # derived from facts the user stated → itself a stated fact (conditions are checked)
+        if all(s in stated for s in sources):
+            stated.add(target)
 
 
 def _check(cond: Condition, value: Any) -> bool:
@@ -143,6 +155,18 @@ def _check(cond: Condition, value: Any) -> bool:
     if cond.op == "in":
         return value in (cond.values or [])
     return _OPS[cond.op](value, cond.threshold)
+
+
+def _stated_value(rule: Rule, cond: Condition, values: dict[str, Any]) -> str:
+    """The user's figure behind a failed threshold ("贵企业为4800万元"), so the trace shows why."""
+    if cond.op not in _OPS:
+        return ""
+    spec, value = rule.input(cond.input), values[cond.input]
+    if spec.unit == "count" and spec.quantity_units:
+        shown = format_count(value, spec.quantity_units[0])
+    else:
+        shown = format_value(value, spec.unit)
+    return f"；{spec.label}为{shown}"
 
 
 def validity_note(v: Validity, today: date) -> tuple[str, bool]:
@@ -220,7 +244,9 @@ def evaluate(
         result.eligible = False
         result.amount_yuan = 0
         result.steps = steps + [
-            f"不符合条件：{c.failure}（条文：“{c.phrase}”；{c.reading}）" for c in failures
+            f"不符合条件：{c.failure}{_stated_value(rule, c, values)}（条文：“{c.phrase}”；"
+            f"{c.reading}）"
+            for c in failures
         ]
         result.assumptions = assumptions
         return _finish(result, expired, note)

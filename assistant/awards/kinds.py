@@ -121,6 +121,16 @@ def per_step_with_cap(rule: Rule, values: Values) -> Outcome:
             f"（不足部分不计）：{steps}档"
         )
         count_word = f"{steps}档"
+    below = rule.formula.get("below_first_step")
+    if steps == 0 and below:
+        # "每超过200万条…给予10万元": not reaching one step means the clause is not met at all
+        shown = (
+            format_percent(base)
+            if spec.unit == "percent"
+            else format_count(base, (spec.quantity_units or [""])[0])
+        )
+        out.failure = f"{spec.label}{shown}，未达到一档（“{step.reference}”），{below}"
+        return out
     amount = steps * unit_amount
     out.steps.append(f"{count_word} × {format_money(unit_amount)} = {format_money(amount)}")
     out.amount = _apply_cap(rule, amount, out)

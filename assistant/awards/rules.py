@@ -7,6 +7,7 @@ refused at load time so no binary fraction ever enters a calculation.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -72,6 +73,9 @@ class Condition(_Strict):
 class Option(_Strict):
     value: str
     aliases: list[str] = Field(default_factory=list)
+    # the "anything else" value (其他): chosen for a stated value outside the list, and
+    # overridden by a listed value mentioned in the same text
+    catch_all: bool = False
 
 
 class InputSpec(_Strict):
@@ -81,6 +85,9 @@ class InputSpec(_Strict):
     type: InputType
     aliases: list[str] = Field(default_factory=list)
     false_aliases: list[str] = Field(default_factory=list)
+    # regexes for stated values that contradict the condition in free wording
+    # ("在省级电视台做广告", "第二轮流片"); read like ``false_aliases``
+    false_patterns: list[str] = Field(default_factory=list)
     priority: int = 1
     optional: bool = False
     allow_zero: bool = False
@@ -90,10 +97,28 @@ class InputSpec(_Strict):
     options: list[Option] | None = None
     question: str | None = None
     aggregate: Literal["last", "sum"] = "last"
+    # regexes with a named group ``v`` that catch a stated value in free wording
+    # ("我们是做软件开发的" → 软件); a capture naming no option maps to the catch-all option
+    patterns: list[str] = Field(default_factory=list)
     fallback_from: str | None = None
     fallback_assumption: str | None = None
 
     _m = field_validator("max", mode="before")(lambda cls, v: None if v is None else _exact(v))
+
+    @field_validator("patterns")
+    @classmethod
+    def _patterns_compile(cls, patterns: list[str]) -> list[str]:
+        for p in patterns:
+            if "v" not in re.compile(p).groupindex:
+                raise ValueError(f"pattern {p!r} needs a named group (?P<v>…)")
+        return patterns
+
+    @field_validator("false_patterns")
+    @classmethod
+    def _false_patterns_compile(cls, patterns: list[str]) -> list[str]:
+        for p in patterns:
+            re.compile(p)  # a bad regex fails at load time, naming the rule
+        return patterns
 
     def option_values(self) -> list[str]:
         return [o.value for o in self.options or []]
@@ -216,6 +241,7 @@ class RuleBook(BaseModel):
     rounding: str
     readings: dict[str, str]
     notes: list[Note]
+    synonyms: dict[str, list[str]] = {}
     rules: dict[str, Rule]
 
     def get(self, rule_id: str) -> Rule:
@@ -251,15 +277,54 @@ class RuleBook(BaseModel):
         return next((n for n in self.notes if n.id == note_id), None)
 
 
+def _with_synonyms(words: list[str], synonyms: dict[str, list[str]]) -> list[str]:
+    """Each word plus its colloquial variants: with synonyms {流片: [投片, 打样]} the keyword
+    首轮流片 also matches 首轮投片 and 首轮打样. One pass, so variants are not re-expanded."""
+    out = list(words)
+    for word in words:
+        for canonical, variants in synonyms.items():
+            if canonical in word:
+                out += [word.replace(canonical, v) for v in variants]
+    return list(dict.fromkeys(out))
+
+
+def _expand_synonyms(raw: dict[str, Any], synonyms: dict[str, list[str]]) -> dict[str, Any]:
+    """Apply the rule file's ``synonyms`` to a rule's keywords and input/option aliases."""
+    if not synonyms:
+        return raw
+    raw = dict(raw)
+    raw["keywords"] = _with_synonyms(raw.get("keywords") or [], synonyms)
+    inputs = []
+    for spec in raw.get("inputs") or []:
+        spec = dict(spec)
+        for key in ("aliases", "false_aliases"):
+            if spec.get(key):
+                spec[key] = _with_synonyms(spec[key], synonyms)
+        if spec.get("options"):
+            spec["options"] = [
+                {**o, "aliases": _with_synonyms(o.get("aliases") or [], synonyms)}
+                for o in spec["options"]
+            ]
+        inputs.append(spec)
+    raw["inputs"] = inputs
+    return raw
+
+
 def load_rulebook(policy_dir: Path) -> RuleBook:
     """Load and validate ``policy_dir/rules.yaml``; errors name the rule at fault."""
     from assistant.awards.kinds import KINDS  # here, not at the top: kinds imports these models
 
     path = Path(policy_dir) / "rules.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    synonyms = data.get("synonyms") or {}
+    if not isinstance(synonyms, dict) or not all(
+        isinstance(k, str) and isinstance(v, list) and all(isinstance(x, str) for x in v)
+        for k, v in synonyms.items()
+    ):
+        raise ValueError(f"{path}: synonyms must map a term to a list of colloquial variants")
     rules: dict[str, Rule] = {}
     for raw in data["rules"]:
-        rule = Rule.model_validate(raw)
+        rule = Rule.model_validate(_expand_synonyms(raw, synonyms))
         if rule.id in rules:
             raise ValueError(f"{path}: duplicate rule id {rule.id}")
         if rule.kind not in KINDS:
@@ -272,6 +337,7 @@ def load_rulebook(policy_dir: Path) -> RuleBook:
         rounding=data["rounding"],
         readings=data.get("readings", {}),
         notes=[Note.model_validate(n) for n in data.get("notes", [])],
+        synonyms=synonyms,
         rules=rules,
     )
 

@@ -20,7 +20,7 @@ from assistant.awards.evaluate import evaluate
 from assistant.awards.rules import InputSpec, Rule, RuleBook, default_rulebook
 from assistant.numbers import NumberError, Quantity, extract_quantities
 
-_AWARD_WORDS = ("奖", "补", "贴", "资助", "扶持", "配套", "券", "钱", "领", "支持")
+_AWARD_WORDS = ("奖", "补", "贴", "资助", "扶持", "配套", "券", "钱", "领", "支持", "报销", "返还")
 _ASK_WORDS = (
     "多少",
     "几万",
@@ -59,6 +59,27 @@ _ASK_WORDS = (
     "补多少",
     "吗",
 )
+# Asking what support a topic gets ("双跨平台有什么奖励", "揭榜挂帅怎么支持"): on its own an
+# overview question (answered from the clause text), but it opens a calculation that a later
+# turn stating facts ("我们是服务商，合同金额1500万元") carries on.
+_TOPIC_ASKS = (
+    "有什么",
+    "有哪些",
+    "什么奖",
+    "什么补",
+    "什么支持",
+    "什么政策",
+    "哪些奖",
+    "哪些补",
+    "哪些支持",
+    "怎么支持",
+    "如何支持",
+    "怎么扶持",
+    "如何扶持",
+    "了解",
+    "介绍",
+    "咨询",
+)
 # Phrases that ask for an amount by themselves, without 奖/补 (能拿多少, 给多少钱 …).
 _STRONG_ASKS = (
     "能拿多少",
@@ -73,9 +94,34 @@ _STRONG_ASKS = (
     "有多少钱",
     "多少钱",
 )
+# Colloquial asks for an amount with no reward word: a modal + a verb of getting money back +
+# 多少 ("能回来多少", "能报多少", "政府能掏多少", "能拿回多少", "能贴多少"), verbs that mean
+# public money on their own ("掏多少", "返多少", "报销多少"), and the A不A question ("补不补").
+_COLLOQUIAL_ASK = re.compile(
+    r"(?:能|可以|可|能够|会|还能|最多能|大概能)"
+    r"(?:拿回|拿到|要回|要到|领到|申请到|争取到|回来|回|报销|报|掏|出|返还|返|退|给|贴|补|奖|拿|领"
+    r"|得|获得|兑现|享受)"
+    r"(?:个|了|回|下|出|到)?(?:多少|几个钱|几万|几十万|几百万)"
+    r"|(?:掏|返|返还|报销|拿回|回来|退|贴补)(?:个|了|回)?多少"
+    r"|(补|贴|奖|给|报|返|扶持|支持|资助|报销)不\1"
+)
 _FOLLOW_MARKERS = ("如果", "要是", "假如", "假设", "那", "呢", "换成", "改成", "变成", "的话")
 _NEGATIONS = ("不", "没", "未", "非", "无")
-_UNSURE = ("是否", "不知", "不确定", "有没有", "是不是", "能不能", "吗")
+_UNSURE = ("是否", "不知", "不确定", "有没有", "是不是", "能不能", "吗", "了没")
+# Negation words that scope over a condition's phrase a few characters on: "还没被国家或省里
+# 认定的二级节点", "没有参加星级评定", "不是揭榜挂帅项目", "尚未入库", "并非首轮".
+_NEG_WORDS = ("并不是", "并非", "不属于", "不算", "尚未", "还没", "没有", "不是", "没", "未", "非")
+_NEG_SCOPE = 10  # characters before the phrase, within the same clause of the sentence
+# Words holding a negation character that negate no condition (masked before looking).
+_NOT_NEGATION = re.compile(
+    "不超过|不低于|不少于|不高于|不多于|不小于|不大于|不足|不到|不止|不仅|不但|不光|不错|不久"
+    "|不管|不论|无论|未来|非常|非得|没想到|没问题|没多久|没多少|没什么"
+)
+# Where a negation's scope ends: a contrast or a new predicate ("不是代工而是自主研发",
+# "还没完成的项目是新建的"); 是 of 不是/并非是 is part of the negation itself.
+_SCOPE_BREAK = re.compile(r"而是|但是|但|不过|可是|只是|却|而且|并且|同时|也|(?<![不非])是")
+# A negation right after the phrase: "认定还没下来", "星级评定没参加", "入库尚未办理".
+_NEG_AFTER = re.compile(r"(?:还|也|都|尚|暂时|目前|现在)?(?:还)?(?:没有|没|尚未|未|不是)")
 _PREVIOUS_MARKERS = (
     "之前",
     "以前",
@@ -90,6 +136,24 @@ _PREVIOUS_MARKERS = (
     "从",
     "前年",
 )
+# A later turn that adds to an earlier list ("同一年还拿了省级…") rather than replacing it.
+_ADDITIVE_MARKERS = ("还", "也", "另外", "同时", "一共", "总共", "合计", "加上", "又", "同一年")
+# A later turn naming a new level after one already received ("拿过这个奖，后来又评上…").
+_UPGRADE_MARKERS = (
+    "拿过",
+    "获过",
+    "领过",
+    "得过",
+    "评过",
+    "后来",
+    "又评上",
+    "又获",
+    "升级",
+    "升到",
+    "升为",
+)
+# A captured free-text value starting with these is a verb phrase, not a field (做得好的, 做了…).
+_NOT_A_VALUE_START = "了过得到好的出成大强完"
 _SEGMENT = re.compile(r"[，,。；;？?！!\n]")
 
 
@@ -104,7 +168,7 @@ def is_award_question(text: str) -> bool:
     """Does the text ask what an enterprise can get (an amount, a calculation)?"""
     if not isinstance(text, str) or not text.strip():
         return False
-    if any(w in text for w in _STRONG_ASKS):
+    if any(w in text for w in _STRONG_ASKS) or _COLLOQUIAL_ASK.search(text):
         return True
     has_award = any(w in text for w in _AWARD_WORDS)
     asks = any(w in text for w in _ASK_WORDS)
@@ -112,8 +176,26 @@ def is_award_question(text: str) -> bool:
     return has_award and (asks or has_money)
 
 
+def asks_about_awards(text: str) -> bool:
+    """An award question, or a question what support a topic gets ("…有什么奖励"). A turn
+    after one of these that states facts of a rule is computed (see :func:`answer_award`)."""
+    if is_award_question(text):
+        return True
+    if not isinstance(text, str):
+        return False
+    return any(w in text for w in _AWARD_WORDS) and any(w in text for w in _TOPIC_ASKS)
+
+
 def _keyword_score(rule: Rule, text: str) -> int:
-    return sum(len(k) for k in rule.keywords if k and k in text)
+    """Characters of ``text`` covered by the rule's keywords (first occurrence of each). A
+    keyword inside a longer one ("平台" in "工业互联网平台") adds nothing, so a rule with many
+    short generic keywords does not outscore one whose specific phrase was said."""
+    covered: set[int] = set()
+    for k in rule.keywords:
+        pos = text.find(k) if k else -1
+        if pos >= 0:
+            covered.update(range(pos, pos + len(k)))
+    return len(covered)
 
 
 def _usable_inputs(rule: Rule) -> set[str]:
@@ -137,6 +219,10 @@ def _scores(
         # keywords ("双跨平台，服务收入1000万" → the revenue subsidy, not the fixed award)
         needed = [s for s in rule.inputs if s.name in _usable_inputs(rule)]
         score += 2.0 * sum(1 for q in quantities if any(_unit_fits(s, q) for s in needed))
+        # likewise a level or title the formula needs ("三级证书", "AAA级") named in the question
+        score += 2.0 * sum(
+            1 for s in needed if s.type in ("enum", "enum_list") and _option_mentions(s, question)
+        )
         for distance, turn in enumerate(reversed(history), start=1):
             score += _keyword_score(rule, turn) / distance
         if rule.clause in ranked_bare:
@@ -249,30 +335,92 @@ def _alias_positions(text: str, aliases: Sequence[str]) -> list[tuple[int, int]]
     return sorted(spans)
 
 
+def _masked(text: str) -> str:
+    """``text`` with words like 不超过/不低于/未来 blanked (same length, so positions hold)."""
+    return _NOT_NEGATION.sub(lambda m: "＿" * len(m.group(0)), text)
+
+
+def _clause_start(text: str, pos: int) -> int:
+    cut = max(text.rfind(p, 0, pos) for p in "，,。；;？?！!\n")
+    return cut + 1
+
+
+def _negated(masked: str, start: int, end: int) -> bool:
+    """Is the phrase at [start, end) negated — by a negation word up to _NEG_SCOPE characters
+    before it in the same clause (scope cut at a contrast), or one right after it?"""
+    before = masked[max(_clause_start(masked, start), start - _NEG_SCOPE) : start]
+    breaks = list(_SCOPE_BREAK.finditer(before))
+    if breaks:
+        before = before[breaks[-1].end() :]
+    if any(w in before for w in _NEG_WORDS) or any(n in before[-3:] for n in _NEGATIONS):
+        return True
+    after = _NEG_AFTER.match(masked, end)
+    if after is None or after.start() != end:
+        return False
+    rest = masked[after.end() : after.end() + 1]
+    # "入库了没有？" asks; "认定还没下来" states
+    return rest not in ("", "？", "?", "吗", "呢")
+
+
 def _read_bool(spec: InputSpec, text: str) -> bool | None:
+    masked = _masked(text)
     found: list[tuple[int, bool]] = []
-    for start, _end in _alias_positions(text, spec.false_aliases):
-        found.append((start, False))
+    false_spans = _alias_positions(text, spec.false_aliases)
+    for pattern in spec.false_patterns:
+        false_spans += [m.span() for m in re.finditer(pattern, text)]
+    for start, end in false_spans:
+        # "不是代工", "不是地方台": a negated contrary is the condition met
+        found.append((start, _negated(masked, start, end)))
     for start, end in _alias_positions(text, spec.aliases):
-        if any(start < fs + 1 and fs < end for fs, _ in found):
+        if any(fs < end and start < fe for fs, fe in false_spans):
             continue
         window = text[max(0, start - 4) : start]
         tail = text[end : end + 3]
         if any(u in window or u in tail for u in _UNSURE):
             continue
-        found.append((start, not any(n in window[-3:] for n in _NEGATIONS)))
+        found.append((start, not _negated(masked, start, end)))
     if not found:
         return None
     return max(found)[1]
 
 
-def _option_mentions(spec: InputSpec, text: str) -> list[tuple[int, str]]:
+def _alias_map(spec: InputSpec) -> dict[str, str]:
     alias_to_value: dict[str, str] = {}
     for opt in spec.options or []:
         for alias in [opt.value, *opt.aliases]:
             alias_to_value.setdefault(alias.lower(), opt.value)
+    return alias_to_value
+
+
+def _pattern_mentions(spec: InputSpec, text: str, alias_to_value: dict[str, str]) -> list:
+    """Values stated in free wording ("做软件开发的"): a listed option if the capture names
+    one, else the catch-all option — a stated field outside the list is a fact, not silence."""
+    catch_all = next((o.value for o in spec.options or [] if o.catch_all), None)
+    out: list[tuple[int, str]] = []
+    for pattern in spec.patterns:
+        for m in re.finditer(pattern, text):
+            captured = m.group("v").strip()
+            if not captured or captured[0] in _NOT_A_VALUE_START or re.search(r"\d", captured):
+                continue
+            named = [v for a, v in alias_to_value.items() if a in captured.lower()]
+            if named:
+                out.append((m.start("v"), named[0]))
+            elif catch_all is not None:
+                out.append((m.start("v"), catch_all))
+    return out
+
+
+def _option_mentions(spec: InputSpec, text: str) -> list[tuple[int, str]]:
+    alias_to_value = _alias_map(spec)
     spans = _alias_positions(text, list(alias_to_value))
-    return [(s, alias_to_value[text[s:e].lower()]) for s, e in spans]
+    found = [(s, alias_to_value[text[s:e].lower()]) for s, e in spans]
+    found += [m for m in _pattern_mentions(spec, text, alias_to_value) if m not in found]
+    found.sort()
+    catch_all = {o.value for o in spec.options or [] if o.catch_all}
+    if any(v not in catch_all for _, v in found):
+        # "芯片和软件都做": a listed field wins over the catch-all
+        found = [(p, v) for p, v in found if v not in catch_all]
+    return found
 
 
 def _read_enums(rule: Rule, text: str) -> dict[str, Any]:
@@ -318,6 +466,20 @@ def _extract_turn(rule: Rule, text: str) -> dict[str, Any]:
     return found
 
 
+def _carry_previous_level(
+    rule: Rule, inputs: dict[str, Any], found: dict[str, Any], text: str
+) -> None:
+    """ "省级智能车间奖多少？" then "我们拿过这个奖，后来又评上了标杆": the level of the earlier
+    turn is the one already awarded, so the new one pays the difference (级差)."""
+    level, prev = rule.formula.get("level"), rule.formula.get("previous_level")
+    if not (level and prev) or prev in found or level not in found:
+        return
+    earlier = inputs.get(level)
+    changed = earlier is not None and earlier != found[level]
+    if changed and any(m in text for m in _UPGRADE_MARKERS):
+        found[prev] = earlier
+
+
 def extract_inputs(rule: Rule, texts: Sequence[str]) -> tuple[dict[str, Any], set[str]]:
     """Inputs for ``rule`` from the turns (oldest first; later turns win) and the stated names.
 
@@ -333,14 +495,37 @@ def extract_inputs(rule: Rule, texts: Sequence[str]) -> tuple[dict[str, Any], se
             if n == len(texts) - 1:
                 raise
             continue
-        inputs.update(found)
+        _carry_previous_level(rule, inputs, found, text)
+        for name, value in found.items():
+            earlier = inputs.get(name)
+            if (
+                isinstance(value, list)
+                and isinstance(earlier, list)
+                and any(m in text for m in _ADDITIVE_MARKERS)
+            ):
+                # "同一年还拿了省级…" adds to the titles named before
+                value = list(dict.fromkeys([*earlier, *value]))
+            inputs[name] = value
     return inputs, set(inputs)
 
 
+def _after_award_question(history: Sequence[str]) -> bool:
+    return any(asks_about_awards(t) for t in list(history)[-3:])
+
+
 def _is_follow_up(question: str, history: Sequence[str]) -> bool:
-    if not any(is_award_question(t) for t in list(history)[-3:]):
+    if not _after_award_question(history):
         return False
     return bool(_quantities(question)) or any(m in question for m in _FOLLOW_MARKERS)
+
+
+def _states_facts_for(rule: Rule, question: str) -> bool:
+    """After an award question, a turn that only states facts of the rule ("我们是规上企业，
+    拿到了三级证书") carries the calculation on."""
+    try:
+        return bool(_extract_turn(rule, question))
+    except NumberError:
+        return True  # a bad number is still meant for the calculation: answer with the error
 
 
 def _error_result(rule: Rule, message: str) -> AwardResult:
@@ -371,10 +556,13 @@ def answer_award(
         return None
     book = rulebook or default_rulebook()
     history = [h for h in history or [] if isinstance(h, str)]
-    if not (is_award_question(question) or _is_follow_up(question, history)):
+    asked = is_award_question(question) or _is_follow_up(question, history)
+    if not asked and not _after_award_question(history):
         return None
     rule = select_rule(question, history, ranked_clause_ids, rulebook=book)
     if rule is None:
+        return None
+    if not asked and not (_keyword_score(rule, question) and _states_facts_for(rule, question)):
         return None
     turns = [*relevant_turns(rule, history, book), question]
     try:
