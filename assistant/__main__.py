@@ -27,9 +27,13 @@ def _load_history(path: Path | None) -> list[str]:
     try:
         data = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError) as exc:
-        raise SystemExit(f"错误：无法读取对话历史文件 {path}：{exc}") from exc
+        print(f"错误：无法读取对话历史文件 {path}：{exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
     if not isinstance(data, list) or not all(isinstance(x, str) for x in data):
-        raise SystemExit('错误：对话历史文件应为 JSON 字符串数组，例如 ["首轮流片补助怎么算？"]')
+        print(
+            '错误：对话历史文件应为 JSON 字符串数组，例如 ["首轮流片补助怎么算？"]', file=sys.stderr
+        )
+        raise SystemExit(2)
     return data
 
 

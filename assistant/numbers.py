@@ -196,9 +196,7 @@ def _convert(m: re.Match[str], text: str) -> Quantity | None:
         value = _MULT[m.group("hmult")] / 2
         kind_h: QuantityKind = unit_kind or "money"
         end = m.span()[0] + len(raw)
-        return Quantity(
-            _check(value, kind_h, raw, negative), kind_h, unit, (m.span()[0], end), raw
-        )
+        return Quantity(_check(value, kind_h, raw, negative), kind_h, unit, (m.span()[0], end), raw)
     if m.group("num") is not None:
         value = _arabic(m.group("num")) * _MULT.get(m.group("mult"), Decimal(1))
         mult = m.group("mult")
@@ -255,9 +253,13 @@ def extract_quantities(text: str) -> list[Quantity]:
 
 
 def _mark_approx(q: Quantity, text: str) -> Quantity:
+    """Flag a round figure; the words that say so (大约…, …左右) join its ``raw`` and span."""
     start, end = q.span
-    if q.approx or text[end : end + 2] in _APPROX_AFTER or _APPROX_BEFORE.search(text[:start]):
-        return replace(q, approx=True)
+    if text[end : end + 2] in _APPROX_AFTER:
+        q = replace(q, approx=True, raw=q.raw + text[end : end + 2], span=(start, end + 2))
+    before = _APPROX_BEFORE.search(text[:start])
+    if before:
+        q = replace(q, approx=True, raw=before.group(0) + q.raw, span=(before.start(), q.span[1]))
     return q
 
 

@@ -10,8 +10,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import jieba
+import yaml
 
 TERMS_FILE = Path(__file__).resolve().parent / "terms.txt"
+SYNONYMS_FILE = Path(__file__).resolve().parent / "synonyms.yaml"
 REF_PREFIX = "§"  # clause-reference tokens never collide with words of the text
 
 _CN_DIGITS = "一二三四五六七八九十"
@@ -91,6 +93,71 @@ _STOPWORDS = frozenset(
 _init_lock = threading.Lock()
 _initialised = False
 
+_synonym_lock = threading.Lock()
+_synonyms: Synonyms | None = None
+_expansion_cache: dict[str, tuple[str, ...]] = {}
+
+
+class Synonyms:
+    """Colloquial word → official terms of the policy text, with one compiled matcher."""
+
+    def __init__(self, table: dict[str, tuple[str, ...]]) -> None:
+        self.table = table
+        # Lower-cased lookup: the matcher is case-insensitive ("lpr", "LPR").
+        self._by_lower = {k.lower(): k for k in table}
+        alternatives = []
+        # Longest first, so "自动化产线" wins over "自动化" at the same position.
+        for key in sorted(table, key=len, reverse=True):
+            escaped = re.escape(key)
+            # Latin keys ("IC", "PCB") must not fire inside longer Latin words.
+            if key.isascii():
+                escaped = rf"(?<![A-Za-z]){escaped}(?![A-Za-z])"
+            alternatives.append(escaped)
+        self._pattern = re.compile("|".join(alternatives), re.IGNORECASE) if table else None
+
+    def keys_in(self, text: str) -> list[str]:
+        """Keys occurring in ``text``, in order of appearance, each once."""
+        if self._pattern is None:
+            return []
+        found = (self._by_lower[m.group(0).lower()] for m in self._pattern.finditer(text))
+        lowered = text.lower()
+        return [
+            key
+            for key in dict.fromkeys(found)
+            # "两化" inside "两化融合" is already the official wording: expanding it to the
+            # key's other terms would only pull towards a neighbouring clause.
+            if not any(
+                key.lower() in term.lower() and term.lower() in lowered
+                for term in self.table[key]
+            )
+        ]
+
+
+def load_synonyms(path: Path = SYNONYMS_FILE) -> Synonyms:
+    """Read and check the thesaurus; a malformed file is an error, not a silent no-op."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    table = data.get("synonyms") if isinstance(data, dict) else None
+    if not isinstance(table, dict):
+        raise ValueError(f"{path}: expected a mapping under 'synonyms'")
+    checked: dict[str, tuple[str, ...]] = {}
+    for key, terms in table.items():
+        if not isinstance(key, str) or len(key.strip()) < 2:
+            raise ValueError(f"{path}: key {key!r} must be a word of at least two characters")
+        if not isinstance(terms, list) or not terms or not all(
+            isinstance(t, str) and t.strip() for t in terms
+        ):
+            raise ValueError(f"{path}: {key!r} needs a non-empty list of terms")
+        checked[key.strip()] = tuple(t.strip() for t in terms)
+    return Synonyms(checked)
+
+
+def _get_synonyms() -> Synonyms:
+    global _synonyms
+    with _synonym_lock:
+        if _synonyms is None:
+            _synonyms = load_synonyms()
+        return _synonyms
+
 
 def cn_numeral_to_int(text: str) -> int | None:
     """一..九十九 and digits → int (clause numbers are small; cn2an is overkill here)."""
@@ -123,6 +190,9 @@ def _ensure_jieba(extra_terms: Iterable[str] = ()) -> None:
 def add_terms(terms: Iterable[str]) -> None:
     """Register a policy's own terms so they stay whole."""
     _ensure_jieba(terms)
+    # New whole words change how official terms split; expansions are re-tokenised lazily.
+    with _synonym_lock:
+        _expansion_cache.clear()
 
 
 def reference_tokens(text: str) -> list[str]:
@@ -162,5 +232,33 @@ def tokenize(text: str) -> list[str]:
     return words
 
 
+def expansion_tokens(text: str, present: Iterable[str] = ()) -> list[str]:
+    """Tokens of the official terms for colloquial words in ``text`` (封测 → 封装测试).
+
+    Each token is added once and only if not already ``present``: rank_bm25 has no
+    per-term weights, so a single occurrence keeps an expansion lighter than the
+    question's own words (which count again each time they repeat).
+    """
+    synonyms = _get_synonyms()
+    seen = set(present)
+    out: list[str] = []
+    for key in synonyms.keys_in(text):
+        with _synonym_lock:
+            cached = _expansion_cache.get(key)
+        if cached is None:
+            cached = tuple(
+                dict.fromkeys(tok for term in synonyms.table[key] for tok in tokenize(term))
+            )
+            with _synonym_lock:
+                _expansion_cache[key] = cached
+        for token in cached:
+            if token not in seen:
+                seen.add(token)
+                out.append(token)
+    return out
+
+
 def query_tokens(text: str) -> list[str]:
-    return tokenize(text) + reference_tokens(text)
+    """A question's tokens, its clause references, then thesaurus expansions."""
+    tokens = tokenize(text) + reference_tokens(text)
+    return tokens + expansion_tokens(text, tokens)

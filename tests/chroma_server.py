@@ -67,17 +67,25 @@ def _free_port() -> int:
 
 
 @contextmanager
-def chroma_server(path: Path, host: str = "127.0.0.1", port: int | None = None) -> Iterator[
-    ChromaServer
-]:
+def chroma_server(
+    path: Path, host: str = "127.0.0.1", port: int | None = None
+) -> Iterator[ChromaServer]:
     path.mkdir(parents=True, exist_ok=True)
     port = port or _free_port()
     log_file = path.parent / f"chroma-{port}.log"
     env = dict(os.environ, ANONYMIZED_TELEMETRY="False", NO_PROXY="127.0.0.1,localhost")
     with log_file.open("wb") as out:
         process = subprocess.Popen(
-            [str(chroma_executable()), "run", "--host", host, "--port", str(port),
-             "--path", str(path)],
+            [
+                str(chroma_executable()),
+                "run",
+                "--host",
+                host,
+                "--port",
+                str(port),
+                "--path",
+                str(path),
+            ],
             stdout=out,
             stderr=subprocess.STDOUT,
             env=env,

@@ -52,6 +52,10 @@ def test_question(case: dict, ranked: list[str]) -> None:
             assert getattr(result, key) == expect[key], result.model_dump()
     if expect.get("error"):
         assert result.error and result.follow_up
+    if "steps_contain" in expect:  # the trace names the failed condition
+        assert any(expect["steps_contain"] in s for s in result.steps), result.steps
+    if "assumptions_contain" in expect:
+        assert any(expect["assumptions_contain"] in a for a in result.assumptions), result
 
 
 def test_exact_rate_report() -> None:
@@ -175,3 +179,97 @@ def test_overview_questions_open_a_calculation_without_being_one(
     # the router keeps "…有什么奖励" an overview question; only a later turn with facts computes
     assert is_award_question(text) is award
     assert asks_about_awards(text) is topic
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "流片花了800万，能回来多少",
+        "流片花了800万，能报多少",
+        "流片费用能报销多少？",
+        "智能化改造投了2000万，政府能掏多少",
+        "广告费能返多少",
+        "做展会大概能拿回多少",
+        "二级节点建设补不补？",
+        "首轮流片能贴多少",
+        "参展的钱给多少",
+    ],
+)
+def test_colloquial_asks_are_award_questions(text: str) -> None:
+    assert is_award_question(text) is True
+    assert asks_about_awards(text) is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "申报材料需要交多少份？",
+        "这个政策的有效期是多久？",
+        "市工信局的电话是多少",
+        "园区有多少家企业",
+        "一年能报多少个项目",  # how many, not how much
+    ],
+)
+def test_amount_words_alone_are_not_award_questions(text: str) -> None:
+    assert is_award_question(text) is False
+
+
+@pytest.mark.parametrize(
+    ("question", "rule", "assumed"),
+    [
+        ("流片花了800万，能补多少", "四.10", "首轮"),
+        ("数字化转型服务商合同1000万，能扶持多少", "四.16", "揭榜挂帅"),
+        ("二级节点建设花了500万，能奖多少", "四.5-二级节点", "认定"),
+        ("在报纸上做广告花了1000万，能补多少", "四.17-央媒广告", "中央一级媒体"),
+    ],
+)
+def test_unstated_condition_stays_an_assumption(question: str, rule: str, assumed: str) -> None:
+    """Only a stated negation rules out; silence about the condition is an assumption."""
+    r = answer_award(question, [], [], TODAY)
+    assert r is not None and r.rule == rule and r.eligible is True and r.amount_yuan
+    assert any(assumed in a for a in r.assumptions), r.assumptions
+
+
+def test_negation_is_scoped_to_its_clause() -> None:
+    # the negation in the first clause does not reach 认定 in the second
+    r = answer_award("我们没有其他补贴，二级节点已被省里认定，建设花了500万，补多少", [], [], TODAY)
+    assert r is not None and r.eligible is True and r.amount_yuan == 1500000
+    # a contrast ends the scope: 不是代工而是自主研发
+    r = answer_award("芯片不是代工而是自主研发，首轮流片花了500万，补多少", [], [], TODAY)
+    assert r is not None and r.eligible is True and r.amount_yuan == 2000000
+    # asking whether it is negated is not stating it
+    r = answer_award("二级节点认定了没有？建设花了500万，补多少", [], [], TODAY)
+    assert r is not None and r.eligible is True
+
+
+def test_round_figure_is_said_to_be_approximate() -> None:
+    r = answer_award("智能化改造设备投入三千来万，补多少", [], [], TODAY)
+    assert r is not None and r.amount_yuan == 6000000
+    assert any("三千来万" in a and "3000万元" in a and "准确" in a for a in r.assumptions)
+    # a later turn with the exact figure replaces the round one and its note
+    r = answer_award("准确是3200万", ["智能化改造设备投入三千来万，补多少"], [], TODAY)
+    assert r is not None and r.amount_yuan == 6400000
+    assert not any("约数" in a for a in r.assumptions)
+
+
+def test_synonyms_expand_keywords_and_aliases() -> None:
+    from assistant.awards import default_rulebook
+
+    book = default_rulebook()
+    assert "首轮投片" in book.rules["四.10"].keywords
+    spec = book.rules["四.13-智能化改造"].input("equipment_software_investment_yuan")
+    assert "机器人" in spec.aliases
+    options = book.rules["四.14"].input("title_levels").options or []
+    assert "部里" in next(o for o in options if o.value == "国家级").aliases
+
+
+def test_bad_synonyms_are_refused_at_load(tmp_path: Path) -> None:
+    from assistant.awards import load_rulebook
+    from assistant.awards.rules import DEFAULT_POLICY_DIR
+
+    text = (DEFAULT_POLICY_DIR / "rules.yaml").read_text(encoding="utf-8")
+    bad = text.replace("  流片: [投片, 打样]", "  流片: 投片")
+    assert bad != text
+    (tmp_path / "rules.yaml").write_text(bad, encoding="utf-8")
+    with pytest.raises(ValueError, match="synonyms"):
+        load_rulebook(tmp_path)

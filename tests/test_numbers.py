@@ -138,3 +138,54 @@ def test_arbitrary_text_never_crashes(text: str) -> None:
         return
     for q in qs:
         assert isinstance(q.value, Decimal)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("一个亿", "100000000"),
+        ("两个亿", "200000000"),
+        ("1个亿", "100000000"),
+        ("3个亿", "300000000"),
+        ("半个亿", "50000000"),
+        ("半亿", "50000000"),
+        ("一亿二", "120000000"),  # the lone 二 after 亿 means 二千万
+        ("三亿五", "350000000"),
+        ("两万五", "25000"),
+        ("一亿零二", "100000002"),  # with 零 the digit is a unit, not elided
+    ],
+)
+def test_spoken_amounts(text: str, value: str) -> None:
+    q = parse_quantity(text)
+    assert q.value == Decimal(value) and q.kind == "money" and not q.approx
+
+
+@pytest.mark.parametrize(
+    ("text", "raw", "value", "approx"),
+    [
+        ("设备投入三千来万", "三千来万", "30000000", True),
+        ("花了八百多万", "八百多万", "8000000", True),
+        ("花了1000多万元", "1000多万元", "10000000", True),
+        ("服务了300多家企业", "300多家", "300", True),
+        ("投资3000万左右", "3000万左右", "30000000", True),
+        ("大约3000万", "大约3000万", "30000000", True),
+        ("将近2亿", "将近2亿", "200000000", True),
+        ("签约3000万", "3000万", "30000000", False),  # 签约 is not 约 (about)
+        ("投了1亿2000万元", "1亿2000万元", "120000000", False),  # two parts, one figure
+        ("投了1亿2", "1亿2", "120000000", False),
+        ("投了两个亿", "两个亿", "200000000", False),
+    ],
+)
+def test_extract_round_and_joined_figures(text: str, raw: str, value: str, approx: bool) -> None:
+    qs = extract_quantities(text)
+    assert [(q.raw, q.value, q.approx) for q in qs] == [(raw, Decimal(value), approx)]
+    assert text[qs[0].span[0] : qs[0].span[1]] == raw  # spans still index the text
+
+
+def test_ge_before_yi_only() -> None:
+    # 个 is a count unit except right before 亿
+    assert [(q.value, q.kind) for q in extract_quantities("3个方案")] == [(Decimal(3), "count")]
+    assert [(q.value, q.kind) for q in extract_quantities("3个亿")] == [
+        (Decimal(300000000), "money")
+    ]
+    assert [q.raw for q in extract_quantities("营收2亿，增长了3个百分点")] == ["2亿", "3个百分点"]

@@ -4,7 +4,13 @@ Routing scores each rule by its keywords (from rules.yaml) in the question (weig
 earlier turns (weight falling with distance), plus a bonus for the clauses the retriever ranked
 first. Slot filling reads quantities with :mod:`assistant.numbers`, assigns each to the input
 whose aliases stand nearest before it (same clause of the sentence, units must agree), reads
-yes/no facts with a small negation window, and enum values by longest alias. Later turns win.
+yes/no facts, and enum values by longest alias. Later turns win.
+
+A yes/no fact is stated false by a negation scoped to the condition's phrase (没/没有/还没/未/
+尚未/不是/并非/非/不属于 up to ten characters before it in the same clause, cut at a contrast
+such as 而是/但; or 还没/未 right after it), or by a contrary alias or pattern (第二轮流片,
+省级电视台); 不超过/不低于 and the like are masked first, since they bound a number.
+A round figure (三千来万) is computed as said, with an assumption that the exact one decides.
 """
 
 from __future__ import annotations
@@ -17,8 +23,9 @@ from typing import Any
 from assistant.answer import AwardResult
 from assistant.awards.errors import AwardInputError
 from assistant.awards.evaluate import evaluate
+from assistant.awards.format import format_value
 from assistant.awards.rules import InputSpec, Rule, RuleBook, default_rulebook
-from assistant.numbers import NumberError, Quantity, extract_quantities
+from assistant.numbers import NumberError, Quantity, extract_quantities, to_decimal
 
 _AWARD_WORDS = ("奖", "补", "贴", "资助", "扶持", "配套", "券", "钱", "领", "支持", "报销", "返还")
 _ASK_WORDS = (
@@ -101,8 +108,8 @@ _COLLOQUIAL_ASK = re.compile(
     r"(?:能|可以|可|能够|会|还能|最多能|大概能)"
     r"(?:拿回|拿到|要回|要到|领到|申请到|争取到|回来|回|报销|报|掏|出|返还|返|退|给|贴|补|奖|拿|领"
     r"|得|获得|兑现|享受)"
-    r"(?:个|了|回|下|出|到)?(?:多少|几个钱|几万|几十万|几百万)"
-    r"|(?:掏|返|返还|报销|拿回|回来|退|贴补)(?:个|了|回)?多少"
+    r"(?:个|了|回|下|出|到)?(?:多少|几个钱|几万|几十万|几百万)(?![个家项次份天年人条种批])"
+    r"|(?:掏|返|返还|报销|拿回|回来|退|贴补)(?:个|了|回)?多少(?![个家项次份天年人条种批])"
     r"|(补|贴|奖|给|报|返|扶持|支持|资助|报销)不\1"
 )
 _FOLLOW_MARKERS = ("如果", "要是", "假如", "假设", "那", "呢", "换成", "改成", "变成", "的话")
@@ -298,7 +305,13 @@ def _segments(text: str) -> list[tuple[int, int]]:
     return bounds
 
 
-def _assign_quantities(rule: Rule, text: str, quantities: list[Quantity]) -> dict[str, Any]:
+def _assign_quantities(
+    rule: Rule,
+    text: str,
+    quantities: list[Quantity],
+    approx: dict[str, list[str]] | None = None,
+) -> dict[str, Any]:
+    """Each quantity to an input; ``approx`` collects the round figures (三千来万) per input."""
     out: dict[str, Any] = {}
     segs = _segments(text)
     for i, q in enumerate(quantities):
@@ -323,6 +336,10 @@ def _assign_quantities(rule: Rule, text: str, quantities: list[Quantity]) -> dic
             out[spec.name] = out[spec.name] + q.value
         else:
             out[spec.name] = q.value
+            if approx is not None:
+                approx.pop(spec.name, None)
+        if approx is not None and q.approx:
+            approx.setdefault(spec.name, []).append(q.raw)
     return out
 
 
@@ -455,8 +472,10 @@ def _read_enums(rule: Rule, text: str) -> dict[str, Any]:
     return out
 
 
-def _extract_turn(rule: Rule, text: str) -> dict[str, Any]:
-    found = _assign_quantities(rule, text, extract_quantities(text))
+def _extract_turn(
+    rule: Rule, text: str, approx: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
+    found = _assign_quantities(rule, text, extract_quantities(text), approx)
     for spec in rule.inputs:
         if spec.type == "bool":
             value = _read_bool(spec, text)
@@ -486,15 +505,27 @@ def extract_inputs(rule: Rule, texts: Sequence[str]) -> tuple[dict[str, Any], se
     A bad number (negative, absurd) in the last text raises NumberError; in an earlier turn
     that turn is skipped, since the user has moved on.
     """
+    inputs, _approx = _extract_all(rule, texts)
+    return inputs, set(inputs)
+
+
+def _extract_all(rule: Rule, texts: Sequence[str]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """:func:`extract_inputs`' values, plus the round figures each value was read from."""
     inputs: dict[str, Any] = {}
+    approx_by_name: dict[str, list[str]] = {}
     texts = [t for t in texts if isinstance(t, str)]
     for n, text in enumerate(texts):
+        approx: dict[str, list[str]] = {}
         try:
-            found = _extract_turn(rule, text)
+            found = _extract_turn(rule, text, approx)
         except NumberError:
             if n == len(texts) - 1:
                 raise
             continue
+        for name in found:
+            # a later turn's figure replaces the earlier one, and with it the "about" note
+            approx_by_name.pop(name, None)
+        approx_by_name.update(approx)
         _carry_previous_level(rule, inputs, found, text)
         for name, value in found.items():
             earlier = inputs.get(name)
@@ -506,7 +537,26 @@ def extract_inputs(rule: Rule, texts: Sequence[str]) -> tuple[dict[str, Any], se
                 # "同一年还拿了省级…" adds to the titles named before
                 value = list(dict.fromkeys([*earlier, *value]))
             inputs[name] = value
-    return inputs, set(inputs)
+    return inputs, approx_by_name
+
+
+def _approx_notes(rule: Rule, inputs: dict[str, Any], approx: dict[str, list[str]]) -> list[str]:
+    """ "三千来万" was computed as 3000万元: say so, and that the exact figure decides."""
+    notes = []
+    for name, raws in approx.items():
+        if name not in inputs:
+            continue
+        spec = rule.input(name)
+        said = "、".join(f"“{r}”" for r in raws)
+        try:
+            shown = format_value(to_decimal(inputs[name]), spec.unit)
+        except NumberError:
+            continue
+        notes.append(
+            f"您说的{said}是约数，{spec.label}暂按{shown}计算；"
+            "实际补助以经审核的准确数额为准，结果可能随之变化"
+        )
+    return notes
 
 
 def _after_award_question(history: Sequence[str]) -> bool:
@@ -566,10 +616,12 @@ def answer_award(
         return None
     turns = [*relevant_turns(rule, history, book), question]
     try:
-        inputs, stated = extract_inputs(rule, turns)
+        inputs, approx = _extract_all(rule, turns)
     except NumberError as exc:
         return _error_result(rule, str(exc))
     try:
-        return evaluate(rule.id, inputs, today=today, stated=stated, rulebook=book)
+        result = evaluate(rule.id, inputs, today=today, stated=set(inputs), rulebook=book)
     except AwardInputError as exc:
         return _error_result(rule, str(exc))
+    result.assumptions.extend(_approx_notes(rule, inputs, approx))
+    return result

@@ -1,0 +1,418 @@
+"""Load benchmark: many clients asking ``POST /api/ask`` at once, on loopback.
+
+``python -m evals.bench_load [--url URL [--pid PID]] [--levels 1,8,32] [--seconds 20]
+[--unique] [--json]``
+
+Without ``--url`` it starts its own ``python -m ui`` on a free loopback port, with a scratch
+data folder (the index copied from the default one, the model shared), and stops it at the
+end. At each concurrency level N, N asyncio clients (one connection each, httpx) ask the
+gold questions (evals/gold/*.jsonl; a multi-turn case sends its earlier turns as history)
+in a loop for a fixed time, then the level ends by itself. Printed per level: requests,
+requests/s, p50/p95/p99 latency, errors (non-200 or transport failures) and the server's
+peak resident memory (VmHWM from /proc/<pid>/status, reset per level where the kernel
+allows; the machine has no psutil) and its CPU seconds.
+
+Every question is asked once before timing (warm-up). The assistant caches query vectors,
+so gold questions asked again skip the embedding model — the steady state of a hotline
+where the same questions recur. ``--unique`` appends a serial number to every question so
+no cache can answer it: each request then runs the model (the worst case).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from knowledge.settings import PROJECT_ROOT, Settings
+
+GOLD_DIR = PROJECT_ROOT / "evals" / "gold"
+START_TIMEOUT_S = 300.0
+
+# Targets of the issue, on the 2-core machine.
+TARGET_P95_MS_AT_8 = 300.0
+TARGET_SINGLE_P50_MS = 50.0
+
+
+@dataclass
+class Level:
+    clients: int
+    seconds: float
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    wall_s: float = 0.0
+    peak_rss_mb: float | None = None
+    cpu_s: float | None = None
+
+    def summary(self) -> dict[str, Any]:
+        lat = sorted(self.latencies_ms)
+        done = len(lat)
+        return {
+            "clients": self.clients,
+            "seconds": round(self.wall_s, 1),
+            "requests": done,
+            "rps": round(done / self.wall_s, 1) if self.wall_s else 0.0,
+            "p50_ms": round(percentile(lat, 50), 1) if lat else None,
+            "p95_ms": round(percentile(lat, 95), 1) if lat else None,
+            "p99_ms": round(percentile(lat, 99), 1) if lat else None,
+            "max_ms": round(lat[-1], 1) if lat else None,
+            "errors": len(self.errors),
+            "error_samples": sorted(set(self.errors))[:5],
+            "server_peak_rss_mb": self.peak_rss_mb,
+            "server_cpu_s": self.cpu_s,
+        }
+
+
+def percentile(ordered: list[float], q: float) -> float:
+    """Linear-interpolated percentile of an already sorted list."""
+    if not ordered:
+        return float("nan")
+    pos = (len(ordered) - 1) * q / 100
+    low = int(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+def gold_requests(gold_dir: Path = GOLD_DIR) -> list[dict[str, Any]]:
+    """One ``/api/ask`` body per gold case: the question, or the last turn with history."""
+    bodies = []
+    for path in sorted(gold_dir.glob("*.jsonl")):
+        for line in path.read_text("utf-8").splitlines():
+            if not line.strip():
+                continue
+            case = json.loads(line)
+            if case.get("question"):
+                bodies.append({"question": case["question"]})
+            elif case.get("turns"):
+                *history, last = case["turns"]
+                bodies.append({"question": last, "history": history})
+    if not bodies:
+        raise SystemExit(f"no gold questions under {gold_dir}")
+    return bodies
+
+
+# -- the server process -------------------------------------------------------------------------
+
+
+def _proc_status(pid: int) -> dict[str, str]:
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return {}
+    return dict(line.split(":", 1) for line in lines if ":" in line)
+
+
+def peak_rss_mb(pid: int | None) -> float | None:
+    """Peak resident set size (VmHWM) of the process, MB."""
+    if pid is None:
+        return None
+    value = _proc_status(pid).get("VmHWM", "").split()
+    return round(int(value[0]) / 1024, 1) if value else None
+
+
+def reset_peak_rss(pid: int | None) -> bool:
+    """Writing 5 to clear_refs resets VmHWM (Linux ≥ 4.0) so each level gets its own peak."""
+    if pid is None:
+        return False
+    try:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU time of the process (all threads), seconds."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def own_server(extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, int, Path]]:
+    """``python -m ui`` on a free loopback port with a scratch data folder; (url, pid, log)."""
+    default = Settings()
+    scratch = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    try:
+        if default.index_dir.is_dir():
+            shutil.copytree(default.index_dir, scratch / "index")
+        port = _free_port()
+        env = dict(os.environ)
+        env.update(
+            ASSISTANT_DATA_DIR=str(scratch),
+            ASSISTANT_EMBEDDING_MODEL=default.embedding_model or str(default.default_model_dir),
+            GRADIO_ANALYTICS_ENABLED="False",
+            HF_HUB_OFFLINE="1",
+            TRANSFORMERS_OFFLINE="1",
+            ANONYMIZED_TELEMETRY="False",
+            NO_PROXY="127.0.0.1,localhost",
+        )
+        env.update(extra_env or {})
+        log_path = scratch / "server.log"
+        with log_path.open("wb") as out:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "ui", "--host", "127.0.0.1", "--port", str(port)],
+                cwd=PROJECT_ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_ready(url, process, log_path)
+            yield url, process.pid, log_path
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes] | None, log_path: Path | None) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    with httpx.Client(base_url=url, timeout=5, trust_env=False) as client:
+        while time.monotonic() < deadline:
+            if process is not None and process.poll() is not None:
+                tail = log_path.read_text("utf-8", errors="replace")[-3000:] if log_path else ""
+                raise SystemExit(f"python -m ui exited early:\n{tail}")
+            try:
+                r = client.get("/healthz")
+                if r.status_code == 200 and r.json().get("status") == "ok":
+                    return
+                if r.json().get("status") == "error":
+                    raise SystemExit(f"server failed to load: {r.text}")
+            except httpx.TransportError:
+                pass
+            time.sleep(0.5)
+    raise SystemExit(f"server at {url} not ready in {START_TIMEOUT_S:.0f} s")
+
+
+# -- the clients ---------------------------------------------------------------------------------
+
+
+async def _client_loop(
+    client: httpx.AsyncClient,
+    bodies: list[dict[str, Any]],
+    start_at: int,
+    stop_at: float,
+    level: Level,
+    unique: bool,
+    serial: list[int],
+) -> None:
+    i = start_at
+    while time.perf_counter() < stop_at:
+        body = dict(bodies[i % len(bodies)])
+        i += 1
+        if unique:
+            serial[0] += 1
+            body["question"] = f"{body['question']}（编号{serial[0]}）"
+        started = time.perf_counter()
+        try:
+            r = await client.post("/api/ask", json=body)
+            ok = r.status_code == 200 and bool(r.json().get("answer"))
+            if not ok:
+                level.errors.append(f"HTTP {r.status_code}: {r.text[:120]}")
+        except (httpx.HTTPError, ValueError) as exc:
+            ok = False
+            level.errors.append(f"{type(exc).__name__}: {exc}"[:160])
+        if ok:
+            level.latencies_ms.append((time.perf_counter() - started) * 1000)
+
+
+async def run_level(
+    url: str,
+    bodies: list[dict[str, Any]],
+    clients: int,
+    seconds: float,
+    pid: int | None,
+    unique: bool,
+) -> Level:
+    level = Level(clients, seconds)
+    reset_peak_rss(pid)
+    cpu_before = cpu_seconds(pid)
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(
+        base_url=url, timeout=60, limits=limits, trust_env=False
+    ) as client:
+        started = time.perf_counter()
+        stop_at = started + seconds
+        serial = [0]
+        stride = max(1, len(bodies) // clients)
+        await asyncio.gather(
+            *(
+                _client_loop(client, bodies, n * stride, stop_at, level, unique, serial)
+                for n in range(clients)
+            )
+        )
+        level.wall_s = time.perf_counter() - started
+    level.peak_rss_mb = peak_rss_mb(pid)
+    cpu_after = cpu_seconds(pid)
+    if cpu_before is not None and cpu_after is not None:
+        level.cpu_s = round(cpu_after - cpu_before, 1)
+    return level
+
+
+async def warm_up(url: str, bodies: list[dict[str, Any]]) -> None:
+    """Every question once (loads lazy code paths, fills the query-vector cache)."""
+    async with httpx.AsyncClient(base_url=url, timeout=120, trust_env=False) as client:
+        for body in bodies:
+            r = await client.post("/api/ask", json=body)
+            r.raise_for_status()
+
+
+def bench(
+    url: str, pid: int | None, levels: list[int], seconds: float, unique: bool
+) -> dict[str, Any]:
+    bodies = gold_requests()
+    warm_started = time.perf_counter()
+    asyncio.run(warm_up(url, bodies))
+    warm_s = time.perf_counter() - warm_started
+    results = []
+    for clients in levels:
+        level = asyncio.run(run_level(url, bodies, clients, seconds, pid, unique))
+        results.append(level.summary())
+        print(_row(results[-1]), file=sys.stderr, flush=True)
+    return {
+        "url": url,
+        "server_pid": pid,
+        "cores": os.cpu_count(),
+        "questions": len(bodies),
+        "unique_questions": unique,
+        "warm_up_s": round(warm_s, 1),
+        "levels": results,
+        "targets": check_targets(results),
+    }
+
+
+def check_targets(levels: list[dict[str, Any]]) -> dict[str, Any]:
+    by_clients = {lv["clients"]: lv for lv in levels}
+    out: dict[str, Any] = {"zero_errors": all(lv["errors"] == 0 for lv in levels)}
+    if 8 in by_clients and by_clients[8]["p95_ms"] is not None:
+        out["p95_at_8_le_300ms"] = by_clients[8]["p95_ms"] <= TARGET_P95_MS_AT_8
+    if 1 in by_clients and by_clients[1]["p50_ms"] is not None:
+        out["single_p50_le_50ms"] = by_clients[1]["p50_ms"] <= TARGET_SINGLE_P50_MS
+    return out
+
+
+HEADER = (
+    f"{'clients':>7} {'requests':>8} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+    f"{'max ms':>8} {'errors':>6} {'peak RSS MB':>11} {'CPU s':>6}"
+)
+
+
+def _fmt(value: Any, width: int) -> str:
+    return f"{'-' if value is None else value:>{width}}"
+
+
+def _row(lv: dict[str, Any]) -> str:
+    return (
+        f"{lv['clients']:>7} {lv['requests']:>8} {lv['rps']:>7} {_fmt(lv['p50_ms'], 8)} "
+        f"{_fmt(lv['p95_ms'], 8)} {_fmt(lv['p99_ms'], 8)} {_fmt(lv['max_ms'], 8)} "
+        f"{lv['errors']:>6} {_fmt(lv['server_peak_rss_mb'], 11)} {_fmt(lv['server_cpu_s'], 6)}"
+    )
+
+
+def print_table(report: dict[str, Any]) -> None:
+    mode = (
+        "unique questions (model runs every time)"
+        if report["unique_questions"]
+        else ("gold questions, repeated (query vectors cached after warm-up)")
+    )
+    print(
+        f"POST /api/ask at {report['url']} — {report['questions']} {mode}; "
+        f"{report['cores']} cores; {report['levels'][0]['seconds']:.0f} s per level"
+    )
+    print(HEADER)
+    for lv in report["levels"]:
+        print(_row(lv))
+        for sample in lv["error_samples"]:
+            print(f"{'':>9}error: {sample}")
+    t = report["targets"]
+    marks = {True: "met", False: "MISSED"}
+    print(
+        "targets: 0 errors at every level "
+        f"{marks[t['zero_errors']]}"
+        + (
+            f"; p95 ≤ 300 ms at 8 clients {marks[t['p95_at_8_le_300ms']]}"
+            if "p95_at_8_le_300ms" in t
+            else ""
+        )
+        + (
+            f"; single-client p50 ≤ 50 ms {marks[t['single_p50_le_50ms']]}"
+            if "single_p50_le_50ms" in t
+            else ""
+        )
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m evals.bench_load",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--url", help="a running server; default: start python -m ui here")
+    parser.add_argument("--pid", type=int, help="with --url: the server's pid, for its memory")
+    parser.add_argument("--levels", default="1,8,32", help="concurrent clients, comma-separated")
+    parser.add_argument("--seconds", type=float, default=20.0, help="duration of each level")
+    parser.add_argument("--unique", action="store_true", help="defeat the query-vector cache")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    args = parser.parse_args(argv)
+    try:
+        levels = [int(x) for x in args.levels.split(",") if x.strip()]
+    except ValueError:
+        parser.error("--levels takes integers, e.g. 1,8,32")
+    if not levels or not all(1 <= n <= 256 for n in levels):
+        parser.error("--levels: each between 1 and 256")
+    if not 0.5 <= args.seconds <= 600:
+        parser.error("--seconds must be between 0.5 and 600")
+    if args.url and not args.url.startswith(
+        ("http://127.0.0.1", "http://localhost", "http://[::1]")
+    ):
+        parser.error("--url must be a loopback address (this benchmark never leaves the machine)")
+
+    print(HEADER, file=sys.stderr)
+    if args.url:
+        wait_ready(args.url.rstrip("/"), None, None)
+        report = bench(args.url.rstrip("/"), args.pid, levels, args.seconds, args.unique)
+    else:
+        with own_server() as (url, pid, _log):
+            report = bench(url, pid, levels, args.seconds, args.unique)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        print_table(report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
