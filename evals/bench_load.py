@@ -385,6 +385,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--levels", default="1,8,32", help="concurrent clients, comma-separated")
     parser.add_argument("--seconds", type=float, default=20.0, help="duration of each level")
     parser.add_argument("--unique", action="store_true", help="defeat the query-vector cache")
+    parser.add_argument(
+        "--torch-threads",
+        type=int,
+        default=0,
+        help="own server only: OMP_NUM_THREADS for it (0 = leave torch's default)",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
     try:
@@ -405,7 +411,8 @@ def main(argv: list[str] | None = None) -> int:
         wait_ready(args.url.rstrip("/"), None, None)
         report = bench(args.url.rstrip("/"), args.pid, levels, args.seconds, args.unique)
     else:
-        with own_server() as (url, pid, _log):
+        extra = {"OMP_NUM_THREADS": str(args.torch_threads)} if args.torch_threads else {}
+        with own_server(extra) as (url, pid, _log):
             report = bench(url, pid, levels, args.seconds, args.unique)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))

@@ -127,8 +127,7 @@ class Synonyms:
             # "两化" inside "两化融合" is already the official wording: expanding it to the
             # key's other terms would only pull towards a neighbouring clause.
             if not any(
-                key.lower() in term.lower() and term.lower() in lowered
-                for term in self.table[key]
+                key.lower() in term.lower() and term.lower() in lowered for term in self.table[key]
             )
         ]
 
@@ -143,8 +142,10 @@ def load_synonyms(path: Path = SYNONYMS_FILE) -> Synonyms:
     for key, terms in table.items():
         if not isinstance(key, str) or len(key.strip()) < 2:
             raise ValueError(f"{path}: key {key!r} must be a word of at least two characters")
-        if not isinstance(terms, list) or not terms or not all(
-            isinstance(t, str) and t.strip() for t in terms
+        if (
+            not isinstance(terms, list)
+            or not terms
+            or not all(isinstance(t, str) and t.strip() for t in terms)
         ):
             raise ValueError(f"{path}: {key!r} needs a non-empty list of terms")
         checked[key.strip()] = tuple(t.strip() for t in terms)
@@ -169,6 +170,9 @@ def cn_numeral_to_int(text: str) -> int | None:
     if "十" not in text:
         return values[text] if len(text) == 1 else None
     tens, _, ones = text.partition("十")
+    # "一二十", "十一二", "十十": not numerals (hypothesis found these crashing a question).
+    if len(tens) > 1 or len(ones) > 1 or "十" in ones or tens == "十":
+        return None
     return (values[tens] if tens else 1) * 10 + (values[ones] if ones else 0)
 
 

@@ -97,14 +97,13 @@ def test_busy_log_retries_and_loses_nothing(tmp_path: Path) -> None:
 def test_busy_log_gives_up_with_an_error_not_silently(tmp_path: Path) -> None:
     """With no retries left the write raises (the caller sees it) — nothing is dropped quietly."""
     path = str(tmp_path / "log.sqlite3")
-    ConversationLog(path)
+    impatient = ConversationLog(path, timeout_s=0.02, retries=1)
     ctx = multiprocessing.get_context("spawn")
     locked = ctx.Event()
     holder = ctx.Process(target=_hold_write_lock, args=(path, 2.0, locked))
     holder.start()
     try:
         assert locked.wait(30)
-        impatient = ConversationLog(path, timeout_s=0.02, retries=1)
         with pytest.raises(sqlite3.OperationalError, match=r"locked|busy"):
             impatient.record(Answer(question="等不及", answer="回答"), [], "api")
     finally:
