@@ -47,7 +47,7 @@ lint: $(STAMP)
 
 test: setup browser
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=20
 	$(PY) -m evals run --gold evals/gold --report test-artifacts/eval-report
 
 eval: setup
