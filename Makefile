@@ -48,7 +48,7 @@ lint: $(STAMP)
 test: setup browser
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q --durations=20
-	$(PY) -m evals run --gold evals/gold --report test-artifacts/eval-report
+	$(PY) -m evals run --gold evals/gold --baseline naive --report test-artifacts/eval-report
 
 eval: setup
 	$(PY) -m evals run --gold evals/gold --report evals/reports/latest

@@ -107,6 +107,19 @@ def best_sentences(
     return [sentences[i] for i in sorted(chosen)]
 
 
+def citation_for(hit: ClauseHit) -> Citation:
+    """A retrieved clause as the answer cites it (CONTRACT §2)."""
+    c = hit.clause
+    return Citation(
+        id=hit.ref,
+        policy=c.slug,
+        title=c.title,
+        text=c.text,
+        departments=list(c.departments),
+        score=hit.score,
+    )
+
+
 class Composed(BaseModel):
     text: str
     citations: list[Citation]
@@ -119,17 +132,6 @@ class Composer:
     def __init__(self, knowledge: KnowledgeBase, format_yuan: Callable[[int], str]) -> None:
         self._knowledge = knowledge
         self._format_yuan = format_yuan
-
-    def _citation(self, hit: ClauseHit) -> Citation:
-        c = hit.clause
-        return Citation(
-            id=hit.ref,
-            policy=c.slug,
-            title=c.title,
-            text=c.text,
-            departments=list(c.departments),
-            score=hit.score,
-        )
 
     def refuse(self) -> Composed:
         titles = "、".join(f"《{p.title}》" for p in self._knowledge.policies())
@@ -207,7 +209,7 @@ class Composer:
         who = "、".join(departments) if departments else "市工信局"
         parts.append(CLOSING.format(who=who))
         return Composed(
-            text="\n".join(parts), citations=[self._citation(h) for h in used], validity=validity
+            text="\n".join(parts), citations=[citation_for(h) for h in used], validity=validity
         )
 
     def _closing_clause(self, slug: str) -> ClauseHit | None:

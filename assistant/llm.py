@@ -34,6 +34,7 @@ from langchain_core.messages import (
 )
 
 from assistant.answer import AwardResult, Citation
+from assistant.compose import citation_for
 from assistant.guard import GuardReport, check_numbers
 from knowledge.settings import Settings
 
@@ -150,17 +151,7 @@ class LLMComposer:
         seen = {c.id for c in out}
         for hit in turn.hits:
             if hit.ref not in seen:
-                c = hit.clause
-                out.append(
-                    Citation(
-                        id=hit.ref,
-                        policy=c.slug,
-                        title=c.title,
-                        text=c.text,
-                        departments=list(c.departments),
-                        score=hit.score,
-                    )
-                )
+                out.append(citation_for(hit))
                 seen.add(hit.ref)
         return out
 

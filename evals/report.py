@@ -272,10 +272,11 @@ def _e(value: Any) -> str:
     return html.escape(str(value))
 
 
-def _status(ok: bool | None) -> str:
+def _status(ok: bool | None, op: str = "min") -> str:
     if ok is None:
         return '<span class="na">n/a</span>'
-    return '<span class="ok">✓ met</span>' if ok else '<span class="bad">✗ below</span>'
+    miss = "below" if op == "min" else "above"
+    return '<span class="ok">✓ met</span>' if ok else f'<span class="bad">✗ {miss}</span>'
 
 
 def render_html(run: Mapping[str, Any]) -> str:
@@ -340,7 +341,7 @@ def render_html(run: Mapping[str, Any]) -> str:
             f"<tr><td>{_e(LABELS.get(key, key))}</td>"
             f'<td class="num"><b>{fmt(summary.get(key), key)}</b></td>'
             f"<td>{_e(b['rule'].split(' ', 1)[1]) if b else ''}</td>"
-            f"<td>{_status(b['ok']) if b else ''}</td>"
+            f"<td>{_status(b['ok'], b['op']) if b else ''}</td>"
         )
         if prev:
             f = (changes.get("figures") or {}).get(key, {})

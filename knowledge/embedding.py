@@ -727,6 +727,10 @@ def _model_prompt(model: SentenceTransformer, *names: str) -> str:
 
 def load_embedder(settings: Settings) -> Embedder:
     """The configured model: the rebuilt default, or any sentence-transformers name or path."""
+    if settings.torch_threads > 0:
+        import torch
+
+        torch.set_num_threads(settings.torch_threads)
     if not settings.embedding_model:
         path = settings.default_model_dir
         if not is_valid_model_dir(path):

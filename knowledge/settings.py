@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     passage_prompt: str | None = Field(
         default=None, description="Prompt put before passages; None = the model's own."
     )
+    torch_threads: int = Field(
+        default=1,
+        description=(
+            "Intra-op threads for the embedding model; 0 = torch's default. One thread per "
+            "request measured 10-40x faster than two under concurrent load on 2 cores."
+        ),
+    )
     chroma_host: str = Field(default="", description="Chroma server host; empty = embedded.")
     chroma_port: int = Field(default=8000, description="Chroma server port.")
     default_policy: str = Field(
