@@ -273,3 +273,70 @@ def test_bad_synonyms_are_refused_at_load(tmp_path: Path) -> None:
     (tmp_path / "rules.yaml").write_text(bad, encoding="utf-8")
     with pytest.raises(ValueError, match="synonyms"):
         load_rulebook(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("贯标证书从二级升到四级呢？", True),
+        ("原来是省级智能车间，现在升为智能制造标杆了呢？", True),
+        ("去年是省级智能工厂，今年评上国家级智能制造示范工厂", True),
+        ("省级智能车间和智能工厂有什么区别？", False),  # two levels, no change between them
+        ("两化融合二级和四级证书有什么不同", False),
+        ("智能工厂怎么申报？", False),
+        ("从智能车间升到智能工厂需要什么条件？", False),  # asks about requirements, not money
+    ],
+)
+def test_an_upgrade_statement_asks_for_the_difference(text: str, expected: bool) -> None:
+    from assistant.awards.slots import states_upgrade
+
+    assert states_upgrade(text) is expected
+    assert is_award_question(text) is expected
+
+
+def test_upgrade_trace_shows_the_difference_and_the_ladder() -> None:
+    r = answer_award("原来是省级智能工厂，现在评上国家级智能制造示范工厂了呢？", [], [], TODAY)
+    assert r is not None and r.rule == "四.15" and r.amount_yuan == 2500000
+    assert any("300万元 − 50万元 = 250万元" in s for s in r.steps), r.steps
+    assert any(
+        "省级智能制造标杆100万元 = 国家级智能制造应用场景100万元" in a for a in r.assumptions
+    )
+    # no earlier level: the full amount, with the assumption that none was awarded before
+    r = answer_award("获评国家级智能制造示范工厂能拿多少", [], [], TODAY)
+    assert r is not None and r.amount_yuan == 3000000
+    assert any("级差" in a for a in r.assumptions)
+
+
+def test_named_topic_outranks_retrieval_but_not_without_a_name() -> None:
+    from assistant.awards import default_rulebook, select_rule
+
+    book = default_rulebook()
+    assert book.named_clauses("不是揭榜挂帅项目，做的是数字化改造") == {"四.16"}
+    assert book.named_clauses("在央视做广告") == {"四.17"}  # through the synonyms
+    assert book.named_clauses("合同1000万元，能补多少") == set()
+    rule = select_rule("不是揭榜挂帅项目，合同1000万元，能补多少", [], ["四.13", "四.16"])
+    assert rule is not None and rule.id == "四.16"
+    # nothing named: retrieval's first clause still decides between generic words
+    for ranked in (["四.13"], ["四.16"], ["四.10"]):
+        rule = select_rule("花了1000万元，能补多少", [], ranked)
+        assert rule is not None and rule.clause == ranked[0]
+
+
+def test_bare_facts_follow_up_that_asks_something_else_is_left_alone() -> None:
+    history = ["两化融合贯标有什么奖励"]
+    assert answer_award("我们是规上企业，申报截止到什么时候？", history, [], TODAY) is None
+    # the same kind of turn whose fact rules the award out is answered: ineligible
+    r = answer_award("我们还不是规上企业，申报截止到什么时候？", history, [], TODAY)
+    assert r is not None and r.eligible is False and r.amount_yuan == 0
+
+
+def test_bad_topics_are_refused_at_load(tmp_path: Path) -> None:
+    from assistant.awards import load_rulebook
+    from assistant.awards.rules import DEFAULT_POLICY_DIR
+
+    text = (DEFAULT_POLICY_DIR / "rules.yaml").read_text(encoding="utf-8")
+    bad = text.replace("  四.16: [揭榜挂帅, 揭榜]", "  四.99: [揭榜挂帅, 揭榜]")
+    assert bad != text
+    (tmp_path / "rules.yaml").write_text(bad, encoding="utf-8")
+    with pytest.raises(ValueError, match="topics"):
+        load_rulebook(tmp_path)

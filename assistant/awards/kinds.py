@@ -172,6 +172,9 @@ def tiered_levels(rule: Rule, values: Values) -> Outcome:
     out.steps.append(f"{_level_name(level)}：奖励{format_money(amount)}")
     prev = values.get(prev_input) if prev_input else None
     if prev is not None:
+        if rule.formula.get("upgrade_reading"):
+            # how the levels were ordered (省级 and 国家级 titles on one ladder): an assumption
+            out.assumptions.append(rule.formula["upgrade_reading"])
         prev_amount = amounts[prev]
         diff = amount - prev_amount
         if diff <= 0:

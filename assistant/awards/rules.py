@@ -242,6 +242,9 @@ class RuleBook(BaseModel):
     readings: dict[str, str]
     notes: list[Note]
     synonyms: dict[str, list[str]] = {}
+    # clause id → the distinctive terms that name its topic (揭榜挂帅 → 四.16): a question that
+    # names one is about that clause, whatever retrieval ranked first
+    topics: dict[str, list[str]] = {}
     rules: dict[str, Rule]
 
     def get(self, rule_id: str) -> Rule:
@@ -272,6 +275,13 @@ class RuleBook(BaseModel):
     def for_clause(self, clause_id: str) -> list[Rule]:
         clause_id = clause_id.split(":")[-1]
         return [r for r in self.rules.values() if r.clause == clause_id]
+
+    def named_clauses(self, text: str) -> set[str]:
+        """Clauses whose distinctive topic terms ``text`` names (negated or not: "不是揭榜挂帅
+        项目" still asks about 揭榜挂帅)."""
+        if not isinstance(text, str):
+            return set()
+        return {c for c, terms in self.topics.items() if any(t and t in text for t in terms)}
 
     def note(self, note_id: str) -> Note | None:
         return next((n for n in self.notes if n.id == note_id), None)
@@ -322,6 +332,12 @@ def load_rulebook(policy_dir: Path) -> RuleBook:
         for k, v in synonyms.items()
     ):
         raise ValueError(f"{path}: synonyms must map a term to a list of colloquial variants")
+    topics = data.get("topics") or {}
+    if not isinstance(topics, dict) or not all(
+        isinstance(k, str) and isinstance(v, list) and all(isinstance(x, str) and x for x in v)
+        for k, v in topics.items()
+    ):
+        raise ValueError(f"{path}: topics must map a clause id to a list of terms")
     rules: dict[str, Rule] = {}
     for raw in data["rules"]:
         rule = Rule.model_validate(_expand_synonyms(raw, synonyms))
@@ -330,6 +346,10 @@ def load_rulebook(policy_dir: Path) -> RuleBook:
         if rule.kind not in KINDS:
             raise ValueError(f"{path}: rule {rule.id} has unknown kind {rule.kind}")
         rules[rule.id] = rule
+    clauses = {r.clause for r in rules.values()}
+    unknown = [c for c in topics if c not in clauses]
+    if unknown:
+        raise ValueError(f"{path}: topics name clauses without rules: {', '.join(unknown)}")
     return RuleBook(
         policy=data["policy"],
         version=data["version"],
@@ -338,6 +358,7 @@ def load_rulebook(policy_dir: Path) -> RuleBook:
         readings=data.get("readings", {}),
         notes=[Note.model_validate(n) for n in data.get("notes", [])],
         synonyms=synonyms,
+        topics={c: _with_synonyms(list(t), synonyms) for c, t in topics.items()},
         rules=rules,
     )
 

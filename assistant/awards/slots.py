@@ -2,7 +2,12 @@
 
 Routing scores each rule by its keywords (from rules.yaml) in the question (weight 3) and in
 earlier turns (weight falling with distance), plus a bonus for the clauses the retriever ranked
-first. Slot filling reads quantities with :mod:`assistant.numbers`, assigns each to the input
+first; a clause whose distinctive topic term (rules.yaml ``topics``: 揭榜挂帅, 首轮流片 …) the
+question itself names gets a larger bonus, so the named topic outranks retrieval's first clause.
+Two levels of a 级差 rule with a word of change between them ("从二级升到四级") are an upgrade
+within one turn, and ask for the difference. After an award question, a turn that only states
+facts of the rule is computed — a fact that rules the award out is answered as ineligible.
+Slot filling reads quantities with :mod:`assistant.numbers`, assigns each to the input
 whose aliases stand nearest before it (same clause of the sentence, units must agree), reads
 yes/no facts, and enum values by longest alias. Later turns win.
 
@@ -113,6 +118,8 @@ _COLLOQUIAL_ASK = re.compile(
     r"|(补|贴|奖|给|报|返|扶持|支持|资助|报销)不\1"
 )
 _FOLLOW_MARKERS = ("如果", "要是", "假如", "假设", "那", "呢", "换成", "改成", "变成", "的话")
+# A turn asking a question of its own (not merely stating facts).
+_OWN_QUESTION = ("？", "?", "吗", "多久", "什么", "哪", "怎么", "如何", "几", "是否")
 _NEGATIONS = ("不", "没", "未", "非", "无")
 _UNSURE = ("是否", "不知", "不确定", "有没有", "是不是", "能不能", "吗", "了没")
 # Negation words that scope over a condition's phrase a few characters on: "还没被国家或省里
@@ -159,6 +166,38 @@ _UPGRADE_MARKERS = (
     "升到",
     "升为",
 )
+# Words of change between two levels of one title or certificate ("从二级升到四级",
+# "之前是智能车间，现在评上了标杆").
+_CHANGE_MARKERS = (
+    "升",
+    "晋级",
+    "现在",
+    "如今",
+    "目前",
+    "今年",
+    "后来",
+    "又",
+    "评上",
+    "评为",
+    "获评",
+    "拿到",
+    "变成",
+    "成为",
+    "换成",
+    "到",
+)
+# Two levels named in a question about something other than money ("从车间到工厂需要什么条件").
+_NOT_ABOUT_AMOUNT = (
+    "区别",
+    "不同",
+    "条件",
+    "申报",
+    "流程",
+    "材料",
+    "需要什么",
+    "要求",
+    "标准是什么",
+)
 # A captured free-text value starting with these is a verb phrase, not a field (做得好的, 做了…).
 _NOT_A_VALUE_START = "了过得到好的出成大强完"
 _SEGMENT = re.compile(r"[，,。；;？?！!\n]")
@@ -180,7 +219,31 @@ def is_award_question(text: str) -> bool:
     has_award = any(w in text for w in _AWARD_WORDS)
     asks = any(w in text for w in _ASK_WORDS)
     has_money = any(q.kind == "money" for q in _quantities(text))
-    return has_award and (asks or has_money)
+    if has_award and (asks or has_money):
+        return True
+    # "原来是省级智能工厂，现在评上国家级示范工厂了呢？": an upgrade between two levels of a
+    # 级差 rule asks what the difference pays, with or without a reward word
+    return states_upgrade(text)
+
+
+def states_upgrade(text: str, rulebook: RuleBook | None = None) -> bool:
+    """Does ``text`` state a move from one level of a tiered (级差) rule to a higher or other
+    one ("从二级升到四级", "之前是智能车间，现在是标杆")? Two levels alone ("车间和工厂有什么
+    区别") are not an upgrade: a word of change must stand between them."""
+    if not isinstance(text, str) or any(w in text for w in _NOT_ABOUT_AMOUNT):
+        return False
+    book = rulebook or default_rulebook()
+    for rule in book.rules.values():
+        level, prev = rule.formula.get("level"), rule.formula.get("previous_level")
+        if not (level and prev):
+            continue
+        mentions = _option_mentions(rule.input(level), text)
+        if len({v for _, v in mentions}) < 2:
+            continue
+        between = text[mentions[0][0] : mentions[-1][0]]
+        if any(m in between for m in _CHANGE_MARKERS):
+            return True
+    return False
 
 
 def asks_about_awards(text: str) -> bool:
@@ -214,14 +277,23 @@ def _usable_inputs(rule: Rule) -> set[str]:
     return names
 
 
+# Larger than the retrieval bonus (4) plus what generic keywords can add (数字化改造 ≈ 15).
+_TOPIC_BONUS = 30.0
+
+
 def _scores(
     book: RuleBook, question: str, history: Sequence[str], ranked: Sequence[str]
 ) -> dict[str, float]:
     ranked_bare = [c.split(":")[-1] for c in ranked if isinstance(c, str)]
     quantities = _quantities(question)
+    named = book.named_clauses(question)
     scores: dict[str, float] = {}
     for rule in book.rules.values():
         score = 3.0 * _keyword_score(rule, question)
+        if rule.clause in named:
+            # the question names this clause's own topic (揭榜挂帅, 首轮流片 …): that outranks
+            # the retriever's first clause and generic keywords of other clauses
+            score += _TOPIC_BONUS
         # a quantity the rule's formula can use tips the balance between rules that tie on
         # keywords ("双跨平台，服务收入1000万" → the revenue subsidy, not the fixed award)
         needed = [s for s in rule.inputs if s.name in _usable_inputs(rule)]
@@ -569,6 +641,10 @@ def _is_follow_up(question: str, history: Sequence[str]) -> bool:
     return bool(_quantities(question)) or any(m in question for m in _FOLLOW_MARKERS)
 
 
+def _asks_something(text: str) -> bool:
+    return any(w in text for w in _OWN_QUESTION)
+
+
 def _states_facts_for(rule: Rule, question: str) -> bool:
     """After an award question, a turn that only states facts of the rule ("我们是规上企业，
     拿到了三级证书") carries the calculation on."""
@@ -612,8 +688,13 @@ def answer_award(
     rule = select_rule(question, history, ranked_clause_ids, rulebook=book)
     if rule is None:
         return None
-    if not asked and not (_keyword_score(rule, question) and _states_facts_for(rule, question)):
+    if not asked and not _states_facts_for(rule, question):
         return None
+    # a turn that only states facts and names none of the rule's words ("其实是第二次了，上次
+    # 已经领过") carries the calculation on; if it also asks something else ("我们是规上企业，
+    # 这个政策有效期多久？") it is that other question — unless its facts rule the award out,
+    # which must be said rather than ignored
+    bare_facts = not asked and not _keyword_score(rule, question)
     turns = [*relevant_turns(rule, history, book), question]
     try:
         inputs, approx = _extract_all(rule, turns)
@@ -623,5 +704,7 @@ def answer_award(
         result = evaluate(rule.id, inputs, today=today, stated=set(inputs), rulebook=book)
     except AwardInputError as exc:
         return _error_result(rule, str(exc))
+    if bare_facts and result.eligible is not False and _asks_something(question):
+        return None
     result.assumptions.extend(_approx_notes(rule, inputs, approx))
     return result
