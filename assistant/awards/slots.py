@@ -302,7 +302,9 @@ def _scores(
         score += 2.0 * sum(
             1 for s in needed if s.type in ("enum", "enum_list") and _option_mentions(s, question)
         )
-        for distance, turn in enumerate(reversed(history), start=1):
+        # Earlier turns count less the further back they are, and never as much as what this
+        # turn names ("央媒广告…" then "那参加展会的补贴比例呢？" is about the booth rule).
+        for distance, turn in enumerate(reversed(history), start=2):
             score += _keyword_score(rule, turn) / distance
         if rule.clause in ranked_bare:
             score += 4.0 / (ranked_bare.index(rule.clause) + 1)
