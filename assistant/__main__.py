@@ -48,10 +48,15 @@ def _log(settings: Settings):
 
 
 def cmd_ask(args, settings: Settings) -> int:
-    from assistant.chain import Assistant
+    from assistant.chain import Assistant, clean_question
     from assistant.errors import QuestionError
 
     history = _load_history(args.history)
+    try:  # check the question before spending seconds on loading the model
+        clean_question(args.question, settings.max_question_chars)
+    except QuestionError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
     assistant = Assistant.from_settings(settings, progress=not args.json)
     try:
         answer = assistant.ask(args.question, history)

@@ -450,7 +450,7 @@ def maybe_chroma(wanted: bool, root: Path) -> Iterator[Any]:
     if not wanted:
         yield None
         return
-    from tests.chroma_server import chroma_server
+    from knowledge.chroma_server import chroma_server
 
     with chroma_server(root / "chroma-server") as server:
         yield server

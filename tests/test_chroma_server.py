@@ -19,8 +19,8 @@ import chromadb
 import pytest
 
 from knowledge.base import KnowledgeBase
+from knowledge.chroma_server import ChromaServer, chroma_server
 from knowledge.settings import Settings
-from tests.chroma_server import ChromaServer, chroma_server
 from tests.test_faults import answers, start_server, stop, wait_ok
 
 pytestmark = [pytest.mark.chroma_server, pytest.mark.slow]

@@ -49,7 +49,10 @@ class AwardRequest(BaseModel):
 
 
 class FeedbackRequest(BaseModel):
-    exchange_id: int = Field(description="exchange_id returned by POST /api/ask")
+    # Bounded to SQLite's INTEGER range: a larger id cannot exist and would overflow.
+    exchange_id: int = Field(
+        ge=1, le=2**63 - 1, description="exchange_id returned by POST /api/ask"
+    )
     vote: Literal["up", "down"]
     comment: str | None = Field(default=None, max_length=2000)
 
@@ -116,9 +119,38 @@ def _describe(errors: list[dict[str, Any]]) -> str:
     parts = []
     for err in errors[:5]:
         loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
-        msg = err.get("msg", "invalid")
-        parts.append(f"{loc}: {msg}" if loc else msg)
+        msg = str(err.get("msg", "invalid"))
+        if len(msg) > 200:  # never echo a whole oversized input back
+            msg = msg[:200] + "…"
+        parts.append(f"{loc[:80]}: {msg}" if loc else msg)
     return "请求格式不正确 (invalid request): " + "; ".join(parts)
+
+
+class _LastResort:
+    """Turns an unhandled error in /api/* or /healthz into a 503 JSON answer."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(("/api/", "/healthz")):
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Any) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception:
+            logger.exception("unhandled error on %s %s", scope.get("method"), scope["path"])
+            if started:
+                raise
+            response = _error(503, "服务暂时无法处理该请求，请稍后再试 (temporarily unavailable)")
+            await response(scope, receive, send)
 
 
 class _Unavailable(Exception):
@@ -166,17 +198,17 @@ def build_api(service: Service) -> FastAPI:
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         status = exc.status_code if 400 <= exc.status_code < 600 else 400
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        if detail == "There was an error parsing the body":  # FastAPI's own words
+            detail = "无法解析请求体，请发送 UTF-8 编码的 JSON (could not parse the request body)"
         return JSONResponse({"error": detail}, status_code=status, headers=exc.headers)
 
     @app.exception_handler(_Unavailable)
     async def on_unavailable(request: Request, exc: _Unavailable) -> JSONResponse:
         return JSONResponse({"error": exc.message}, status_code=503, headers={"Retry-After": "5"})
 
-    @app.exception_handler(Exception)
-    async def on_anything(request: Request, exc: Exception) -> JSONResponse:
-        # Last resort: log the stack trace here, never send it.
-        logger.exception("unhandled error on %s %s", request.method, request.url.path)
-        return _error(503, "服务暂时无法处理该请求，请稍后再试 (temporarily unavailable)")
+    # Last resort for anything unforeseen: logged here, never sent. A plain ASGI wrapper
+    # rather than an Exception handler, which Starlette re-raises (closing the connection).
+    app.add_middleware(_LastResort)
 
     # -- routes ------------------------------------------------------------------------------
 
