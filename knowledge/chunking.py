@@ -2,6 +2,12 @@
 
 A long clause is split at sentence ends only (so no sentence stating an amount or a
 condition is ever cut), and each piece carries its heading path so it reads alone.
+A section that is only a heading (四.(一) 支持企业做大做强) is indexed with the titles of
+its items, like a table of contents, so "what support is there for …" finds it.
+
+Measured with `python -m evals.bench_retrieval` on evals/dev/retrieval.jsonl and
+retrieval_hard.jsonl (fused hit@1): 320-char chunks 0.949 / 0.942; with the table of
+contents 0.959 / 0.942; 120-char chunks with it 0.959 / 0.990.
 """
 
 from __future__ import annotations
@@ -11,8 +17,8 @@ from pydantic import BaseModel
 from knowledge.clause import Clause
 from knowledge.parse import split_sentences
 
-CHUNKER_VERSION = "1"
-MAX_CHUNK_CHARS = 320
+CHUNKER_VERSION = "2"
+MAX_CHUNK_CHARS = 120
 
 
 class Chunk(BaseModel):
@@ -30,7 +36,9 @@ def _heading(clause: Clause) -> str:
     return " > ".join(parts)
 
 
-def chunk_clause(clause: Clause, max_chars: int = MAX_CHUNK_CHARS) -> list[Chunk]:
+def chunk_clause(
+    clause: Clause, max_chars: int = MAX_CHUNK_CHARS, contents: list[str] | None = None
+) -> list[Chunk]:
     heading = _heading(clause)
     pieces: list[str] = []
     if len(clause.text) <= max_chars:
@@ -44,6 +52,8 @@ def chunk_clause(clause: Clause, max_chars: int = MAX_CHUNK_CHARS) -> list[Chunk
             current += sentence
         if current:
             pieces.append(current)
+    if contents and clause.kind == "section" and clause.text == clause.title:
+        pieces = [f"{clause.text}：{'；'.join(contents)}"]
     return [
         Chunk(
             id=f"{clause.slug}:{clause.id}#{n}",
@@ -57,4 +67,14 @@ def chunk_clause(clause: Clause, max_chars: int = MAX_CHUNK_CHARS) -> list[Chunk
 
 
 def chunk_clauses(clauses: list[Clause]) -> list[Chunk]:
-    return [chunk for clause in clauses for chunk in chunk_clause(clause)]
+    contents: dict[tuple[str, str | None, str | None], list[str]] = {}
+    for c in clauses:
+        if c.kind == "item" and c.section:
+            contents.setdefault((c.slug, c.chapter, c.section), []).append(c.title)
+    return [
+        chunk
+        for clause in clauses
+        for chunk in chunk_clause(
+            clause, contents=contents.get((clause.slug, clause.chapter, clause.section))
+        )
+    ]
