@@ -119,7 +119,10 @@ def test_no_expansion_without_colloquial_words() -> None:
 def test_official_wording_is_not_re_expanded() -> None:
     # "两化" inside "两化融合" must not drag in 两化融合管理体系 (a different clause).
     assert expansion_tokens("两化融合试点示范") == []
-    assert "管理体系" in expansion_tokens("两化贯标奖励")
+    # Whether jieba keeps 两化融合管理体系 whole depends on the policy terms registered so
+    # far in the process (an opened index adds them): accept either segmentation.
+    expanded = expansion_tokens("两化贯标奖励")
+    assert "管理体系" in expanded or "两化融合管理体系" in expanded
 
 
 def test_latin_keys_do_not_fire_inside_words() -> None:
