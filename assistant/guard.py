@@ -29,6 +29,8 @@ from typing import Any, Literal
 
 import cn2an
 
+from assistant.numbers import MULTIPLIERS
+
 Dimension = Literal["money", "percent", "any"]
 
 # Numbers that are not data but part of every answer's fixed furniture (the hotline).
@@ -52,15 +54,6 @@ _CN_DIGIT_VALUE.update(
         "玖": 9,
     }
 )
-_MULT_VALUE = {
-    "万亿": Decimal(10) ** 12,
-    "千万": Decimal(10) ** 7,
-    "百万": Decimal(10) ** 6,
-    "十万": Decimal(10) ** 5,
-    "亿": Decimal(10) ** 8,
-    "万": Decimal(10) ** 4,
-    "千": Decimal(10) ** 3,
-}
 _ARABIC = r"\d{1,3}(?:,\d{3})+(?![\d,])(?:\.\d+)?|\d+(?:\.\d+)?"
 _CN_NUM = rf"[{_CN_DIGITS}{_CN_MULTS}]+(?:点[{_CN_DIGITS}]+[十百千万亿]*)?"
 _MULT_RE = "万亿|千万|百万|十万|亿|万|千"
@@ -248,7 +241,7 @@ def _numbers(text: str, *, strict: bool) -> list[Number]:
             if value is None:
                 continue
             if m.group("mult"):
-                value *= _MULT_VALUE[m.group("mult")]
+                value *= MULTIPLIERS[m.group("mult")]
             unit = _unit_after(text, end)
             if unit:
                 raw_end = _UNIT_RE.match(text, end).end()  # type: ignore[union-attr]

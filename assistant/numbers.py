@@ -57,7 +57,7 @@ _CN_DIGIT_VALUE = {c: i for i, c in enumerate("零一二三四五六七八九")}
 _CN_DIGIT_VALUE.update({"〇": 0, "两": 2, "壹": 1, "贰": 2, "叁": 3, "肆": 4, "伍": 5})
 _CN_DIGIT_VALUE.update({"陆": 6, "柒": 7, "捌": 8, "玖": 9})
 
-_MULT = {
+MULTIPLIERS = {  # Chinese multipliers people write after a number (also used by the guard)
     "万亿": Decimal(10) ** 12,
     "千万": Decimal(10) ** 7,
     "百万": Decimal(10) ** 6,
@@ -193,12 +193,12 @@ def _convert(m: re.Match[str], text: str) -> Quantity | None:
     approx = bool(m.group("approx") or m.group("capprox"))
     if m.group("half"):
         # 半个亿 = 5000万, 半万 = 5000
-        value = _MULT[m.group("hmult")] / 2
+        value = MULTIPLIERS[m.group("hmult")] / 2
         kind_h: QuantityKind = unit_kind or "money"
         end = m.span()[0] + len(raw)
         return Quantity(_check(value, kind_h, raw, negative), kind_h, unit, (m.span()[0], end), raw)
     if m.group("num") is not None:
-        value = _arabic(m.group("num")) * _MULT.get(m.group("mult"), Decimal(1))
+        value = _arabic(m.group("num")) * MULTIPLIERS.get(m.group("mult"), Decimal(1))
         mult = m.group("mult")
     else:
         body = m.group("cnum")
@@ -212,7 +212,7 @@ def _convert(m: re.Match[str], text: str) -> Quantity | None:
         value = _cn_number(body)
         mult = "万" if body.rstrip("点" + _CN_DIGITS).endswith(("万", "亿")) else ""
         if m.group("cmult"):  # 三千来万, 一个亿: the multiplier stands after 来/多/个
-            value *= _MULT[m.group("cmult")]
+            value *= MULTIPLIERS[m.group("cmult")]
             mult = m.group("cmult")
     if m.group("num") is None and m.group("cnum") and m.group("neg") == "-":
         negative = True
@@ -272,10 +272,10 @@ def _join_parts(qs: list[Quantity]) -> list[Quantity]:
             out.append(q)
             continue
         top = "亿" if prev.raw.endswith("亿") else "万" if prev.raw.endswith("万") else ""
-        if top and q.kind == "money" and q.value < _MULT[top]:
+        if top and q.kind == "money" and q.value < MULTIPLIERS[top]:
             added = q.value
         elif top and q.kind == "number" and re.fullmatch(r"[1-9]", q.raw):
-            added = int(q.raw) * _MULT[top] / 10  # 1亿2 → 1亿 + 2千万
+            added = int(q.raw) * MULTIPLIERS[top] / 10  # 1亿2 → 1亿 + 2千万
         else:
             out.append(q)
             continue
