@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from knowledge.clause import Clause
 from knowledge.parse import split_sentences
 
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "3"
 MAX_CHUNK_CHARS = 120
 
 
@@ -27,6 +27,8 @@ class Chunk(BaseModel):
     clause_id: str
     text: str  # what is embedded and keyword-indexed: heading path + title + body piece
     order: int
+    path: str = ""  # heading path, " > "-joined
+    departments: str = ""  # 、-joined
 
 
 def _heading(clause: Clause) -> str:
@@ -61,6 +63,8 @@ def chunk_clause(
             clause_id=clause.id,
             text=f"{heading}\n{piece}" if heading else piece,
             order=n,
+            path=" > ".join(clause.path),
+            departments="、".join(clause.departments),
         )
         for n, piece in enumerate(pieces)
     ]

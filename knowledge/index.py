@@ -328,7 +328,14 @@ class ClauseIndex:
                 embeddings=[vectors[i] for i in range(start, start + len(part))],
                 documents=[c.text for c in part],
                 metadatas=[
-                    {"slug": c.slug, "clause_id": c.clause_id, "order": c.order} for c in part
+                    {
+                        "slug": c.slug,
+                        "clause_id": c.clause_id,
+                        "order": c.order,
+                        "path": c.path,
+                        "departments": c.departments,
+                    }
+                    for c in part
                 ],
             )
         (build_dir / "chunks.json").write_text(

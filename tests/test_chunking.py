@@ -46,3 +46,9 @@ def test_no_sentence_is_ever_split(sentences: list[str]) -> None:
     for piece in pieces:
         # a piece is over the limit only when it is one sentence that is itself longer
         assert len(piece) <= MAX_CHUNK_CHARS or len(split_sentences(piece)) == 1
+
+
+def test_chunks_carry_path_and_departments_for_the_index() -> None:
+    (chunk,) = [c for c in chunk_clauses(POLICY.clauses) if c.clause_id == "四.8"]
+    assert chunk.path == "四、支持政策 > (三)鼓励产业创新发展"
+    assert chunk.departments == "市工信局、市财政局、市科技局、郑州高新区管委会"

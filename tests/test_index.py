@@ -214,3 +214,11 @@ def test_second_writer_waits_for_the_lock(tmp_path: Path) -> None:
     assert "索引就绪" in out
     kb = KnowledgeBase.open(settings, progress=False)
     assert kb.search("首轮流片", k=1)[0].ref == "四.10"
+
+
+def test_chroma_metadata_carries_clause_id_slug_path_departments(kb: KnowledgeBase) -> None:
+    stored = kb.index._collection.get(where={"clause_id": "四.8"}, include=["metadatas"])
+    (meta,) = stored["metadatas"]
+    assert meta["slug"] == "zhengzhou-ngit-2022"
+    assert meta["path"] == "四、支持政策 > (三)鼓励产业创新发展"
+    assert meta["departments"] == "市工信局、市财政局、市科技局、郑州高新区管委会"
