@@ -48,6 +48,8 @@ lint: $(STAMP)
 test: setup browser
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q --durations=20
+	# The API suite once more with the index in a Chroma server (started by the fixture).
+	TEST_CHROMA_SERVER=1 $(PY) -m pytest -q tests/test_api.py tests/test_fuzz_api.py
 	$(PY) -m evals run --gold evals/gold --baseline naive --report test-artifacts/eval-report
 
 eval: setup

@@ -8,6 +8,7 @@ from the default data folder when one is there (otherwise the server builds it: 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -91,25 +92,40 @@ def _json(response: httpx.Response) -> Any:
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The server under test; with TEST_CHROMA_SERVER=1 (make test runs the API suite so a
+    second time) its index lives in a real Chroma server started here."""
     default = Settings()
     if not (default.default_model_dir / "config.json").is_file():
         pytest.fail(f"embedding model missing at {default.default_model_dir}: run `make setup`")
     data_dir = tmp_path_factory.mktemp("server-data")
     if default.index_dir.is_dir():  # reuse the built index: saves the re-embedding
         shutil.copytree(default.index_dir, data_dir / "index")
+    env = server_env(data_dir)
+    stack = contextlib.ExitStack()
+    chroma = None
+    if os.environ.get("TEST_CHROMA_SERVER") == "1":
+        from knowledge.chroma_server import chroma_server
+
+        chroma = stack.enter_context(chroma_server(tmp_path_factory.mktemp("chroma")))
+        env.update(ASSISTANT_CHROMA_HOST=chroma.host, ASSISTANT_CHROMA_PORT=str(chroma.port))
     port = free_port()
     log_file = data_dir / "server.log"
     with log_file.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "ui", "--host", "127.0.0.1", "--port", str(port)],
             cwd=PROJECT_ROOT,
-            env=server_env(data_dir),
+            env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
         )
     server = LiveServer(f"http://127.0.0.1:{port}", port, data_dir, log_file, process)
     try:
         _wait_ready(server)
+        if chroma is not None:  # the clauses really are in the Chroma server
+            import chromadb
+
+            client = chromadb.HttpClient(host=chroma.host, port=chroma.port)
+            assert any(c.name.startswith("clauses-") for c in client.list_collections())
         yield server
     finally:
         process.terminate()
@@ -118,6 +134,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+        stack.close()  # the Chroma server last: the app may still be talking to it
 
 
 def _wait_ready(server: LiveServer) -> None:
