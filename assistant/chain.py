@@ -154,7 +154,7 @@ class Assistant:
         assert turn.route is not None
         if turn.route.kind == "validity":
             slug = turn.hits[0].clause.slug if turn.hits else self.settings.default_policy
-            closing = next((c for c in self.knowledge.clauses(slug) if c.kind == "closing"), None)
+            closing = self.knowledge.closing_clause(slug)
             if closing is not None:
                 self._pin_first(turn, closing)
             return turn

@@ -202,22 +202,16 @@ class Composer:
             validity = Validity.of(meta.issued, meta.valid_until, today)
             if validity is not None:
                 parts.append(validity.note())
-                closing = self._closing_clause(main.clause.slug)
-                if closing is not None and all(h.clause.id != closing.clause.id for h in used):
-                    used.append(closing)
+                closing = self._knowledge.closing_clause(main.clause.slug)
+                if closing is not None and all(h.clause is not closing for h in used):
+                    ref = self._knowledge.qualified_id(closing)
+                    used.append(ClauseHit(clause=closing, ref=ref, score=0.0))
 
         who = "、".join(departments) if departments else "市工信局"
         parts.append(CLOSING.format(who=who))
         return Composed(
             text="\n".join(parts), citations=[citation_for(h) for h in used], validity=validity
         )
-
-    def _closing_clause(self, slug: str) -> ClauseHit | None:
-        """The clause that states the validity period (尾), cited with the validity note."""
-        for clause in self._knowledge.clauses(slug):
-            if clause.kind == "closing":
-                return ClauseHit(clause=clause, ref=self._knowledge.qualified_id(clause), score=0.0)
-        return None
 
     def _award_lines(self, award: AwardResult) -> list[str]:
         lines: list[str] = []

@@ -127,6 +127,10 @@ class KnowledgeBase:
     def clauses(self, slug: str | None = None) -> list[Clause]:
         return [c for p in self._policies for c in p.clauses if slug in (None, p.meta.slug)]
 
+    def closing_clause(self, slug: str) -> Clause | None:
+        """The clause that states when the policy runs (尾)."""
+        return next((c for c in self.clauses(slug) if c.kind == "closing"), None)
+
     def qualified_id(self, clause: Clause) -> str:
         return clause.qualified_id(self.settings.default_policy)
 

@@ -72,3 +72,15 @@ def test_bad_documents_leave_nothing_behind(
         add_policy(settings, source, "zz-bad")
     folder = settings.added_policies_dir
     assert not folder.exists() or list(folder.iterdir()) == []
+
+
+def test_rule_file_validity_agrees_with_the_policy(settings: Settings) -> None:
+    """rules.yaml states the validity period too (rules carry their dates, openfisca-style);
+    it must never drift from policy.yaml."""
+    from assistant.awards import load_rulebook
+
+    (policy,) = load_policies(settings)
+    book = load_rulebook(policy_dirs(settings)[0])
+    for rule in book.rules.values():
+        assert rule.validity.start == policy.meta.issued, rule.id
+        assert rule.validity.end == policy.meta.valid_until, rule.id
