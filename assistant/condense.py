@@ -42,25 +42,33 @@ class Condenser:
     def __init__(self, has_topic) -> None:  # has_topic(text) -> bool, from the knowledge base
         self._has_topic = has_topic
 
+    @staticmethod
+    def leans_back(text: str) -> bool:
+        """Short, opens with a connective, points back, only asks, or asks nothing."""
+        return bool(
+            _CONNECTIVE.match(text)
+            or _POINTS_BACK.search(text)
+            or _ONLY_ASKS.match(text)
+            or len(text) <= 8
+            or not _ASKS.search(text)
+        )
+
     def run(self, question: str, history: Sequence[str]) -> Condensed:
         earlier = [h.strip() for h in history if h and h.strip()]
         if not earlier:
             return Condensed(
                 question=question, standalone=question, is_follow_up=False, context_turns=[]
             )
-        leans_back = bool(
-            _CONNECTIVE.match(question)
-            or _POINTS_BACK.search(question)
-            or _ONLY_ASKS.match(question)
-            or len(question) <= 8
-            or not _ASKS.search(question)
-        )
+        leans_back = self.leans_back(question)
         if not leans_back and self._has_topic(question):
             return Condensed(
                 question=question, standalone=question, is_follow_up=False, context_turns=[]
             )
-        # Borrow from the latest earlier turns that carry a topic (at most two of them).
-        context = [turn for turn in earlier if self._has_topic(turn)][-2:] or earlier[-1:]
+        # Borrow from the latest earlier turns that carry a topic of their own (at most two):
+        # "如果费用是500万元呢？" and "那上限呢？" lean back themselves and name none.
+        context = [turn for turn in earlier if not self.leans_back(turn) and self._has_topic(turn)][
+            -2:
+        ] or earlier[-1:]
         standalone = "；".join([*context, question])
         return Condensed(
             question=question, standalone=standalone, is_follow_up=True, context_turns=context

@@ -396,10 +396,18 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="previous run to compare with, replaced by this run "
         "(default: DIR/last_run.json with --report, else "
-        "<data dir>/evals/last_run.json)",
+        "<data dir>/evals/last_run-<gold files hash>.json)",
     )
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
+
+
+def _case_set_key(paths: list[str]) -> str:
+    """A short stable name for the gold files a run used."""
+    import hashlib
+
+    joined = "\n".join(sorted(str(Path(p).resolve()) for p in paths))
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:10]
 
 
 def main(
@@ -442,7 +450,8 @@ def main(
         else (
             Path(args.report) / "last_run.json"
             if args.report
-            else Path(settings.data_dir) / "evals" / "last_run.json"
+            # One previous run per set of gold files: a dev run never compares with gold.
+            else Path(settings.data_dir) / "evals" / f"last_run-{_case_set_key(args.gold)}.json"
         )
     )
     previous = None

@@ -360,7 +360,14 @@ def test_report_shows_regressions_against_the_previous_run(tmp_path, settings):
 def test_last_run_kept_in_data_dir_without_report(tmp_path, settings):
     gold = write_gold(tmp_path)
     assert run(["run", "--gold", str(gold), "--no-progress"], settings, ask=Oracle())[0] == 0
-    assert (settings.data_dir / "evals" / "last_run.json").is_file()
+    (kept,) = (settings.data_dir / "evals").glob("last_run-*.json")
+    # Another set of gold files keeps its own previous run; the first one is untouched.
+    other = tmp_path / "other"
+    other.mkdir()
+    other_gold = write_gold(other)
+    assert run(["run", "--gold", str(other_gold), "--no-progress"], settings, ask=Oracle())[0] == 0
+    assert len(list((settings.data_dir / "evals").glob("last_run-*.json"))) == 2
+    assert kept.is_file()
 
 
 def test_baseline_side_by_side(tmp_path, settings):

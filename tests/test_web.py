@@ -66,7 +66,7 @@ def wait_for_feedback(server: LiveServer, question: str, vote: str) -> list[tupl
         try:
             rows = conn.execute(
                 "SELECT e.channel, f.vote FROM feedback f JOIN exchanges e ON e.id = f.exchange_id"
-                " WHERE e.question = ? AND f.vote = ?",
+                " WHERE e.question = ? AND f.vote = ? AND e.channel = 'web'",
                 (question, vote),
             ).fetchall()
         finally:
