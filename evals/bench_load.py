@@ -26,7 +26,6 @@ import contextlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,6 +38,7 @@ from typing import Any
 import httpx
 
 from knowledge.settings import PROJECT_ROOT, Settings
+from ui.launch import free_port, offline_env, spawn, stop
 
 GOLD_DIR = PROJECT_ROOT / "evals" / "gold"
 START_TIMEOUT_S = 300.0
@@ -147,12 +147,6 @@ def cpu_seconds(pid: int | None) -> float | None:
     return (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def own_server(extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, int, Path]]:
     """``python -m ui`` on a free loopback port with a scratch data folder; (url, pid, log)."""
@@ -161,38 +155,15 @@ def own_server(extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, i
     try:
         if default.index_dir.is_dir():
             shutil.copytree(default.index_dir, scratch / "index")
-        port = _free_port()
-        env = dict(os.environ)
-        env.update(
-            ASSISTANT_DATA_DIR=str(scratch),
-            ASSISTANT_EMBEDDING_MODEL=default.embedding_model or str(default.default_model_dir),
-            GRADIO_ANALYTICS_ENABLED="False",
-            HF_HUB_OFFLINE="1",
-            TRANSFORMERS_OFFLINE="1",
-            ANONYMIZED_TELEMETRY="False",
-            NO_PROXY="127.0.0.1,localhost",
-        )
-        env.update(extra_env or {})
+        port = free_port()
         log_path = scratch / "server.log"
-        with log_path.open("wb") as out:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "ui", "--host", "127.0.0.1", "--port", str(port)],
-                cwd=PROJECT_ROOT,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
+        process = spawn(port, offline_env(scratch, **(extra_env or {})), log_path)
         url = f"http://127.0.0.1:{port}"
         try:
             wait_ready(url, process, log_path)
             yield url, process.pid, log_path
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+            stop(process)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

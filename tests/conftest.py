@@ -11,9 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,7 +21,8 @@ from typing import Any
 import httpx
 import pytest
 
-from knowledge.settings import PROJECT_ROOT, Settings
+from knowledge.settings import Settings
+from ui.launch import free_port, offline_env, spawn, stop
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -35,12 +34,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SERVER_START_TIMEOUT_S = 240.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -69,18 +62,7 @@ class LiveServer:
 
 
 def server_env(data_dir: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        ASSISTANT_DATA_DIR=str(data_dir),
-        ASSISTANT_EMBEDDING_MODEL=str(Settings().default_model_dir),
-        GRADIO_ANALYTICS_ENABLED="False",
-        HF_HUB_OFFLINE="1",
-        TRANSFORMERS_OFFLINE="1",
-        ANONYMIZED_TELEMETRY="False",
-        NO_PROXY="127.0.0.1,localhost",
-        PYTHONUNBUFFERED="1",
-    )
-    return env
+    return offline_env(data_dir)
 
 
 def _json(response: httpx.Response) -> Any:
@@ -110,14 +92,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         env.update(ASSISTANT_CHROMA_HOST=chroma.host, ASSISTANT_CHROMA_PORT=str(chroma.port))
     port = free_port()
     log_file = data_dir / "server.log"
-    with log_file.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "ui", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    process = spawn(port, env, log_file)
     server = LiveServer(f"http://127.0.0.1:{port}", port, data_dir, log_file, process)
     try:
         _wait_ready(server)
@@ -128,12 +103,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             assert any(c.name.startswith("clauses-") for c in client.list_collections())
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop(process)
         stack.close()  # the Chroma server last: the app may still be talking to it
 
 

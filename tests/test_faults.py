@@ -18,7 +18,6 @@ import multiprocessing
 import shutil
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,8 +27,9 @@ import pytest
 
 from assistant.answer import Answer
 from assistant.log import ConversationLog
-from knowledge.settings import PROJECT_ROOT, Settings
-from tests.conftest import SERVER_START_TIMEOUT_S, LiveServer, free_port, server_env
+from knowledge.settings import Settings
+from tests.conftest import SERVER_START_TIMEOUT_S, LiveServer, server_env
+from ui.launch import free_port, spawn
 
 QUESTIONS = [
     "我们首轮流片花了800万元，能补多少？",
@@ -118,14 +118,7 @@ def start_server(data_dir: Path, name: str, env: dict[str, str] | None = None) -
     """``python -m ui`` on a free loopback port over ``data_dir`` (not waited for)."""
     port = free_port()
     log_file = data_dir.parent / f"{name}.log"
-    with log_file.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "ui", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=PROJECT_ROOT,
-            env={**server_env(data_dir), **(env or {})},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    process = spawn(port, {**server_env(data_dir), **(env or {})}, log_file)
     return LiveServer(f"http://127.0.0.1:{port}", port, data_dir, log_file, process)
 
 
