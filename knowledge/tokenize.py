@@ -12,6 +12,8 @@ from pathlib import Path
 import jieba
 import yaml
 
+from knowledge.parse import chinese_numeral_value
+
 TERMS_FILE = Path(__file__).resolve().parent / "terms.txt"
 SYNONYMS_FILE = Path(__file__).resolve().parent / "synonyms.yaml"
 REF_PREFIX = "§"  # clause-reference tokens never collide with words of the text
@@ -161,19 +163,10 @@ def _get_synonyms() -> Synonyms:
 
 
 def cn_numeral_to_int(text: str) -> int | None:
-    """一..九十九 and digits → int (clause numbers are small; cn2an is overkill here)."""
+    """A clause number as written in a question: "10" or 十 / 二十一 (the parser's reading)."""
     if text.isascii() and text.isdigit():  # "²".isdigit() is True too
         return int(text)
-    values = {c: i + 1 for i, c in enumerate(_CN_DIGITS)}
-    if not text or any(c not in values for c in text):
-        return None
-    if "十" not in text:
-        return values[text] if len(text) == 1 else None
-    tens, _, ones = text.partition("十")
-    # "一二十", "十一二", "十十": not numerals (hypothesis found these crashing a question).
-    if len(tens) > 1 or len(ones) > 1 or "十" in ones or tens == "十":
-        return None
-    return (values[tens] if tens else 1) * 10 + (values[ones] if ones else 0)
+    return chinese_numeral_value(text)
 
 
 def _ensure_jieba(extra_terms: Iterable[str] = ()) -> None:
