@@ -58,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
 
     from knowledge.catalog import CatalogError, add_policy, load_policies, remove_policy
+    from knowledge.clause import split_ref
     from knowledge.documents import DocumentError
     from knowledge.embedding import ModelNotReadyError
     from knowledge.parse import PolicyStructureError
@@ -85,10 +86,9 @@ def main(argv: list[str] | None = None) -> int:
                 )
             return 0
         if args.command == "show":
-            ref = args.id.replace("（", "(").replace("）", ")")
-            slug, sep, clause_id = ref.rpartition(":")
+            slug, clause_id = split_ref(args.id, settings.default_policy)
             for policy in load_policies(settings):
-                if policy.meta.slug != (slug if sep else settings.default_policy):
+                if policy.meta.slug != slug:
                     continue
                 clause = policy.by_id().get(clause_id)
                 if clause:

@@ -11,7 +11,7 @@ from typing import Literal
 import numpy as np
 
 from knowledge.catalog import load_policies
-from knowledge.clause import Clause, ParsedPolicy, PolicyMeta
+from knowledge.clause import Clause, ParsedPolicy, PolicyMeta, split_ref
 from knowledge.embedding import Embedder, load_embedder
 from knowledge.index import ClauseIndex
 from knowledge.settings import Settings
@@ -136,9 +136,7 @@ class KnowledgeBase:
 
     def clause(self, ref: str) -> Clause | None:
         """``四.10`` (default policy) or ``slug:四.10``; full-width brackets accepted."""
-        ref = ref.strip().replace("（", "(").replace("）", ")").replace("．", ".")
-        slug, sep, clause_id = ref.rpartition(":")
-        return self._clauses.get((slug if sep else self.settings.default_policy, clause_id))
+        return self._clauses.get(split_ref(ref, self.settings.default_policy))
 
     # -- search -------------------------------------------------------------------------------
 

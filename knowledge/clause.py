@@ -61,6 +61,13 @@ class Clause(BaseModel):
         return self.id if self.slug == default_slug else f"{self.slug}:{self.id}"
 
 
+def split_ref(ref: str, default_slug: str) -> tuple[str, str]:
+    """``四.10`` → (default slug, 四.10); ``slug:四.（三）`` → (slug, 四.(三))."""
+    ref = ref.strip().replace("（", "(").replace("）", ")").replace("．", ".")
+    slug, sep, clause_id = ref.rpartition(":")
+    return (slug if sep else default_slug), clause_id
+
+
 class ParsedPolicy(BaseModel):
     meta: PolicyMeta
     clauses: list[Clause]

@@ -84,3 +84,11 @@ def test_rule_file_validity_agrees_with_the_policy(settings: Settings) -> None:
     for rule in book.rules.values():
         assert rule.validity.start == policy.meta.issued, rule.id
         assert rule.validity.end == policy.meta.valid_until, rule.id
+
+
+def test_clause_references_split_the_same_everywhere() -> None:
+    from knowledge.clause import split_ref
+
+    assert split_ref("四.10", "zz") == ("zz", "四.10")
+    assert split_ref(" 四．（三） ", "zz") == ("zz", "四.(三)")
+    assert split_ref("other:二.(一)", "zz") == ("other", "二.(一)")
