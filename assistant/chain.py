@@ -105,11 +105,11 @@ class Assistant:
     # -- pipeline steps -----------------------------------------------------------------------
 
     def _has_topic(self, text: str) -> bool:
-        """Whether a turn names something the policies talk about (used by condense)."""
-        hits = self.knowledge.search(text, k=3)
-        if not hits:
-            return False
-        return self._router.evidence(text, hits).coverage >= self._router.WEAK_COVERAGE
+        """Whether a turn names something the policies talk about (used by condense).
+
+        Vocabulary coverage alone: no search, so earlier turns cost no embedding.
+        """
+        return self._router.evidence(text, []).coverage >= self._router.WEAK_COVERAGE
 
     def _condense(self, turn: Turn) -> Turn:
         turn.condensed = self._condenser.run(turn.question, turn.history)
