@@ -161,7 +161,13 @@ class Assistant:
         if turn.route.kind != "award":
             return turn
         ranked = [h.clause.id for h in turn.hits if h.clause.slug == self.settings.default_policy]
-        award = answer_award(turn.question, turn.history, ranked, self.settings.resolved_today())
+        award = answer_award(
+            turn.question,
+            turn.history,
+            ranked,
+            self.settings.resolved_today(),
+            rulebook=self.rulebook,  # the one this assistant loaded, not a second copy
+        )
         if award is None:
             turn.route = Route(
                 kind="fact", reason="no award rule applies", evidence=turn.route.evidence
