@@ -34,7 +34,7 @@ import chromadb
 import numpy as np
 from chromadb.api.types import EmbeddingFunction
 from chromadb.utils.embedding_functions import register_embedding_function
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from rank_bm25 import BM25Okapi
 from tqdm import tqdm
 
@@ -284,8 +284,9 @@ class ClauseIndex:
             stored = json.loads((build_dir / "chunks.json").read_text("utf-8"))
             chunks = [Chunk.model_validate(c) for c in stored["chunks"]]
             return cls(settings, embedder, manifest, chunks, stored["tokens"], build_dir)
-        except (OSError, KeyError, ValueError, ValidationError, IndexError_, Exception) as exc:
-            # A deleted or corrupted index is rebuilt, never trusted.
+        except Exception as exc:
+            # A deleted or corrupted index is rebuilt, never trusted — whatever the damage
+            # (missing files, bad JSON, a Chroma folder that will not open, a short count).
             if not quiet:
                 log.warning("索引已损坏或不完整（%s: %s），将重建索引", type(exc).__name__, exc)
             return None
