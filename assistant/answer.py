@@ -55,6 +55,11 @@ class Answer(BaseModel):
     refused: bool = False
     citations: list[Citation] = Field(default_factory=list)
     award: AwardResult | None = None
+    awards: list[AwardResult] = Field(
+        default_factory=list,
+        description="every award the question asks about, in the order it names them; "
+        "award is the first of them (CONTRACT §2, added 2026-12)",
+    )
     latency_ms: float = 0.0
     # Extensions beyond CONTRACT §2 (extend, never break): how the answer came about.
     route: str | None = Field(default=None, description="award, departments, … or out_of_scope")

@@ -225,6 +225,7 @@ class Assistant:
             refused=turn.route.kind == "out_of_scope",
             citations=turn.composed.citations,
             award=turn.award,
+            awards=[turn.award] if turn.award is not None else [],
             latency_ms=round((time.perf_counter() - turn.started) * 1000, 1),
             route=turn.route.kind,
             standalone_question=turn.condensed.standalone if turn.condensed else turn.question,
