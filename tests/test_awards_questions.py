@@ -267,11 +267,51 @@ def test_bad_synonyms_are_refused_at_load(tmp_path: Path) -> None:
     from assistant.awards import load_rulebook
     from assistant.awards.rules import DEFAULT_POLICY_DIR
 
-    text = (DEFAULT_POLICY_DIR / "rules.yaml").read_text(encoding="utf-8")
+    text = (DEFAULT_POLICY_DIR / "lexicon.yaml").read_text(encoding="utf-8")
     bad = text.replace("  流片: [投片, 打样]", "  流片: 投片")
     assert bad != text
-    (tmp_path / "rules.yaml").write_text(bad, encoding="utf-8")
+    (tmp_path / "rules.yaml").write_bytes((DEFAULT_POLICY_DIR / "rules.yaml").read_bytes())
+    (tmp_path / "lexicon.yaml").write_text(bad, encoding="utf-8")
     with pytest.raises(ValueError, match="synonyms"):
+        load_rulebook(tmp_path)
+
+
+def test_rules_yaml_holds_no_question_vocabulary() -> None:
+    """Language apart from law: keywords, aliases and patterns live in lexicon.yaml."""
+    import yaml
+
+    from assistant.awards.rules import DEFAULT_POLICY_DIR
+
+    law = yaml.safe_load((DEFAULT_POLICY_DIR / "rules.yaml").read_text(encoding="utf-8"))
+    assert not {"synonyms", "topics"} & set(law)
+    for rule in law["rules"]:
+        assert "keywords" not in rule, rule["id"]
+        for spec in rule.get("inputs") or []:
+            vocab = {"aliases", "false_aliases", "false_patterns", "patterns"} & set(spec)
+            assert not vocab, (rule["id"], spec["name"], vocab)
+            assert all("aliases" not in o for o in spec.get("options") or []), spec["name"]
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (("first_time_top100:", "first_time_top1000:"), "first_time_top1000"),
+        (("  四.1:\n    keywords", "  四.99:\n    keywords"), "四.99"),
+        (("          传感器: [传感器, MEMS]", "          陀螺仪: [陀螺仪]"), "陀螺仪"),
+    ],
+)
+def test_a_lexicon_entry_that_names_nothing_is_refused(
+    tmp_path: Path, edit: tuple[str, str], message: str
+) -> None:
+    from assistant.awards import load_rulebook
+    from assistant.awards.rules import DEFAULT_POLICY_DIR
+
+    text = (DEFAULT_POLICY_DIR / "lexicon.yaml").read_text(encoding="utf-8")
+    bad = text.replace(*edit, 1)
+    assert bad != text
+    (tmp_path / "rules.yaml").write_bytes((DEFAULT_POLICY_DIR / "rules.yaml").read_bytes())
+    (tmp_path / "lexicon.yaml").write_text(bad, encoding="utf-8")
+    with pytest.raises(ValueError, match=message):
         load_rulebook(tmp_path)
 
 
@@ -334,9 +374,10 @@ def test_bad_topics_are_refused_at_load(tmp_path: Path) -> None:
     from assistant.awards import load_rulebook
     from assistant.awards.rules import DEFAULT_POLICY_DIR
 
-    text = (DEFAULT_POLICY_DIR / "rules.yaml").read_text(encoding="utf-8")
+    text = (DEFAULT_POLICY_DIR / "lexicon.yaml").read_text(encoding="utf-8")
     bad = text.replace("  四.16: [揭榜挂帅, 揭榜]", "  四.99: [揭榜挂帅, 揭榜]")
     assert bad != text
-    (tmp_path / "rules.yaml").write_text(bad, encoding="utf-8")
+    (tmp_path / "rules.yaml").write_bytes((DEFAULT_POLICY_DIR / "rules.yaml").read_bytes())
+    (tmp_path / "lexicon.yaml").write_text(bad, encoding="utf-8")
     with pytest.raises(ValueError, match="topics"):
         load_rulebook(tmp_path)

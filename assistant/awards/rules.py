@@ -320,27 +320,80 @@ def _expand_synonyms(raw: dict[str, Any], synonyms: dict[str, list[str]]) -> dic
     return raw
 
 
+def _merge_lexicon(raw: dict[str, Any], vocab: dict[str, Any], where: str) -> dict[str, Any]:
+    """A rule's law (rules.yaml) with its question vocabulary (lexicon.yaml) merged in."""
+    if not isinstance(vocab, dict):
+        raise ValueError(f"{where}: expected a mapping of keywords and inputs")
+    raw = dict(raw)
+    if vocab.get("keywords"):
+        raw["keywords"] = list(vocab["keywords"])
+    inputs = {spec["name"]: dict(spec) for spec in raw.get("inputs") or []}
+    for name, words in (vocab.get("inputs") or {}).items():
+        if name not in inputs:
+            raise ValueError(f"{where}: input {name} is not an input of the rule in rules.yaml")
+        spec = inputs[name]
+        for key in ("aliases", "false_aliases", "false_patterns", "patterns"):
+            if words.get(key):
+                spec[key] = list(words[key])
+        options = words.get("options") or {}
+        known = {str(o["value"]) for o in spec.get("options") or []}
+        unknown = [v for v in options if str(v) not in known]
+        if unknown:
+            raise ValueError(f"{where}: input {name} has no option {', '.join(map(str, unknown))}")
+        if options:
+            spec["options"] = [
+                {**o, "aliases": list(options.get(str(o["value"])) or [])}
+                for o in spec.get("options") or []
+            ]
+    raw["inputs"] = list(inputs.values())
+    return raw
+
+
+def load_lexicon(policy_dir: Path) -> dict[str, Any]:
+    """``policy_dir/lexicon.yaml``: how questions name the policy's clauses, inputs and values."""
+    path = Path(policy_dir) / "lexicon.yaml"
+    if not path.exists():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping")
+    return data
+
+
 def load_rulebook(policy_dir: Path) -> RuleBook:
-    """Load and validate ``policy_dir/rules.yaml``; errors name the rule at fault."""
+    """Load and validate ``policy_dir/rules.yaml`` with the question vocabulary of
+    ``lexicon.yaml`` beside it; errors name the file, rule and field at fault."""
     from assistant.awards.kinds import KINDS  # here, not at the top: kinds imports these models
 
     path = Path(policy_dir) / "rules.yaml"
+    lexicon_path = Path(policy_dir) / "lexicon.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    synonyms = data.get("synonyms") or {}
+    lexicon = load_lexicon(policy_dir)
+    for key in ("synonyms", "topics", "keywords"):
+        if key in data or any(key in r for r in data.get("rules", [])):
+            raise ValueError(f"{path}: {key} is question vocabulary; it belongs in lexicon.yaml")
+    synonyms = lexicon.get("synonyms") or {}
     if not isinstance(synonyms, dict) or not all(
         isinstance(k, str) and isinstance(v, list) and all(isinstance(x, str) for x in v)
         for k, v in synonyms.items()
     ):
-        raise ValueError(f"{path}: synonyms must map a term to a list of colloquial variants")
-    topics = data.get("topics") or {}
+        raise ValueError(f"{lexicon_path}: synonyms must map a term to a list of variants")
+    topics = lexicon.get("topics") or {}
     if not isinstance(topics, dict) or not all(
         isinstance(k, str) and isinstance(v, list) and all(isinstance(x, str) and x for x in v)
         for k, v in topics.items()
     ):
-        raise ValueError(f"{path}: topics must map a clause id to a list of terms")
+        raise ValueError(f"{lexicon_path}: topics must map a clause id to a list of terms")
+    vocab_by_rule = lexicon.get("rules") or {}
+    rule_ids = {r.get("id") for r in data["rules"]}
+    stray = [rid for rid in vocab_by_rule if rid not in rule_ids]
+    if stray:
+        raise ValueError(f"{lexicon_path}: rules not in rules.yaml: {', '.join(stray)}")
     rules: dict[str, Rule] = {}
     for raw in data["rules"]:
-        rule = Rule.model_validate(_expand_synonyms(raw, synonyms))
+        where = f"{lexicon_path} rules.{raw.get('id')}"
+        merged = _merge_lexicon(raw, vocab_by_rule.get(raw.get("id")) or {}, where)
+        rule = Rule.model_validate(_expand_synonyms(merged, synonyms))
         if rule.id in rules:
             raise ValueError(f"{path}: duplicate rule id {rule.id}")
         if rule.kind not in KINDS:
