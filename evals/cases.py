@@ -3,7 +3,11 @@
 One case a line. A malformed line is bad input: the runner stops with exit status 2 and
 names the file and the line, because a silently skipped case would make the figures lie.
 Expectation keys are checked strictly (a misspelt ``citation_any`` would otherwise turn a
-check off without anyone noticing); extra top-level keys such as ``note`` are allowed.
+check off without anyone noticing); extra top-level keys such as ``note`` are allowed and ignored.
+
+Per case ``source`` says where it came from — ``written`` (by hand from the policy text),
+``reviewed`` (accepted from the conversation log by ``python -m evals review``), ``fresh``
+(held out by its author), ``dev`` (the tuning set) — and ``date`` when; reports group by source.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ class Expect(BaseModel):
     citations_any: list[str] | None = None
     must_include: list[str] | None = None
     amount_yuan: int | None = None
+    # CONTRACT §3 (2026-12): every one must be the amount_yuan of one of the answer's awards.
+    amounts_yuan: list[int] | None = None
     eligible: bool | None = None
     refuse: bool | None = None
 
@@ -43,6 +49,19 @@ class Expect(BaseModel):
         if v is not None and v < 0:
             raise ValueError("amount_yuan must be a non-negative integer number of yuan")
         return v
+
+    @field_validator("amounts_yuan")
+    @classmethod
+    def _non_negative_list(cls, v: list[int] | None) -> list[int] | None:
+        if v is not None and (not v or any(a < 0 for a in v)):
+            raise ValueError("amounts_yuan must be a non-empty list of non-negative integer yuan")
+        return v
+
+    @property
+    def expected_amounts(self) -> list[int]:
+        """Every amount the case expects an award to state (amount_yuan first)."""
+        out = [] if self.amount_yuan is None else [self.amount_yuan]
+        return out + [a for a in self.amounts_yuan or [] if a not in out]
 
     @field_validator("citations_any", "must_include")
     @classmethod
@@ -60,8 +79,11 @@ class GoldCase(BaseModel):
     question: str | None = None
     turns: list[str] | None = None
     expect: Expect = Field(default_factory=Expect)
-    # Where the case came from, for error messages and reports (not part of the file format).
-    source: str = Field(default="", exclude=True)
+    # Provenance (optional in the file): written / reviewed / fresh / dev, and an ISO date.
+    source: str | None = None
+    date: str | None = None
+    # File and line, for error messages and reports (not part of the file format).
+    location: str = Field(default="", exclude=True)
 
     @model_validator(mode="after")
     def _question_or_turns(self) -> GoldCase:
@@ -73,6 +95,8 @@ class GoldCase(BaseModel):
             raise ValueError("'question' is empty")
         if not self.category.strip():
             raise ValueError("'category' is empty")
+        if self.source is not None and not self.source.strip():
+            raise ValueError("'source' is empty (use written, reviewed, fresh or dev)")
         return self
 
     @property
@@ -90,7 +114,8 @@ class GoldCase(BaseModel):
 
     @property
     def checks_award(self) -> bool:
-        return self.expect.amount_yuan is not None or self.expect.eligible is not None
+        exp = self.expect
+        return exp.amount_yuan is not None or exp.eligible is not None or bool(exp.amounts_yuan)
 
 
 def _describe(err: ValidationError) -> str:
@@ -112,7 +137,7 @@ def parse_line(text: str, path: Path | str, line: int) -> GoldCase:
         case = GoldCase.model_validate(raw)
     except ValidationError as e:
         raise CaseError(path, line, f"malformed case: {_describe(e)}") from None
-    case.source = f"{path}:{line}"
+    case.location = f"{path}:{line}"
     return case
 
 
@@ -129,12 +154,17 @@ def load_file(path: Path) -> list[GoldCase]:
     return cases
 
 
+# Files in a gold folder that hold no cases: the reviewers' decisions (evals.review).
+NOT_CASE_FILES = frozenset({"review-history.jsonl"})
+
+
 def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
-    """A directory means every ``*.jsonl`` in it (sorted, not recursive)."""
+    """A directory means every ``*.jsonl`` in it (sorted, not recursive), bar the review
+    history, which records decisions rather than cases."""
     files: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            found = sorted(p.glob("*.jsonl"))
+            found = sorted(f for f in p.glob("*.jsonl") if f.name not in NOT_CASE_FILES)
             if not found:
                 raise CaseError(p, None, "directory holds no *.jsonl gold files")
             files.extend(found)
@@ -152,11 +182,11 @@ def load_cases(paths: Sequence[Path | str]) -> list[GoldCase]:
     for path in expand_paths(paths):
         for case in load_file(path):
             if case.id in seen:
-                file, _, line = case.source.rpartition(":")
+                file, _, line = case.location.rpartition(":")
                 raise CaseError(
                     file, int(line), f"duplicate case id {case.id!r} (first at {seen[case.id]})"
                 )
-            seen[case.id] = case.source
+            seen[case.id] = case.location
             cases.append(case)
     if not cases:
         raise CaseError(", ".join(map(str, paths)), None, "no gold cases found")

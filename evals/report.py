@@ -1,22 +1,24 @@
 """The eval report: one self-contained HTML page (inline CSS and SVG, no scripts, no network)
-and the same content as Markdown. Regressions come first, because that is what a reader
-opening it before a release needs to see."""
+and the same content as Markdown, both rendered by Jinja2 from the one data dict that
+:func:`report_data` builds. Regressions come first, because that is what a reader opening it
+before a release needs to see."""
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from evals.scoring import LOWER_IS_BETTER, SUMMARY_KEYS
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-RATE_FIGURES = [
-    k for k in SUMMARY_KEYS if k not in ("cases", "passed") and k not in LOWER_IS_BETTER
-]
+from evals.scoring import COUNT_FIGURES, LOWER_IS_BETTER, SUMMARY_KEYS
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+RATE_FIGURES = [k for k in SUMMARY_KEYS if k not in COUNT_FIGURES and k not in LOWER_IS_BETTER]
 LATENCY_FIGURES = ["p50_latency_ms", "p95_latency_ms"]
-CATEGORY_COLUMNS = [
+GROUP_COLUMNS = [
     ("cases", "cases"),
     ("passed", "passed"),
     ("pass_rate", "pass rate"),
@@ -24,7 +26,12 @@ CATEGORY_COLUMNS = [
     ("retrieval_hit_at_3", "hit@3"),
     ("mrr", "MRR"),
     ("citation_accuracy", "citation"),
+    ("context_precision", "ctx prec"),
+    ("context_recall", "ctx recall"),
     ("amount_exact", "amount"),
+    ("wrong_amounts", "wrong amt"),
+    ("conclusion_first", "concl. first"),
+    ("validity_noted", "validity"),
     ("refusal_accuracy", "refusal"),
     ("numeric_grounding_rate", "grounding"),
     ("p50_latency_ms", "p50 ms"),
@@ -41,19 +48,43 @@ LABELS = {
     "amount_exact": "amount exact 金额",
     "refusal_accuracy": "refusal accuracy 拒答",
     "numeric_grounding_rate": "numeric grounding 数字有据",
+    "context_precision": "context precision 条款精确率",
+    "context_recall": "context recall 条款召回率",
+    "wrong_amounts": "wrong amounts stated 错误金额",
+    "conclusion_first": "conclusion first 结论先行",
+    "validity_noted": "validity noted 注明有效期",
     "p50_latency_ms": "p50 latency (ms)",
     "p95_latency_ms": "p95 latency (ms)",
 }
 
 
-# -- comparing with the previous run ----------------------------------------------------------
+# -- comparing two runs -----------------------------------------------------------------------
+
+
+def _award_amounts(case: Mapping[str, Any]) -> list[Any]:
+    awards = case.get("awards") or ([case["award"]] if case.get("award") else [])
+    return [a.get("amount_yuan") for a in awards if isinstance(a, Mapping)]
+
+
+def _what_changed(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """What moved in a case whose verdict did not: the first citations, amounts, flags."""
+    notes = []
+    before, now = (old.get("citations") or [])[:3], (new.get("citations") or [])[:3]
+    if before != now:
+        notes.append(f"citations {before} → {now}")
+    if _award_amounts(old) != _award_amounts(new):
+        notes.append(f"amounts {_award_amounts(old)} → {_award_amounts(new)}")
+    for flag in ("wrong_amounts", "conclusion_first", "validity_noted", "refused"):
+        if flag in old and old.get(flag) != new.get(flag):
+            notes.append(f"{flag} {old.get(flag)} → {new.get(flag)}")
+    return notes
 
 
 def compare_runs(previous: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
-    """Case by case and figure by figure: what got better, what got worse."""
+    """Case by case and figure by figure: what got better, what got worse, what moved."""
     before = {c["id"]: c for c in previous.get("cases") or []}
     now = {c["id"]: c for c in current.get("cases") or []}
-    regressed, fixed, still = [], [], []
+    regressed, fixed, still, changed = [], [], [], []
     for cid, case in now.items():
         old = before.get(cid)
         if old is None:
@@ -69,8 +100,12 @@ def compare_runs(previous: Mapping[str, Any], current: Mapping[str, Any]) -> dic
             regressed.append(entry)
         elif not old.get("passed") and case.get("passed"):
             fixed.append(entry)
-        elif not case.get("passed"):
-            still.append(entry)
+        else:
+            if not case.get("passed"):
+                still.append(entry)
+            moved = _what_changed(old, case)
+            if moved:
+                changed.append({**entry, "changes": moved})
     # Grounding changes are worth seeing even where pass/fail did not move.
     grounding = []
     for cid, case in now.items():
@@ -98,6 +133,7 @@ def compare_runs(previous: Mapping[str, Any], current: Mapping[str, Any]) -> dic
         "regressed": regressed,
         "fixed": fixed,
         "still_failing": still,
+        "changed": changed,
         "new": sorted(now.keys() - before.keys()),
         "removed": sorted(before.keys() - now.keys()),
         "grounding_changed": grounding,
@@ -124,17 +160,9 @@ def fmt_delta(delta: float | None, figure: str) -> str:
     if not delta:
         return ""
     sign = "+" if delta > 0 else ""
-    if figure in ("cases", "passed"):
+    if figure in COUNT_FIGURES:
         return f"{sign}{int(delta)}"
     return sign + (f"{delta:.1f}" if figure in LOWER_IS_BETTER else f"{delta:.3f}")
-
-
-def _bounds(run: Mapping[str, Any], category: str | None = None) -> dict[str, dict]:
-    return {
-        c["figure"]: c
-        for c in run.get("thresholds", {}).get("checks", [])
-        if c.get("category") == category
-    }
 
 
 def _excerpt(text: str, n: int = 300) -> str:
@@ -157,493 +185,357 @@ def _award_text(award: Mapping[str, Any] | None) -> str:
     return "; ".join(parts)
 
 
-def _expect_text(expect: Mapping[str, Any]) -> str:
-    return json.dumps(expect, ensure_ascii=False)
+def _awards_text(case: Mapping[str, Any]) -> str:
+    awards = case.get("awards") or ([case["award"]] if case.get("award") else [])
+    return " | ".join(_award_text(a) for a in awards) or "none"
 
 
-# -- the SVG chart ----------------------------------------------------------------------------
+# -- the SVG chart, as geometry for the template ------------------------------------------------
 
 _SERIES = [
     ("now", "this run", "#2563eb"),
     ("previous", "previous run", "#9ca3af"),
+    ("compare", "compared run", "#7c3aed"),
     ("baseline", "naive baseline", "#f59e0b"),
 ]
 
 
-def svg_chart(
+def chart(
     figures: Sequence[str],
     values: Mapping[str, Mapping[str, float | None]],
     bounds: Mapping[str, dict],
     *,
     scale_max: float | None = None,
     title: str = "",
-) -> str:
+) -> dict[str, Any]:
     """Horizontal grouped bars, one group per figure; a red tick marks the threshold."""
     series = [s for s in _SERIES if any(values.get(s[0], {}).get(f) is not None for f in figures)]
-    bar_h, gap, label_w, plot_w, right = 11, 10, 200, 460, 60
+    bar_h, gap, label_w, plot_w, right = 11, 10, 220, 460, 60
     group_h = bar_h * max(len(series), 1) + gap
     top = 34
     height = top + group_h * len(figures) + 10
-    width = label_w + plot_w + right
     vmax = scale_max
     if vmax is None:
         candidates = [v.get(f) for v in values.values() for f in figures]
         candidates += [bounds[f]["bound"] for f in figures if f in bounds]
         vmax = max([c for c in candidates if c is not None] + [1.0]) * 1.1
-    x = lambda v: label_w + plot_w * (v / vmax)  # noqa: E731
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="{html.escape(title)}">'
-    ]
-    out.append(f'<text x="0" y="14" class="charttitle">{html.escape(title)}</text>')
-    lx = label_w
-    for _key, name, color in series:
-        out.append(
-            f'<rect x="{lx}" y="22" width="10" height="8" fill="{color}"/>'
-            f'<text x="{lx + 14}" y="30" class="legend">{html.escape(name)}</text>'
-        )
-        lx += 130
-    out.append(
-        f'<line x1="{label_w}" y1="{top - 2}" x2="{label_w}" y2="{height - 8}" stroke="#d1d5db"/>'
-    )
+
+    def x(v: float) -> float:
+        return round(label_w + plot_w * (min(v, vmax) / vmax), 1)
+
+    groups = []
     for i, figure in enumerate(figures):
         y0 = top + i * group_h
-        out.append(
-            f'<text x="{label_w - 6}" y="{y0 + group_h / 2}" text-anchor="end" '
-            f'class="label">{html.escape(LABELS.get(figure, figure))}</text>'
-        )
-        for j, (key, _, color) in enumerate(series):
+        bars = []
+        for j, (key, name, color) in enumerate(series):
             v = values.get(key, {}).get(figure)
-            y = y0 + j * bar_h
             if v is None:
                 continue
-            w = max(x(min(v, vmax)) - label_w, 1)
-            out.append(
-                f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h - 2}" '
-                f'fill="{color}"><title>{html.escape(name_of(key))}: {fmt(v, figure)}'
-                f"</title></rect>"
+            w = max(x(v) - label_w, 1)
+            y = y0 + j * bar_h
+            bars.append(
+                {
+                    "y": y,
+                    "w": round(w, 1),
+                    "h": bar_h - 2,
+                    "color": color,
+                    "name": name,
+                    "value": fmt(v, figure),
+                    "tx": round(label_w + w + 4, 1),
+                    "ty": y + bar_h - 3,
+                }
             )
-            out.append(
-                f'<text x="{label_w + w + 4:.1f}" y="{y + bar_h - 3}" class="val">'
-                f"{fmt(v, figure)}</text>"
-            )
+        tick = None
         if figure in bounds:
-            bx = x(min(bounds[figure]["bound"], vmax))
-            out.append(
-                f'<line x1="{bx:.1f}" y1="{y0 - 2}" x2="{bx:.1f}" '
-                f'y2="{y0 + group_h - gap + 2}" stroke="#dc2626" stroke-width="2">'
-                f"<title>threshold {html.escape(bounds[figure]['rule'])}</title></line>"
-            )
-    out.append("</svg>")
-    return "".join(out)
-
-
-def name_of(key: str) -> str:
-    return {k: n for k, n, _ in _SERIES}.get(key, key)
-
-
-# -- HTML -------------------------------------------------------------------------------------
-
-CSS = """
-body{font-family:"Noto Sans CJK SC","Source Han Sans SC","WenQuanYi Micro Hei","PingFang SC",
-"Hiragino Sans GB","Microsoft YaHei",system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
-margin:24px auto;max-width:1100px;color:#111827;line-height:1.5;padding:0 16px}
-h1{font-size:1.5em;margin-bottom:4px}h2{margin-top:32px;border-bottom:1px solid #e5e7eb}
-table{border-collapse:collapse;margin:8px 0;font-size:14px}
-th,td{border:1px solid #e5e7eb;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#f3f4f6}td.num{text-align:right;font-variant-numeric:tabular-nums}
-.ok{color:#15803d;font-weight:600}.bad{color:#b91c1c;font-weight:600}.na{color:#6b7280}
-.banner{padding:10px 14px;border-radius:6px;margin:12px 0;font-weight:600}
-.banner.ok{background:#dcfce7;color:#14532d}.banner.bad{background:#fee2e2;color:#7f1d1d}
-.banner.warn{background:#fef3c7;color:#78350f}
-.better{color:#15803d}.worse{color:#b91c1c}
-.case{border:1px solid #fecaca;border-left:4px solid #dc2626;border-radius:4px;padding:8px 12px;
-margin:10px 0;background:#fffafa}
-.case .q{font-weight:600}.case dt{font-weight:600;color:#374151}.case dd{margin:0 0 6px 0}
-code{background:#f3f4f6;padding:0 3px;border-radius:3px}
-svg{font-family:inherit;max-width:100%}svg .label{font-size:12px;fill:#111827}
-svg .val{font-size:10px;fill:#374151}svg .legend{font-size:11px;fill:#374151}
-svg .charttitle{font-size:13px;font-weight:600;fill:#111827}
-details{margin:6px 0}summary{cursor:pointer}.meta{color:#6b7280;font-size:13px}
-"""
-
-
-def _e(value: Any) -> str:
-    return html.escape(str(value))
-
-
-def _status(ok: bool | None, op: str = "min") -> str:
-    if ok is None:
-        return '<span class="na">n/a</span>'
-    miss = "below" if op == "min" else "above"
-    return '<span class="ok">✓ met</span>' if ok else f'<span class="bad">✗ {miss}</span>'
-
-
-def render_html(run: Mapping[str, Any]) -> str:
-    summary = run["summary"]
-    base = run.get("baseline")
-    prev = (run.get("previous") or {}).get("summary")
-    changes = run.get("changes") or {}
-    bounds = _bounds(run)
-    meta = run.get("run", {})
-    parts: list[str] = [
-        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>Eval report 评测报告 — {_e(meta.get('timestamp', ''))}</title>",
-        f"<style>{CSS}</style></head><body>",
-        "<h1>Eval report 评测报告</h1>",
-        f'<p class="meta">{_e(meta.get("timestamp", ""))} · target {_e(meta.get("target", ""))}'
-        f" · gold {_e(', '.join(meta.get('gold', [])))} · {summary['cases']} cases"
-        + (f" · limit {meta['limit']}" if meta.get("limit") else "")
-        + (
-            f" · previous run {_e(run['previous'].get('timestamp'))}"
-            if run.get("previous")
-            else " · no previous run to compare with"
+            tick = {
+                "x": x(bounds[figure]["bound"]),
+                "y1": y0 - 2,
+                "y2": y0 + group_h - gap + 2,
+                "rule": bounds[figure]["rule"],
+            }
+        groups.append(
+            {
+                "label": LABELS.get(figure, figure),
+                "ly": y0 + group_h / 2,
+                "bars": bars,
+                "tick": tick,
+            }
         )
-        + "</p>",
+    return {
+        "title": title,
+        "width": label_w + plot_w + right,
+        "height": height,
+        "label_w": label_w,
+        "top": top,
+        "legend": [
+            {"x": label_w + 130 * k, "name": name, "color": color}
+            for k, (_, name, color) in enumerate(series)
+        ],
+        "groups": groups,
+    }
+
+
+# -- the one data dict ------------------------------------------------------------------------
+
+
+def _bounds(run: Mapping[str, Any], category: str | None = None) -> dict[str, dict]:
+    return {
+        c["figure"]: c
+        for c in run.get("thresholds", {}).get("checks", [])
+        if c.get("category") == category
+    }
+
+
+def _side(
+    name: str, anchor: str, info: Mapping[str, Any], changes: Mapping[str, Any]
+) -> dict[str, Any]:
+    """One comparison (the previous run, or ``--compare``) for the templates."""
+    return {
+        "name": name,
+        "anchor": anchor,
+        "file": info.get("file"),
+        "timestamp": info.get("timestamp"),
+        "commit": info.get("commit") or "unknown",
+        "gold_files": info.get("gold_files") or [],
+        "regressed": changes.get("regressed", []),
+        "fixed": changes.get("fixed", []),
+        "still_failing": changes.get("still_failing", []),
+        "changed": changes.get("changed", []),
+        "grounding_changed": changes.get("grounding_changed", []),
+        "new": changes.get("new", []),
+        "removed": changes.get("removed", []),
+    }
+
+
+def _group_rows(
+    groups: Mapping[str, Mapping[str, Any]], base_groups: Mapping[str, Any] | None
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": name,
+            "failing": s["passed"] < s["cases"],
+            "cells": [fmt(s.get(k), k) for k, _ in GROUP_COLUMNS],
+            "baseline": fmt((base_groups or {}).get(name, {}).get("pass_rate"))
+            if base_groups is not None
+            else None,
+        }
+        for name, s in groups.items()
     ]
-    # verdict first
-    failed = run.get("thresholds", {}).get("failed", [])
-    if failed:
-        parts.append(
-            '<div class="banner bad">✗ Thresholds not met 未达标: '
-            + _e("; ".join(failed))
-            + "</div>"
-        )
-    else:
-        parts.append(
-            '<div class="banner ok">✓ All thresholds met 全部达标 '
-            f"({summary['passed']}/{summary['cases']} cases pass)</div>"
-        )
-    if changes.get("regressed"):
-        ids = ", ".join(c["id"] for c in changes["regressed"])
-        parts.append(
-            f'<div class="banner bad">⚠ {len(changes["regressed"])} case(s) regressed '
-            f'since the previous run 回退: {_e(ids)} — <a href="#changes">details</a></div>'
-        )
-    elif changes:
-        parts.append(
-            '<div class="banner ok">No case regressed since the previous run '
-            f"({len(changes.get('fixed', []))} fixed).</div>"
-        )
 
-    # summary table
-    parts.append(
-        "<h2>Summary 概览</h2><table><tr><th>figure</th><th>this run</th>"
-        "<th>threshold</th><th>status</th>"
-        + ("<th>previous</th><th>change</th>" if prev else "")
-        + (f"<th>baseline ({_e(base.get('name'))})</th>" if base else "")
-        + "</tr>"
-    )
+
+def report_data(run: Mapping[str, Any]) -> dict[str, Any]:
+    """Everything either report shows, formatted, in one dict."""
+    summary = run["summary"]
+    meta = run.get("run", {})
+    base = run.get("baseline")
+    prev_info = run.get("previous") or {}
+    prev = prev_info.get("summary")
+    compared = run.get("compare") or {}
+    cmp_summary = compared.get("summary")
+    bounds = _bounds(run)
+    figure_changes = {
+        "previous": (run.get("changes") or {}).get("figures") or {},
+        "compare": (compared.get("changes") or {}).get("figures") or {},
+    }
+
+    rows = []
     for key in SUMMARY_KEYS:
         b = bounds.get(key)
-        row = (
-            f"<tr><td>{_e(LABELS.get(key, key))}</td>"
-            f'<td class="num"><b>{fmt(summary.get(key), key)}</b></td>'
-            f"<td>{_e(b['rule'].split(' ', 1)[1]) if b else ''}</td>"
-            f"<td>{_status(b['ok'], b['op']) if b else ''}</td>"
-        )
-        if prev:
-            f = (changes.get("figures") or {}).get(key, {})
-            cls = "better" if f.get("better") else "worse" if f.get("better") is False else ""
-            row += (
-                f'<td class="num">{fmt(prev.get(key), key)}</td>'
-                f'<td class="num {cls}">{fmt_delta(f.get("delta"), key)}</td>'
-            )
+        row: dict[str, Any] = {
+            "key": key,
+            "label": LABELS.get(key, key),
+            "value": fmt(summary.get(key), key),
+            "bound": b["rule"].split(" ", 1)[1] if b else "",
+            "status": None if not b else ("na" if b["ok"] is None else "ok" if b["ok"] else "bad"),
+            "miss": "below" if b and b["op"] == "min" else "above",
+        }
+        for side, other in (("previous", prev), ("compare", cmp_summary)):
+            if other:
+                f = figure_changes[side].get(key, {})
+                row[side] = fmt(other.get(key), key)
+                row[side + "_delta"] = fmt_delta(f.get("delta"), key)
+                row[side + "_class"] = (
+                    "better" if f.get("better") else "worse" if f.get("better") is False else ""
+                )
         if base:
-            row += f'<td class="num">{fmt(base.get(key), key)}</td>'
-        parts.append(row + "</tr>")
-    parts.append("</table>")
-    if summary.get("errors"):
-        parts.append(
-            f'<p class="bad">{summary["errors"]} case(s) got no answer at all (error).</p>'
-        )
+            row["baseline"] = fmt(base.get(key), key)
+        rows.append(row)
 
-    # chart
-    values = {"now": summary, "previous": prev or {}, "baseline": base or {}}
-    parts.append("<h2>Figures against thresholds 指标与阈值</h2>")
-    parts.append(
-        svg_chart(
-            RATE_FIGURES, values, bounds, scale_max=1.0, title="Rates (0–1), red tick = threshold"
-        )
-    )
-    parts.append("<br>")
-    parts.append(svg_chart(LATENCY_FIGURES, values, bounds, title="Latency (ms), lower is better"))
-
-    # changes vs previous
-    parts.append('<h2 id="changes">Changes since the previous run 与上次相比</h2>')
-    if not changes:
-        parts.append("<p>No previous run to compare with.</p>")
-    else:
-        parts.append(
-            f"<p><span class='worse'>{len(changes['regressed'])} regressed</span> · "
-            f"<span class='better'>{len(changes['fixed'])} fixed</span> · "
-            f"{len(changes['still_failing'])} still failing · {len(changes['new'])} new · "
-            f"{len(changes['removed'])} removed</p>"
-        )
-        for title, key, cls in (
-            ("Regressed 回退 (passed before, fails now)", "regressed", "worse"),
-            ("Fixed 修复 (failed before, passes now)", "fixed", "better"),
-        ):
-            if changes[key]:
-                parts.append(
-                    f"<h3 class='{cls}'>{title}</h3><table><tr><th>case</th>"
-                    "<th>question</th><th>before</th><th>now</th></tr>"
-                )
-                for c in changes[key]:
-                    parts.append(
-                        f"<tr><td><code>{_e(c['id'])}</code></td><td>{_e(c['question'])}</td>"
-                        f"<td>{_e('; '.join(c['before']) or 'pass')}</td>"
-                        f"<td>{_e('; '.join(c['now']) or 'pass')}</td></tr>"
-                    )
-                parts.append("</table>")
-        if changes.get("grounding_changed"):
-            parts.append(
-                "<h3>Ungrounded numbers changed</h3><table><tr><th>case</th><th>before</th>"
-                "<th>now</th></tr>"
+    values = {
+        "now": summary,
+        "previous": prev or {},
+        "compare": cmp_summary or {},
+        "baseline": base or {},
+    }
+    comparisons = []
+    if run.get("changes"):
+        comparisons.append(
+            _side(
+                "the previous run",
+                "changes",
+                prev_info,
+                run["changes"],
             )
-            for c in changes["grounding_changed"]:
-                parts.append(
-                    f"<tr><td><code>{_e(c['id'])}</code></td>"
-                    f"<td>{_e(', '.join(c['before']) or '—')}</td>"
-                    f"<td>{_e(', '.join(c['now']) or '—')}</td></tr>"
-                )
-            parts.append("</table>")
-        for key, label in (("new", "New cases"), ("removed", "Not in this run")):
-            ids = changes[key]
-            if ids:  # a --limit run leaves hundreds out; name a few, count the rest
-                more = f" and {len(ids) - 30} more" if len(ids) > 30 else ""
-                parts.append(f"<p class='meta'>{label}: {_e(', '.join(ids[:30]))}{more}</p>")
-
-    # by category
-    cats = summary.get("by_category") or {}
-    base_cats = (base or {}).get("by_category") or {}
-    parts.append(
-        "<h2>By category 分类</h2><table><tr><th>category</th>"
-        + "".join(f"<th>{_e(label)}</th>" for _, label in CATEGORY_COLUMNS)
-        + ("<th>baseline pass rate</th>" if base else "")
-        + "</tr>"
-    )
-    for cat, s in cats.items():
-        cls = ' class="bad"' if s["passed"] < s["cases"] else ""
-        parts.append(
-            f"<tr><td{cls}>{_e(cat)}</td>"
-            + "".join(f'<td class="num">{fmt(s.get(k), k)}</td>' for k, _ in CATEGORY_COLUMNS)
-            + (
-                f'<td class="num">{fmt(base_cats.get(cat, {}).get("pass_rate"))}</td>'
-                if base
-                else ""
-            )
-            + "</tr>"
         )
-    parts.append("</table>")
-    by_cat: dict[str, list[Mapping[str, Any]]] = {}
-    for c in run["cases"]:
-        by_cat.setdefault(c["category"], []).append(c)
+    if compared:
+        comparisons.append(
+            _side(f"compared run {compared.get('file')}", "compare", compared, compared["changes"])
+        )
+
+    cases = list(run["cases"])
     base_by_id = {c["id"]: c for c in run.get("baseline_cases") or []}
-    for cat, cs in by_cat.items():
-        npass = sum(c["passed"] for c in cs)
-        parts.append(
-            f"<details><summary><b>{_e(cat)}</b> — {npass}/{len(cs)} pass</summary>"
-            "<table><tr><th>case</th><th>result</th><th>question</th><th>citations</th>"
-            "<th>ms</th>" + ("<th>baseline</th>" if base else "") + "</tr>"
-        )
-        for c in cs:
-            res = (
-                '<span class="ok">pass</span>'
-                if c["passed"]
-                else ('<span class="bad">FAIL</span> ' + _e("; ".join(c["reasons"])))
-            )
-            b = base_by_id.get(c["id"])
-            parts.append(
-                f"<tr><td><code>{_e(c['id'])}</code></td><td>{res}</td>"
-                f"<td>{_e(c['question'])}</td><td>{_e(', '.join(c['citations'][:3]))}</td>"
-                f'<td class="num">{c["latency_ms"]:.0f}</td>'
-                + (f"<td>{'pass' if b and b['passed'] else 'fail'}</td>" if base else "")
-                + "</tr>"
-            )
-        parts.append("</table></details>")
+    by_cat: dict[str, list[Mapping[str, Any]]] = {}
+    for c in cases:
+        by_cat.setdefault(c["category"], []).append(c)
+    wrong_ids = set(summary.get("wrong_amount_cases") or [])
+    return {
+        "meta": {
+            "timestamp": meta.get("timestamp", ""),
+            "target": meta.get("target", ""),
+            "commit": meta.get("commit") or "unknown",
+            "gold": meta.get("gold", []),
+            "gold_files": meta.get("gold_files") or [{"path": g} for g in meta.get("gold", [])],
+            "limit": meta.get("limit"),
+            "cases": summary["cases"],
+            "previous_timestamp": prev_info.get("timestamp"),
+        },
+        "verdict": {
+            "ok": not run.get("thresholds", {}).get("failed"),
+            "failed": run.get("thresholds", {}).get("failed", []),
+            "passed": summary["passed"],
+            "cases": summary["cases"],
+            "regressed": [c["id"] for c in (run.get("changes") or {}).get("regressed", [])],
+            "fixed": len((run.get("changes") or {}).get("fixed", [])),
+            "has_previous": bool(run.get("changes")),
+            "errors": summary.get("errors") or 0,
+        },
+        "columns": {
+            "previous": bool(prev),
+            "compare": bool(cmp_summary),
+            "compare_label": f"compared ({compared.get('commit') or 'unknown'})"[:40],
+            "baseline": base.get("name") if base else None,
+        },
+        "summary_rows": rows,
+        "charts": [
+            chart(
+                RATE_FIGURES,
+                values,
+                bounds,
+                scale_max=1.0,
+                title="Rates (0–1), red tick = threshold",
+            ),
+            chart(LATENCY_FIGURES, values, bounds, title="Latency (ms), lower is better"),
+        ],
+        "wrong_amounts": [
+            {
+                "id": c["id"],
+                "question": c["question"],
+                "expected": c["expect"].get("amounts_yuan") or c["expect"].get("amount_yuan"),
+                "stated": c.get("wrong_amounts") or [],
+                "awards": _awards_text(c),
+            }
+            for c in cases
+            if c["id"] in wrong_ids
+        ],
+        "comparisons": comparisons,
+        "group_columns": [label for _, label in GROUP_COLUMNS],
+        "groupings": [
+            {
+                "title": "By source 来源",
+                "rows": _group_rows(summary.get("by_source") or {}, None),
+                "baseline": False,
+            },
+            {
+                "title": "By category 分类",
+                "rows": _group_rows(
+                    summary.get("by_category") or {},
+                    (base or {}).get("by_category") or {} if base else None,
+                ),
+                "baseline": bool(base),
+            },
+        ],
+        "case_groups": [
+            {
+                "name": cat,
+                "passed": sum(c["passed"] for c in cs),
+                "cases": [
+                    {
+                        "id": c["id"],
+                        "passed": c["passed"],
+                        "reasons": "; ".join(c["reasons"]),
+                        "question": c["question"],
+                        "citations": ", ".join(c["citations"][:3]),
+                        "ms": f"{c['latency_ms']:.0f}",
+                        "source": c.get("source", ""),
+                        "baseline": (
+                            "pass" if base_by_id.get(c["id"], {}).get("passed") else "fail"
+                        )
+                        if base
+                        else None,
+                    }
+                    for c in cs
+                ],
+            }
+            for cat, cs in by_cat.items()
+        ],
+        "failing": [
+            {
+                "id": c["id"],
+                "category": c["category"],
+                "question": c["question"],
+                "history": " → ".join(c.get("history") or []),
+                "reasons": c["reasons"],
+                "expect": json.dumps(c["expect"], ensure_ascii=False),
+                "answer": _excerpt(c.get("answer", "")),
+                "refused": c.get("refused"),
+                "citations": ", ".join(c.get("citations", [])) or "none",
+                "awards": _awards_text(c),
+                "source": c.get("source", ""),
+                "location": c.get("location", ""),
+            }
+            for c in cases
+            if not c["passed"]
+        ],
+        "ungrounded": [
+            {
+                "id": c["id"],
+                "numbers": ", ".join(c["ungrounded"]),
+                "citations": ", ".join(c["citations"]) or "none",
+                "answer": _excerpt(c.get("answer", ""), 200),
+            }
+            for c in cases
+            if c.get("ungrounded")
+        ],
+        "baseline": bool(base),
+    }
 
-    # failing cases
-    failing = [c for c in run["cases"] if not c["passed"]]
-    parts.append(f"<h2>Failing cases 未通过 ({len(failing)})</h2>")
-    if not failing:
-        parts.append("<p class='ok'>None.</p>")
-    for c in failing:
-        parts.append(
-            '<div class="case">'
-            f'<div class="q"><code>{_e(c["id"])}</code> [{_e(c["category"])}] '
-            f"{_e(c['question'])}</div><dl>"
-        )
-        if c.get("history"):
-            parts.append(f"<dt>earlier turns</dt><dd>{_e(' → '.join(c['history']))}</dd>")
-        parts.append(
-            f"<dt>why</dt><dd class='bad'>{'<br>'.join(_e(r) for r in c['reasons'])}</dd>"
-            f"<dt>expected</dt><dd><code>{_e(_expect_text(c['expect']))}</code></dd>"
-            f"<dt>got</dt><dd>answer: {_e(_excerpt(c.get('answer', '')))}<br>"
-            f"refused: {_e(c.get('refused'))} · citations: "
-            f"{_e(', '.join(c.get('citations', [])) or 'none')}<br>"
-            f"award: {_e(_award_text(c.get('award')))}</dd>"
-            f"<dt>source</dt><dd class='meta'>{_e(c.get('source', ''))}</dd></dl></div>"
-        )
 
-    # ungrounded numbers
-    ungrounded = [c for c in run["cases"] if c.get("ungrounded")]
-    parts.append(
-        f"<h2>Numbers found in no cited clause or award trace 无据数字 ({len(ungrounded)})</h2>"
-    )
-    if not ungrounded:
-        parts.append("<p class='ok'>Every number in every answer is grounded.</p>")
-    else:
-        parts.append(
-            "<table><tr><th>case</th><th>numbers</th><th>citations</th><th>answer excerpt</th></tr>"
-        )
-        for c in ungrounded:
-            parts.append(
-                f"<tr><td><code>{_e(c['id'])}</code></td><td class='bad'>"
-                f"{_e(', '.join(c['ungrounded']))}</td>"
-                f"<td>{_e(', '.join(c['citations']))}</td>"
-                f"<td>{_e(_excerpt(c.get('answer', ''), 200))}</td></tr>"
-            )
-        parts.append("</table>")
-
-    if base:
-        parts.append(
-            "<h2>Baseline 基线</h2><p>The naive baseline is LangChain's textbook recipe: "
-            "RecursiveCharacterTextSplitter (500/50) over the raw policy text, Chroma "
-            "(cosine) with the same embedding model, top-3 chunks, the answer is the top "
-            "chunk's text, no award computation, never refuses. Its citations are the "
-            "clauses its chunks overlap, so citation figures compare directly.</p>"
-        )
-    parts.append("</body></html>")
-    return "\n".join(parts)
-
-
-# -- Markdown ---------------------------------------------------------------------------------
+# -- rendering --------------------------------------------------------------------------------
 
 
 def _md(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def _environment(autoescape: bool) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]) if autoescape else False,
+        undefined=StrictUndefined,  # a misspelt key fails loudly, not as an empty cell
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = _md
+    return env
+
+
+def render_html(run: Mapping[str, Any]) -> str:
+    return _environment(True).get_template("report.html.j2").render(**report_data(run))
+
+
 def render_markdown(run: Mapping[str, Any]) -> str:
-    summary = run["summary"]
-    base = run.get("baseline")
-    prev = (run.get("previous") or {}).get("summary")
-    changes = run.get("changes") or {}
-    bounds = _bounds(run)
-    meta = run.get("run", {})
-    lines = [
-        "# Eval report 评测报告",
-        "",
-        f"{meta.get('timestamp', '')} · target {meta.get('target', '')} · "
-        f"gold {', '.join(meta.get('gold', []))} · {summary['cases']} cases",
-        "",
-    ]
-    failed = run.get("thresholds", {}).get("failed", [])
-    lines.append(
-        f"**✗ Thresholds not met:** {'; '.join(failed)}"
-        if failed
-        else f"**✓ All thresholds met** ({summary['passed']}/{summary['cases']} pass)"
-    )
-    if changes.get("regressed"):
-        lines.append("")
-        lines.append(
-            f"**⚠ {len(changes['regressed'])} regressed since the previous run:** "
-            + ", ".join(c["id"] for c in changes["regressed"])
-        )
-    lines += ["", "## Summary", ""]
-    head = ["figure", "this run", "threshold", "status"]
-    if prev:
-        head += ["previous", "change"]
-    if base:
-        head.append(f"baseline ({base.get('name')})")
-    lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for key in SUMMARY_KEYS:
-        b = bounds.get(key)
-        status = "" if not b else {True: "✓", False: "✗", None: "n/a"}[b["ok"]]
-        row = [
-            LABELS.get(key, key),
-            f"**{fmt(summary.get(key), key)}**",
-            b["rule"].split(" ", 1)[1] if b else "",
-            status,
-        ]
-        if prev:
-            row += [
-                fmt(prev.get(key), key),
-                fmt_delta((changes.get("figures") or {}).get(key, {}).get("delta"), key),
-            ]
-        if base:
-            row.append(fmt(base.get(key), key))
-        lines.append("| " + " | ".join(_md(c) for c in row) + " |")
-
-    lines += ["", "## By category", ""]
-    head = (
-        ["category"]
-        + [label for _, label in CATEGORY_COLUMNS]
-        + (["baseline pass"] if base else [])
-    )
-    lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    base_cats = (base or {}).get("by_category") or {}
-    for cat, s in (summary.get("by_category") or {}).items():
-        row = [cat] + [fmt(s.get(k), k) for k, _ in CATEGORY_COLUMNS]
-        if base:
-            row.append(fmt(base_cats.get(cat, {}).get("pass_rate")))
-        lines.append("| " + " | ".join(_md(c) for c in row) + " |")
-
-    lines += ["", "## Changes since the previous run", ""]
-    if not changes:
-        lines.append("No previous run to compare with.")
-    else:
-        lines.append(
-            f"{len(changes['regressed'])} regressed · {len(changes['fixed'])} fixed · "
-            f"{len(changes['still_failing'])} still failing · {len(changes['new'])} new · "
-            f"{len(changes['removed'])} removed"
-        )
-        for title, key in (("Regressed", "regressed"), ("Fixed", "fixed")):
-            if changes[key]:
-                lines += [
-                    "",
-                    f"### {title}",
-                    "",
-                    "| case | question | before | now |",
-                    "|---|---|---|---|",
-                ]
-                for c in changes[key]:
-                    lines.append(
-                        f"| `{c['id']}` | {_md(c['question'])} | "
-                        f"{_md('; '.join(c['before']) or 'pass')} | "
-                        f"{_md('; '.join(c['now']) or 'pass')} |"
-                    )
-
-    failing = [c for c in run["cases"] if not c["passed"]]
-    lines += ["", f"## Failing cases ({len(failing)})", ""]
-    if not failing:
-        lines.append("None.")
-    for c in failing:
-        lines += [f"### `{c['id']}` [{c['category']}] {c['question']}", ""]
-        if c.get("history"):
-            lines.append(f"- earlier turns: {' → '.join(c['history'])}")
-        lines += [
-            f"- why: {'; '.join(c['reasons'])}",
-            f"- expected: `{_expect_text(c['expect'])}`",
-            f"- got: {_excerpt(c.get('answer', ''))}",
-            f"- refused: {c.get('refused')} · citations: "
-            f"{', '.join(c.get('citations', [])) or 'none'}",
-            f"- award: {_award_text(c.get('award'))}",
-            f"- source: {c.get('source', '')}",
-            "",
-        ]
-    ungrounded = [c for c in run["cases"] if c.get("ungrounded")]
-    lines += ["", f"## Ungrounded numbers ({len(ungrounded)})", ""]
-    for c in ungrounded:
-        lines.append(
-            f"- `{c['id']}`: {', '.join(c['ungrounded'])} (cited: "
-            f"{', '.join(c['citations']) or 'none'})"
-        )
-    if not ungrounded:
-        lines.append("Every number in every answer is grounded.")
-    return "\n".join(lines) + "\n"
+    return _environment(False).get_template("report.md.j2").render(**report_data(run))
 
 
 def write_report(run: Mapping[str, Any], folder: Path) -> tuple[Path, Path]:

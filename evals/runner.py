@@ -1,7 +1,9 @@
 """The eval runner of CONTRACT §4: gold cases in, figures and a verdict out.
 
 ``python -m evals run --gold FILE_OR_DIR [--gold …] [--json] [--report DIR] [--url URL]
-[--baseline naive] [--thresholds FILE] [--limit N] [--last-run FILE]``
+[--baseline naive] [--thresholds FILE] [--limit N] [--last-run FILE] [--compare RUN.json]``
+
+``python -m evals review …`` is the review queue (see :mod:`evals.review`).
 
 Exit status: 0 every threshold holds, 1 one falls short (the figures and cases are named),
 2 bad input (unreadable file, malformed case with file and line, bad thresholds file).
@@ -28,7 +30,7 @@ from typing import Any, TextIO
 import yaml
 from tqdm import tqdm
 
-from evals.cases import CaseError, GoldCase, load_cases
+from evals.cases import CaseError, GoldCase, expand_paths, load_cases
 from evals.scoring import LOWER_IS_BETTER, SUMMARY_KEYS, CaseResult, score_case, summarise
 
 EVALS_DIR = Path(__file__).resolve().parent
@@ -114,6 +116,7 @@ def run_cases(
     label: str = "evals",
     default_slug: str | None = None,
     extra_facts: Sequence[Decimal] = (),
+    validity_markers: Sequence[str] = (),
     warmup: bool = False,
 ) -> list[CaseResult]:
     """Ask every case and score it. An exception from ``ask`` fails that case, not the run."""
@@ -140,6 +143,7 @@ def run_cases(
                 error=error,
                 default_slug=default_slug,
                 extra_facts=extra_facts,
+                validity_markers=validity_markers,
             )
         )
     bar.close()
@@ -243,6 +247,81 @@ def policy_facts(settings: Any) -> list[Decimal]:
     return sorted(values)
 
 
+def validity_markers(settings: Any) -> list[str]:
+    """The policies' issue and end-of-validity dates as an answer writes them (2025年6月1日,
+    2025-06-01): stating one states the validity. Read from policy.yaml."""
+    from knowledge.catalog import policy_dirs
+    from knowledge.clause import PolicyMeta
+
+    markers: list[str] = []
+    for folder in policy_dirs(settings):
+        try:
+            meta = PolicyMeta.model_validate(
+                yaml.safe_load((folder / "policy.yaml").read_text("utf-8"))
+            )
+        except Exception:
+            continue
+        for d in (meta.issued, meta.valid_until):
+            if d:
+                markers += [f"{d.year}年{d.month}月{d.day}日", d.isoformat()]
+    return markers
+
+
+# -- what a run used: the commit and the gold files --------------------------------------------
+
+
+def git_commit(cwd: Path = EVALS_DIR) -> str | None:
+    """``git rev-parse HEAD`` of the code under test, ``+dirty`` when the tree has changes."""
+    import subprocess
+
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=10
+        )
+        if head.returncode != 0:
+            return None
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head.stdout.strip() + ("+dirty" if status.stdout.strip() else "")
+
+
+def gold_files(paths: Sequence[str]) -> list[dict[str, Any]]:
+    """Each gold file a run read, with its SHA-256, so two runs can say what they compared."""
+    import hashlib
+
+    out = []
+    for path in expand_paths(paths):
+        data = path.read_bytes()
+        out.append(
+            {
+                "path": str(path),
+                "sha256": hashlib.sha256(data).hexdigest()[:16],
+                "cases": sum(1 for line in data.decode("utf-8").splitlines() if line.strip()),
+            }
+        )
+    return out
+
+
+def load_run(path: Path) -> dict[str, Any]:
+    """A saved run JSON (``--json`` output or last_run.json) to compare with; bad = exit 2."""
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"{path}: cannot read the run to compare with: {e}") from None
+    except ValueError as e:
+        raise InputError(f"{path}: not a run JSON: {e}") from None
+    if not isinstance(data, Mapping) or not isinstance(data.get("cases"), list):
+        raise InputError(f"{path}: not a run JSON (no 'cases' list)")
+    return dict(data)
+
+
 # -- the whole run ----------------------------------------------------------------------------
 
 
@@ -255,12 +334,16 @@ def evaluate(
     baseline_name: str | None = None,
     default_slug: str | None = None,
     extra_facts: Sequence[Decimal] = (),
+    validity_markers: Sequence[str] = (),
     progress: bool = True,
     warmup: bool = False,
     previous: Mapping[str, Any] | None = None,
+    compare: Mapping[str, Any] | None = None,
+    compare_path: str | None = None,
     meta: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Run, score, summarise, check thresholds, compare with the previous run."""
+    """Run, score, summarise, check thresholds, compare with the previous run and with
+    ``compare`` (any saved run: another commit, a baseline)."""
     from evals.report import compare_runs
 
     results = run_cases(
@@ -270,6 +353,7 @@ def evaluate(
         label="system",
         default_slug=default_slug,
         extra_facts=extra_facts,
+        validity_markers=validity_markers,
         warmup=warmup,
     )
     summary = summarise(results)
@@ -292,16 +376,31 @@ def evaluate(
             label=f"baseline {baseline_name}",
             default_slug=default_slug,
             extra_facts=extra_facts,
+            validity_markers=validity_markers,
         )
         run["baseline"] = summarise(base_results)
         run["baseline"]["name"] = baseline_name
         run["baseline_cases"] = [r.to_dict() for r in base_results]
     if previous:
+        before = previous.get("run") or {}
         run["previous"] = {
-            "timestamp": previous.get("run", {}).get("timestamp"),
+            "timestamp": before.get("timestamp"),
+            "commit": before.get("commit"),
+            "gold_files": before.get("gold_files") or [{"path": g} for g in before.get("gold", [])],
             "summary": previous.get("summary"),
         }
         run["changes"] = compare_runs(previous, run)
+    if compare:
+        other = compare.get("run") or {}
+        run["compare"] = {
+            "file": compare_path,
+            "timestamp": other.get("timestamp"),
+            "commit": other.get("commit"),
+            "target": other.get("target"),
+            "gold_files": other.get("gold_files") or [{"path": g} for g in other.get("gold", [])],
+            "summary": compare.get("summary"),
+            "changes": compare_runs(compare, run),
+        }
     return run
 
 
@@ -365,11 +464,23 @@ def print_human(run: Mapping[str, Any], out: TextIO) -> None:
         )
         for c in ungrounded:
             print(f"  {c['id']}: {', '.join(c['ungrounded'])}", file=out)
+    if summary.get("wrong_amount_cases"):
+        print(f"\nwrong amounts stated: {', '.join(summary['wrong_amount_cases'])}", file=out)
     changes = run.get("changes")
     if changes and (changes["regressed"] or changes["fixed"]):
         print(
             f"\nvs previous run: {len(changes['regressed'])} regressed "
             f"{[c['id'] for c in changes['regressed']]}, {len(changes['fixed'])} fixed",
+            file=out,
+        )
+    compared = run.get("compare")
+    if compared:
+        ch = compared["changes"]
+        print(
+            f"\nvs {compared['file']} (commit {compared.get('commit') or 'unknown'}): "
+            f"{len(ch['regressed'])} regressed {[c['id'] for c in ch['regressed']]}, "
+            f"{len(ch['fixed'])} fixed {[c['id'] for c in ch['fixed']]}, "
+            f"{len(ch['changed'])} changed without a verdict change",
             file=out,
         )
 
@@ -398,7 +509,17 @@ def _parser() -> argparse.ArgumentParser:
         "(default: DIR/last_run.json with --report, else "
         "<data dir>/evals/last_run-<gold files hash>.json)",
     )
+    run.add_argument(
+        "--compare",
+        metavar="RUN.json",
+        help="also compare, case by case, with this saved run (another commit, a baseline)",
+    )
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    sub.add_parser(
+        "review",
+        add_help=False,
+        help="the review queue: disliked answers to gold cases (python -m evals review --help)",
+    )
     return parser
 
 
@@ -421,6 +542,11 @@ def main(
 ) -> int:
     """The CLI. ``ask``/``baseline_ask``/``settings`` replace the real ones (tests)."""
     out, err = stdout or sys.stdout, stderr or sys.stderr
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["review"]:
+        from evals.review import main as review_main
+
+        return review_main(argv[1:], settings=settings, stdout=out, stderr=err)
     try:
         args = _parser().parse_args(argv)
     except SystemExit as e:  # argparse: 2 for bad arguments, 0 for --help
@@ -433,6 +559,7 @@ def main(
     try:
         cases = load_cases(args.gold)
         thresholds = load_thresholds(Path(args.thresholds))
+        compare = load_run(Path(args.compare)) if args.compare else None
     except (CaseError, InputError) as e:
         print(f"error: {e}", file=err)
         return 2
@@ -486,6 +613,10 @@ def main(
         facts = policy_facts(settings)
     except Exception:  # facts only widen what counts as grounded; never fatal
         facts = []
+    try:
+        markers = validity_markers(settings)
+    except Exception:  # the validity words still count without the dates
+        markers = []
     run = evaluate(
         cases,
         ask,
@@ -494,12 +625,17 @@ def main(
         baseline_name=args.baseline,
         default_slug=default_slug,
         extra_facts=facts,
+        validity_markers=markers,
         progress=not args.no_progress,
         warmup=assistant is not None or bool(args.url),
         previous=previous,
+        compare=compare,
+        compare_path=args.compare,
         meta={
             "target": target,
+            "commit": git_commit(),
             "gold": [str(g) for g in args.gold],
+            "gold_files": gold_files(args.gold),
             "thresholds_file": str(args.thresholds),
             "limit": args.limit,
         },

@@ -268,6 +268,114 @@ def grounding_sources(case: GoldCase, answer: Mapping[str, Any]) -> tuple[list[s
     return texts, extra
 
 
+# -- the figures an evaluator of a policy assistant asks for ----------------------------------
+
+
+def context_scores(
+    expected: Iterable[str], cited: Sequence[str], default_slug: str | None = None
+) -> tuple[float, float]:
+    """ID-based context precision and recall, as ragas defines them over clause ids.
+
+    The relevant set is the case's ``citations_any``. Precision is the share of the distinct
+    ids among the first ``CITATION_TOP`` citations that are relevant (0 when nothing is cited);
+    recall is 1 when any relevant id is cited at all, since the case asks for one of them.
+    """
+    want = {normalise_ref(e, default_slug) for e in expected}
+    top = {normalise_ref(r, default_slug) for r in cited[:CITATION_TOP]}
+    everything = {normalise_ref(r, default_slug) for r in cited}
+    precision = len(top & want) / len(top) if top else 0.0
+    recall = 1.0 if everything & want else 0.0
+    return precision, recall
+
+
+def answer_awards(answer: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The answer's awards (CONTRACT §2 ``awards``); an old server sends only ``award``."""
+    awards = answer.get("awards")
+    if awards is None or (not awards and answer.get("award")):
+        return [answer["award"]] if answer.get("award") else []
+    return [a for a in awards if isinstance(a, Mapping)]
+
+
+def stated_amount(award: Mapping[str, Any] | None) -> int | None:
+    """The amount an award states: an integer (0 when ruled out), or None when it asks back."""
+    if not award:
+        return None
+    value = award.get("amount_yuan")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def wrong_amounts(case: GoldCase, answer: Mapping[str, Any]) -> list[int]:
+    """Amounts the answer states that differ from the expected ones (empty = none wrong).
+
+    Only a stated number can be wrong: an award that asks back (amount null) or no award at
+    all is a miss, counted by amount_exact, not here. With ``amount_yuan`` the first award
+    (``award``) is compared; with ``amounts_yuan`` every award's stated amount must be one of
+    the expected amounts. A case that expects no number checks nothing here.
+    """
+    exp = case.expect
+    wrong: list[int] = []
+    if exp.amount_yuan is not None:
+        first = answer.get("award") or (answer_awards(answer) or [None])[0]
+        value = stated_amount(first)
+        if value is not None and value != exp.amount_yuan:
+            wrong.append(value)
+    if exp.amounts_yuan:
+        allowed = set(exp.expected_amounts)
+        for award in answer_awards(answer):
+            value = stated_amount(award)
+            if value is not None and value not in allowed and value not in wrong:
+                wrong.append(value)
+    return wrong
+
+
+def display_amount(yuan: int) -> str:
+    """How an answer writes an amount: 320万 (from 1万 up), 3500元 below (gold README)."""
+    if yuan >= 10_000:
+        return f"{(Decimal(yuan) / 10_000).normalize():f}万"
+    return f"{yuan}元"
+
+
+_SENTENCE_END = re.compile(r"[。！？!?\n]")
+
+
+def first_sentence(text: str) -> str:
+    for part in _SENTENCE_END.split(text or ""):
+        if part.strip():
+            return part
+    return ""
+
+
+def states_amount(sentence: str, yuan: int) -> bool:
+    """The sentence contains the amount in display form (320万, 3500元) or its value."""
+    if strip_spaces(display_amount(yuan)) in strip_spaces(sentence):
+        return True
+    return any(f.kind == "num" and f.value == Decimal(yuan) for f in extract_figures(sentence))
+
+
+# Words that state a policy's validity status; the policy's own dates are added by the caller.
+VALIDITY_WORDS = ("有效期", "失效", "过期", "到期", "废止")
+# A question about applying or whom to ask (the validity matters to whoever means to apply).
+_APPLYING = re.compile(r"申请|申报|申领|办理|兑现|部门|单位|找谁|哪里|怎么领|去哪")
+
+
+def asks_about_applying(case: GoldCase) -> bool:
+    """Awards, applying, departments: the answers that must say whether the policy is in force."""
+    if case.expect.refuse:
+        return False
+    category = case.category.lower()
+    return (
+        case.checks_award
+        or category.startswith("award")
+        or category.startswith("department")
+        or _APPLYING.search(case.last_question) is not None
+    )
+
+
+def notes_validity(answer_text: str, markers: Iterable[str] = ()) -> bool:
+    flat = strip_spaces(answer_text)
+    return any(strip_spaces(m) in flat for m in (*VALIDITY_WORDS, *markers) if m.strip())
+
+
 # -- one case -----------------------------------------------------------------------------------
 
 
@@ -295,7 +403,15 @@ class CaseResult:
     includes_ok: bool | None = None
     figures: int = 0
     ungrounded: list[str] = field(default_factory=list)
-    source: str = ""
+    context_precision: float | None = None  # None = the case names no relevant clause
+    context_recall: float | None = None
+    awards: list[dict[str, Any]] = field(default_factory=list)
+    wrong_amounts: list[int] = field(default_factory=list)
+    conclusion_first: bool | None = None  # None = not an award answer with an amount
+    validity_noted: bool | None = None  # None = not about awards, applying or departments
+    source: str = "unspecified"  # written / reviewed / fresh / dev
+    date: str | None = None
+    location: str = ""  # file:line
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -313,8 +429,12 @@ def score_case(
     error: str | None = None,
     default_slug: str | None = None,
     extra_facts: Iterable[Decimal] = (),
+    validity_markers: Sequence[str] = (),
 ) -> CaseResult:
-    """Check one answer (a CONTRACT §2 dict) against one case; ``error`` = no answer at all."""
+    """Check one answer (a CONTRACT §2 dict) against one case; ``error`` = no answer at all.
+
+    ``validity_markers``: the policy's dates as answers write them (2025年6月1日), which
+    count as stating its validity besides the words of ``VALIDITY_WORDS``."""
     exp = case.expect
     result = CaseResult(
         id=case.id,
@@ -324,8 +444,11 @@ def score_case(
         passed=False,
         expect=exp.model_dump(exclude_none=True),
         latency_ms=round(latency_ms, 1),
-        source=case.source,
+        source=case.source or "unspecified",
+        date=case.date,
+        location=case.location,
     )
+    award_case = any(a > 0 for a in exp.expected_amounts)
     if answer is None:
         result.error = error or "no answer"
         result.reasons.append(f"error: {result.error}")
@@ -334,6 +457,10 @@ def score_case(
         result.award_ok = False if case.checks_award else None
         result.refusal_ok = False if exp.refuse is not None else None
         result.includes_ok = False if exp.must_include else None
+        if exp.citations_any:
+            result.context_precision, result.context_recall = 0.0, 0.0
+        result.conclusion_first = False if award_case else None
+        result.validity_noted = False if asks_about_applying(case) else None
         return result
 
     text = answer.get("answer") or ""
@@ -341,6 +468,8 @@ def score_case(
     result.refused = bool(answer.get("refused"))
     result.citations = [str(c.get("id", "")) for c in answer.get("citations") or []]
     result.award = answer.get("award")
+    awards = answer_awards(answer)
+    result.awards = [dict(a) for a in awards]
     reasons = result.reasons
 
     # citations
@@ -354,6 +483,9 @@ def score_case(
                 f"got {_fmt_ids(result.citations[:CITATION_TOP])}"
                 + (f" (found at rank {rank})" if rank else "")
             )
+        result.context_precision, result.context_recall = context_scores(
+            exp.citations_any, result.citations, default_slug
+        )
     elif exp.refuse:
         # CONTRACT §2: a refusal cites nothing.
         result.citation_ok = not result.citations
@@ -388,7 +520,26 @@ def score_case(
             if exp.eligible is not None and award.get("eligible") != exp.eligible:
                 ok = False
                 reasons.append(f"eligible: expected {exp.eligible}, got {award.get('eligible')}")
+        if exp.amounts_yuan:
+            stated = [stated_amount(a) for a in awards]
+            absent = [a for a in exp.amounts_yuan if a not in stated]
+            if absent:
+                ok = False
+                reasons.append(
+                    f"amounts: expected {exp.amounts_yuan} yuan among the awards, got "
+                    f"{stated} (missing {absent})"
+                )
         result.award_ok = ok
+    result.wrong_amounts = wrong_amounts(case, answer)
+
+    # the figures that are reported (and gated by thresholds) but not part of pass/fail
+    if award_case:
+        opening = first_sentence(text)
+        result.conclusion_first = any(
+            states_amount(opening, a) for a in exp.expected_amounts if a > 0
+        )
+    if asks_about_applying(case):
+        result.validity_noted = notes_validity(text, validity_markers)
 
     # refusal
     if exp.refuse is not None:
@@ -423,11 +574,17 @@ SUMMARY_KEYS = (
     "amount_exact",
     "refusal_accuracy",
     "numeric_grounding_rate",
+    "context_precision",
+    "context_recall",
+    "wrong_amounts",
+    "conclusion_first",
+    "validity_noted",
     "p50_latency_ms",
     "p95_latency_ms",
 )
-# Higher is better for every figure except latency.
-LOWER_IS_BETTER = frozenset({"p50_latency_ms", "p95_latency_ms"})
+# Higher is better for every figure except latency and the count of wrong amounts.
+LOWER_IS_BETTER = frozenset({"p50_latency_ms", "p95_latency_ms", "wrong_amounts"})
+COUNT_FIGURES = frozenset({"cases", "passed", "wrong_amounts"})
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
@@ -443,6 +600,18 @@ def percentile(values: Sequence[float], q: float) -> float | None:
 def _share(flags: Iterable[bool | None]) -> float | None:
     checked = [f for f in flags if f is not None]
     return round(sum(checked) / len(checked), 4) if checked else None
+
+
+def _mean(values: Iterable[float | None]) -> float | None:
+    checked = [v for v in values if v is not None]
+    return round(sum(checked) / len(checked), 4) if checked else None
+
+
+def _groups(results: Sequence[CaseResult], key: str) -> dict[str, dict[str, Any]]:
+    groups: dict[str, list[CaseResult]] = {}
+    for r in results:
+        groups.setdefault(str(getattr(r, key)), []).append(r)
+    return {name: summarise(rs, by_category=False) for name, rs in sorted(groups.items())}
 
 
 def summarise(results: Sequence[CaseResult], *, by_category: bool = True) -> dict[str, Any]:
@@ -468,6 +637,12 @@ def summarise(results: Sequence[CaseResult], *, by_category: bool = True) -> dic
         "amount_exact": _share(r.award_ok for r in results),
         "refusal_accuracy": _share(r.refusal_ok for r in results),
         "numeric_grounding_rate": round(1 - ungrounded / figures, 4) if figures else None,
+        "context_precision": _mean(r.context_precision for r in results),
+        "context_recall": _mean(r.context_recall for r in results),
+        "wrong_amounts": sum(bool(r.wrong_amounts) for r in results),
+        "wrong_amount_cases": [r.id for r in results if r.wrong_amounts],
+        "conclusion_first": _share(r.conclusion_first for r in results),
+        "validity_noted": _share(r.validity_noted for r in results),
         "p50_latency_ms": round(p50, 1) if p50 is not None else None,
         "p95_latency_ms": round(p95, 1) if p95 is not None else None,
         "errors": sum(r.error is not None for r in results),
@@ -475,10 +650,6 @@ def summarise(results: Sequence[CaseResult], *, by_category: bool = True) -> dic
         "numbers_ungrounded": ungrounded,
     }
     if by_category:
-        groups: dict[str, list[CaseResult]] = {}
-        for r in results:
-            groups.setdefault(r.category, []).append(r)
-        summary["by_category"] = {
-            cat: summarise(rs, by_category=False) for cat, rs in sorted(groups.items())
-        }
+        summary["by_category"] = _groups(results, "category")
+        summary["by_source"] = _groups(results, "source")
     return summary
