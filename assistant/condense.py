@@ -9,24 +9,18 @@ stands alone.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from pydantic import BaseModel
 
-_CONNECTIVE = re.compile(
-    r"^(那|那么|那如果|如果|假如|要是|还有|另外|再|并且|而且|同时|此外|然后|这个|那个|它|该)"
-)
-_POINTS_BACK = re.compile(r"(这个|那个|这项|那项|这条|那条|该项|该条|上面|刚才|前面|上述|它|其)")
-_ONLY_ASKS = re.compile(
-    r"^(那)?(上限|最高|最多|封顶|条件|要求|门槛|标准|找哪个部门|哪个部门|谁负责|找谁|怎么申请|"
-    r"怎么算|怎么计算|依据|出处|原文|有效期|截止)"
-)
+from assistant.understand.lexicon import general_pattern
 
-
-# A turn that asks nothing ("场地租了30万，布展花了20万", "我们是服务商，合同金额1500万元")
-# is supplying facts for what was asked before.
-_ASKS = re.compile(r"[？?吗呢么嘛]|多少|怎么|如何|什么|哪|几|是否|能否|可否|有没有|能不能|可不可以")
+# Follow-up wording lives in data (assistant/understand/general_lexicon.yaml).
+_CONNECTIVE = general_pattern("follow_up_connective")
+_POINTS_BACK = general_pattern("points_back")
+_ONLY_ASKS = general_pattern("only_asks")
+# A turn that asks nothing ("场地租了30万，布展花了20万") is supplying facts for what came before.
+_ASKS = general_pattern("asks")
 
 
 class Condensed(BaseModel):

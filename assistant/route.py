@@ -18,6 +18,7 @@ import jieba.posseg
 import yaml
 from pydantic import BaseModel
 
+from assistant.understand.lexicon import general_pattern
 from knowledge.base import ClauseHit, KnowledgeBase
 from knowledge.tokenize import reference_tokens, tokenize
 
@@ -26,19 +27,12 @@ RouteKind = Literal[
 ]
 SCOPE_FILE = Path(__file__).with_name("scope.yaml")
 
-_DEPARTMENTS = re.compile(
-    r"(哪个部门|哪些部门|什么部门|哪个单位|哪个局|找谁|找哪|谁负责|谁管|负责单位|责任单位|主管部门|对接|联系谁|向谁|去哪|在哪里?申请|在哪办|受理)"
-)
-_ELIGIBILITY = re.compile(
-    r"(能不能|能否|可不可以|可以申请|能申请|能享受|可以享受|能拿吗|符合|够不够|条件|资格|门槛|要求|算不算|属于|适用|享受吗|申请吗|申报吗)"
-)
-_VALIDITY = re.compile(
-    r"(有效期|还有效|失效|过期|到期|截止|什么时候(开始|实施|结束)|还能(申请|申报|享受)|现在还|几年|实施时间|何时实施|施行)"
-)
-_ADMIN_SUFFIX = re.compile(r"(省|市|县|自治区|自治州|开发区|新区|园区)$")
-_LOOKUP = re.compile(
-    r"(原文|条款|第[一二三四五六七八九十\d]+(部分|条)|说的什么|讲的什么|写的什么|内容是|规定了什么|怎么规定)"
-)
+# What kind of question, from its wording (assistant/understand/general_lexicon.yaml).
+_DEPARTMENTS = general_pattern("asks_departments")
+_ELIGIBILITY = general_pattern("asks_eligibility")
+_VALIDITY = general_pattern("asks_validity")
+_ADMIN_SUFFIX = general_pattern("admin_suffix")
+_LOOKUP = general_pattern("asks_lookup")
 
 
 class Evidence(BaseModel):

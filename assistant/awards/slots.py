@@ -31,175 +31,32 @@ from assistant.awards.evaluate import evaluate
 from assistant.awards.format import format_value
 from assistant.awards.rules import InputSpec, Rule, RuleBook, default_rulebook
 from assistant.numbers import NumberError, Quantity, extract_quantities, to_decimal
+from assistant.understand.lexicon import general_pattern, general_words
 
-_AWARD_WORDS = ("奖", "补", "贴", "资助", "扶持", "配套", "券", "钱", "领", "支持", "报销", "返还")
-_ASK_WORDS = (
-    "多少",
-    "几万",
-    "几百万",
-    "怎么算",
-    "如何算",
-    "如何计算",
-    "怎么计算",
-    "怎样计算",
-    "算一下",
-    "算算",
-    "测算",
-    "能拿",
-    "能领",
-    "能得",
-    "能获",
-    "可以拿",
-    "可以领",
-    "可以得",
-    "可获",
-    "给多少",
-    "额度",
-    "金额",
-    "上限",
-    "最高",
-    "最多",
-    "能不能",
-    "可不可以",
-    "有没有",
-    "能否",
-    "标准",
-    "怎么给",
-    "怎么奖",
-    "怎么补",
-    "奖多少",
-    "补多少",
-    "吗",
-)
-# Asking what support a topic gets ("双跨平台有什么奖励", "揭榜挂帅怎么支持"): on its own an
-# overview question (answered from the clause text), but it opens a calculation that a later
-# turn stating facts ("我们是服务商，合同金额1500万元") carries on.
-_TOPIC_ASKS = (
-    "有什么",
-    "有哪些",
-    "什么奖",
-    "什么补",
-    "什么支持",
-    "什么政策",
-    "哪些奖",
-    "哪些补",
-    "哪些支持",
-    "怎么支持",
-    "如何支持",
-    "怎么扶持",
-    "如何扶持",
-    "了解",
-    "介绍",
-    "咨询",
-)
-# Phrases that ask for an amount by themselves, without 奖/补 (能拿多少, 给多少钱 …).
-_STRONG_ASKS = (
-    "能拿多少",
-    "能领多少",
-    "能得多少",
-    "能获得多少",
-    "可以拿多少",
-    "可以领多少",
-    "可以得多少",
-    "给多少",
-    "拿多少钱",
-    "有多少钱",
-    "多少钱",
-)
-# Colloquial asks for an amount with no reward word: a modal + a verb of getting money back +
-# 多少 ("能回来多少", "能报多少", "政府能掏多少", "能拿回多少", "能贴多少"), verbs that mean
-# public money on their own ("掏多少", "返多少", "报销多少"), and the A不A question ("补不补").
-_COLLOQUIAL_ASK = re.compile(
-    r"(?:能|可以|可|能够|会|还能|最多能|大概能)"
-    r"(?:拿回|拿到|要回|要到|领到|申请到|争取到|回来|回|报销|报|掏|出|返还|返|退|给|贴|补|奖|拿|领"
-    r"|得|获得|兑现|享受)"
-    r"(?:个|了|回|下|出|到)?(?:多少|几个钱|几万|几十万|几百万)(?![个家项次份天年人条种批])"
-    r"|(?:掏|返|返还|报销|拿回|回来|退|贴补)(?:个|了|回)?多少(?![个家项次份天年人条种批])"
-    r"|(补|贴|奖|给|报|返|扶持|支持|资助|报销)不\1"
-)
-_FOLLOW_MARKERS = ("如果", "要是", "假如", "假设", "那", "呢", "换成", "改成", "变成", "的话")
-# A turn asking a question of its own (not merely stating facts).
-_OWN_QUESTION = ("？", "?", "吗", "多久", "什么", "哪", "怎么", "如何", "几", "是否")
-_NEGATIONS = ("不", "没", "未", "非", "无")
-_UNSURE = ("是否", "不知", "不确定", "有没有", "是不是", "能不能", "吗", "了没")
-# Negation words that scope over a condition's phrase a few characters on: "还没被国家或省里
-# 认定的二级节点", "没有参加星级评定", "不是揭榜挂帅项目", "尚未入库", "并非首轮".
-_NEG_WORDS = ("并不是", "并非", "不属于", "不算", "尚未", "还没", "没有", "不是", "没", "未", "非")
+# Question vocabulary lives in data (assistant/understand/general_lexicon.yaml), not here.
+_AWARD_WORDS = general_words("award_words")
+_ASK_WORDS = general_words("ask_words")
+# Asking what support a topic gets ("双跨平台有什么奖励"): on its own an overview question
+# (answered from the clause text), but it opens a calculation that a later turn stating facts
+# carries on — and a fixed award named in words is computed (see :func:`answer_award`).
+_TOPIC_ASKS = general_words("topic_asks")
+_STRONG_ASKS = general_words("strong_asks")
+_COLLOQUIAL_ASK = general_pattern("colloquial_ask")
+_FOLLOW_MARKERS = general_words("follow_markers")
+_OWN_QUESTION = general_words("own_question")  # a turn asking a question of its own
+_NEGATIONS = general_words("negations")
+_UNSURE = general_words("unsure")
+_NEG_WORDS = general_words("negation_words")
 _NEG_SCOPE = 10  # characters before the phrase, within the same clause of the sentence
-# Words holding a negation character that negate no condition (masked before looking).
-_NOT_NEGATION = re.compile(
-    "不超过|不低于|不少于|不高于|不多于|不小于|不大于|不足|不到|不止|不仅|不但|不光|不错|不久"
-    "|不管|不论|无论|未来|非常|非得|没想到|没问题|没多久|没多少|没什么"
-)
-# Where a negation's scope ends: a contrast or a new predicate ("不是代工而是自主研发",
-# "还没完成的项目是新建的"); 是 of 不是/并非是 is part of the negation itself.
-_SCOPE_BREAK = re.compile(r"而是|但是|但|不过|可是|只是|却|而且|并且|同时|也|(?<![不非])是")
-# A negation right after the phrase: "认定还没下来", "星级评定没参加", "入库尚未办理".
-_NEG_AFTER = re.compile(r"(?:还|也|都|尚|暂时|目前|现在)?(?:还)?(?:没有|没|尚未|未|不是)")
-_PREVIOUS_MARKERS = (
-    "之前",
-    "以前",
-    "原来",
-    "原先",
-    "此前",
-    "已有",
-    "已经有",
-    "已获",
-    "曾",
-    "去年",
-    "从",
-    "前年",
-)
-# A later turn that adds to an earlier list ("同一年还拿了省级…") rather than replacing it.
-_ADDITIVE_MARKERS = ("还", "也", "另外", "同时", "一共", "总共", "合计", "加上", "又", "同一年")
-# A later turn naming a new level after one already received ("拿过这个奖，后来又评上…").
-_UPGRADE_MARKERS = (
-    "拿过",
-    "获过",
-    "领过",
-    "得过",
-    "评过",
-    "后来",
-    "又评上",
-    "又获",
-    "升级",
-    "升到",
-    "升为",
-)
-# Words of change between two levels of one title or certificate ("从二级升到四级",
-# "之前是智能车间，现在评上了标杆").
-_CHANGE_MARKERS = (
-    "升",
-    "晋级",
-    "现在",
-    "如今",
-    "目前",
-    "今年",
-    "后来",
-    "又",
-    "评上",
-    "评为",
-    "获评",
-    "拿到",
-    "变成",
-    "成为",
-    "换成",
-    "到",
-)
-# Two levels named in a question about something other than money ("从车间到工厂需要什么条件").
-_NOT_ABOUT_AMOUNT = (
-    "区别",
-    "不同",
-    "条件",
-    "申报",
-    "流程",
-    "材料",
-    "需要什么",
-    "要求",
-    "标准是什么",
-)
-# A captured free-text value starting with these is a verb phrase, not a field (做得好的, 做了…).
-_NOT_A_VALUE_START = "了过得到好的出成大强完"
+_NOT_NEGATION = general_pattern("not_negation")
+_SCOPE_BREAK = general_pattern("scope_break")
+_NEG_AFTER = general_pattern("negation_after")
+_PREVIOUS_MARKERS = general_words("previous_markers")
+_ADDITIVE_MARKERS = general_words("additive_markers")
+_UPGRADE_MARKERS = general_words("upgrade_markers")
+_CHANGE_MARKERS = general_words("change_markers")
+_NOT_ABOUT_AMOUNT = general_words("not_about_amount")
+_NOT_A_VALUE_START = "".join(general_words("not_a_value_start"))
 _SEGMENT = re.compile(r"[，,。；;？?！!\n]")
 
 

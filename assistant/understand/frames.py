@@ -1,0 +1,199 @@
+"""Frames: every award a message asks about, each with the part of the message that is its own.
+
+A message is cut into segments at punctuation and at connectives (另外, 还有, 同时 …, from the
+general lexicon). Each segment is given to the rule its own words point at — a clause topic it
+names, the rule's keywords, an input alias next to its quantity — or, when it names none, to
+the rule of the segment before it ("首轮流片，费用800万"). A segment that names no rule of its
+own but the message names a clause (标识解析 … 服务收入100万) keeps to that clause's rules.
+
+A message whose quantities fall to two or more different rules is compound: each rule then
+reads its inputs from its own segments plus the segments that state facts without a quantity
+("我们是入库的规上企业"), so a quantity is used by one frame only and is never summed with an
+unrelated one. A fixed award named in words (首次进入百强) makes a frame of its own without a
+quantity, unless another frame already speaks for its clause.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+
+from assistant.awards.rules import Rule, RuleBook
+from assistant.numbers import NumberError, Quantity, extract_quantities
+from assistant.understand.lexicon import general_words
+
+_PUNCT = re.compile(r"[，,。；;！!？?\n、]")
+# A topic the message names elsewhere weighs less than one the segment names itself, more than
+# generic keywords of another clause (measured on evals/dev/understanding.jsonl).
+SEGMENT_TOPIC = 30.0
+MESSAGE_TOPIC = 12.0
+KEYWORD = 3.0
+ALIAS_NEXT_TO_QUANTITY = 5.0
+UNIT_FITS = 2.0
+# Characters before a quantity in which an input alias counts as naming it.
+ALIAS_WINDOW = 12
+
+
+@dataclass
+class Segment:
+    text: str
+    start: int
+    quantities: list[Quantity] = field(default_factory=list)
+    rule: Rule | None = None  # the rule the segment's own words point at
+    own_evidence: bool = False  # named by the segment itself, not inherited
+
+
+@dataclass
+class Frame:
+    rule: Rule
+    segments: list[Segment]
+
+    @property
+    def text(self) -> str:
+        return "，".join(s.text for s in self.segments)
+
+
+def _connectives() -> re.Pattern[str]:
+    words = sorted(general_words("connectives"), key=len, reverse=True)
+    return re.compile("|".join(re.escape(w) for w in words)) if words else re.compile(r"(?!x)x")
+
+
+def segments(text: str) -> list[Segment]:
+    """The message cut at punctuation and before connectives, with the quantities of each."""
+    cuts = {0, len(text)}
+    for m in _PUNCT.finditer(text):
+        cuts.update((m.start(), m.end()))
+    for m in _connectives().finditer(text):
+        cuts.add(m.start())
+    bounds = sorted(cuts)
+    out: list[Segment] = []
+    for a, b in itertools.pairwise(bounds):
+        piece = text[a:b]
+        if not piece.strip() or _PUNCT.fullmatch(piece):
+            continue
+        try:
+            quantities = [
+                q for q in extract_quantities(piece) if q.kind in ("money", "count", "percent")
+            ]
+        except NumberError:
+            quantities = []
+        out.append(Segment(text=piece, start=a, quantities=quantities))
+    return out
+
+
+def _keyword_chars(rule: Rule, text: str) -> int:
+    covered: set[int] = set()
+    for k in rule.keywords:
+        pos = text.find(k) if k else -1
+        if pos >= 0:
+            covered.update(range(pos, pos + len(k)))
+    return len(covered)
+
+
+def _fits(rule: Rule, q: Quantity) -> list:
+    from assistant.awards.slots import _unit_fits  # the slot filler's notion of a fitting unit
+
+    return [s for s in rule.inputs if _unit_fits(s, q)]
+
+
+def _alias_near(rule: Rule, seg: Segment) -> bool:
+    for q in seg.quantities:
+        rel = q.span[0]
+        before = seg.text[max(0, rel - ALIAS_WINDOW) : rel]
+        for spec in _fits(rule, q):
+            if any(a and a in before for a in spec.aliases):
+                return True
+    return False
+
+
+def _segment_score(book: RuleBook, rule: Rule, seg: Segment, message_clauses: set[str]) -> float:
+    score = KEYWORD * _keyword_chars(rule, seg.text)
+    if rule.clause in book.named_clauses(seg.text):
+        score += SEGMENT_TOPIC
+    elif rule.clause in message_clauses:
+        score += MESSAGE_TOPIC
+    if seg.quantities:
+        if not any(_fits(rule, q) for q in seg.quantities):
+            return 0.0 if score < SEGMENT_TOPIC else score / 2
+        score += UNIT_FITS
+        if _alias_near(rule, seg):
+            score += ALIAS_NEXT_TO_QUANTITY
+    return score
+
+
+def _own_evidence(book: RuleBook, rule: Rule, seg: Segment) -> bool:
+    return bool(_keyword_chars(rule, seg.text)) or rule.clause in book.named_clauses(seg.text)
+
+
+def assign(book: RuleBook, text: str) -> list[Segment]:
+    """Segments with the rule each points at (own words, else the message's topic, else the
+    segment before)."""
+    segs = segments(text)
+    message_clauses = book.named_clauses(text)
+    for seg in segs:
+        scored = [
+            (_segment_score(book, r, seg, message_clauses), n, r)
+            for n, r in enumerate(book.rules.values())
+        ]
+        scored = [t for t in scored if t[0] > 0]
+        if not scored:
+            continue
+        _, _, best = max(scored, key=lambda t: (t[0], -t[1]))
+        if _own_evidence(book, best, seg) or best.clause in message_clauses:
+            seg.rule, seg.own_evidence = best, _own_evidence(book, best, seg)
+    # a segment that names nothing continues the rule of the segment before it
+    previous: Rule | None = None
+    for seg in segs:
+        continues = seg.rule is None and seg.quantities and previous is not None
+        if continues and any(_fits(previous, q) for q in seg.quantities):
+            seg.rule = previous
+        previous = seg.rule or previous
+    return segs
+
+
+def _needs_no_quantity(rule: Rule) -> bool:
+    return rule.kind == "fixed"
+
+
+def frames(book: RuleBook, text: str) -> list[Frame]:
+    """The awards the message asks about, in the order it names them (empty when it names
+    fewer than two: the single-award path handles those with the whole conversation)."""
+    segs = assign(book, text)
+    by_rule: dict[str, Frame] = {}
+    for seg in segs:
+        if seg.rule is None:
+            continue
+        makes_frame = bool(seg.quantities) or (seg.own_evidence and _needs_no_quantity(seg.rule))
+        if not makes_frame:
+            continue
+        frame = by_rule.get(seg.rule.id)
+        if frame is None:
+            by_rule[seg.rule.id] = Frame(rule=seg.rule, segments=[seg])
+        else:
+            frame.segments.append(seg)
+    # a fixed award without a quantity gives way to a frame of its clause that has one, and
+    # two of one clause ("双跨平台" + "总部落户郑州") are one award: the rule the whole message
+    # points at most (the loser is then a premise of the winner, not a second award)
+    ordered = list(by_rule.values())
+    result: list[Frame] = []
+    for frame in ordered:
+        if any(s.quantities for s in frame.segments):
+            result.append(frame)
+            continue
+        siblings = [f for f in ordered if f is not frame and f.rule.clause == frame.rule.clause]
+        if any(any(s.quantities for s in f.segments) for f in siblings):
+            continue
+        mine = _keyword_chars(frame.rule, text)
+        if any(_keyword_chars(f.rule, text) > mine for f in siblings):
+            continue
+        if any(f in result for f in siblings):
+            continue
+        result.append(frame)
+    if len(result) < 2:
+        return []
+    # segments stating facts without a quantity and without a rule of another frame
+    facts = [s for s in segs if not s.quantities and (s.rule is None or not s.own_evidence)]
+    for frame in result:
+        frame.segments = sorted([*frame.segments, *facts], key=lambda s: s.start)
+    return result
