@@ -18,14 +18,14 @@ from pydantic import BaseModel, ConfigDict
 
 from assistant.answer import Answer, AwardResult
 from assistant.awards import (
-    answer_award,
+    answer_awards,
     asks_about_awards,
     evaluate,
     is_award_question,
     load_rulebook,
 )
 from assistant.awards.format import format_money
-from assistant.compose import Composed, Composer
+from assistant.compose import Composed, Composer, citation_for
 from assistant.condense import Condensed, Condenser
 from assistant.errors import QuestionError
 from assistant.route import Route, Router
@@ -52,7 +52,8 @@ class Turn(BaseModel):
     condensed: Condensed | None = None
     hits: list[ClauseHit] = []
     route: Route | None = None
-    award: AwardResult | None = None
+    award: AwardResult | None = None  # the first of ``awards``
+    awards: list[AwardResult] = []
     award_phrases: list[str] = []
     composed: Composed | None = None
 
@@ -77,13 +78,18 @@ def clean_question(text: Any, max_chars: int) -> str:
 class Assistant:
     """The policy assistant: one instance per process, safe to call from several threads."""
 
+    # A rule keyword this long names the rule's matter on its own (运营补贴, 服务收入 do not).
+    STRONG_KEYWORD = 5
+
     def __init__(self, settings: Settings, knowledge: KnowledgeBase) -> None:
         self.settings = settings
         self.knowledge = knowledge
         default_dir = next(d for d in policy_dirs(settings) if d.name == settings.default_policy)
         self.rulebook = load_rulebook(default_dir)
         self._condenser = Condenser(has_topic=self._has_topic)
-        self._router = Router(knowledge, is_award_question=is_award_question)
+        self._router = Router(
+            knowledge, is_award_question=is_award_question, names_policy=self._names_policy
+        )
         self._composer = Composer(knowledge, format_yuan=format_money)
         self._llm = None
         if settings.llm_model:
@@ -120,18 +126,39 @@ class Assistant:
         turn.hits = self.knowledge.search(turn.condensed.standalone, k=RETRIEVE_K)
         return turn
 
+    def _names_policy(self, text: str) -> bool:
+        """Strong evidence that a question is about a clause: it names a clause's topic term or
+        a rule keyword of three characters or more (places and stray words never outweigh it)."""
+        if self.rulebook.named_clauses(text):
+            return True
+        return any(
+            len(k) >= self.STRONG_KEYWORD and k in text
+            for r in self.rulebook.rules.values()
+            for k in r.keywords
+        )
+
     def _route(self, turn: Turn) -> Turn:
         assert turn.condensed is not None
         condensed = turn.condensed
-        # Refusal patterns look at this turn alone: an earlier harmless turn must not hide it.
+        # Refusal looks at this turn alone: an earlier harmless turn must not hide it.
         refused = self._router.refusal(turn.question)
         if refused:
             turn.route = Route(kind="out_of_scope", reason=refused)
             return turn
-        ok, reason, evidence = self._router.in_scope(condensed.standalone, turn.hits)
-        if not ok:
-            turn.route = Route(kind="out_of_scope", reason=reason, evidence=evidence)
-            return turn
+        evidence = self._router.evidence(condensed.standalone, turn.hits)
+        if not self._names_policy(condensed.standalone):
+            own = self._router.evidence(turn.question, turn.hits)
+            topic = self._router.unprovided_topic(turn.question, own)
+            if topic:
+                turn.route = Route(
+                    kind="not_provided", reason="no clause provides it", evidence=own, topic=topic
+                )
+                return turn
+            ok, reason, evidence = self._router.in_scope(condensed.standalone, turn.hits)
+            if not ok:
+                turn.route = Route(kind="out_of_scope", reason=reason, evidence=evidence)
+                return turn
+        reason = "in scope"
         kind = self._router.kind(turn.question)
         if condensed.is_follow_up and kind in (None, "eligibility", "lookup"):
             # "那上限呢？", "场地租了30万…" after an award question carry on computing.
@@ -158,37 +185,56 @@ class Assistant:
             if closing is not None:
                 self._pin_first(turn, closing)
             return turn
-        if turn.route.kind != "award":
+        # a question what support a topic gets ("…有什么奖励") is computed when the clause
+        # fixes the amount; otherwise it stays an overview
+        may_compute = turn.route.kind in ("fact", "eligibility", "lookup") and asks_about_awards(
+            turn.question
+        )
+        if turn.route.kind != "award" and not may_compute:
             return turn
         ranked = [h.clause.id for h in turn.hits if h.clause.slug == self.settings.default_policy]
-        award = answer_award(
+        awards = answer_awards(
             turn.question,
             turn.history,
             ranked,
             self.settings.resolved_today(),
             rulebook=self.rulebook,  # the one this assistant loaded, not a second copy
         )
-        if award is None:
+        if may_compute and not awards:
+            return turn
+        if not awards:
             turn.route = Route(
                 kind="fact", reason="no award rule applies", evidence=turn.route.evidence
             )
             return turn
+        if may_compute:
+            turn.route = Route(
+                kind="award", reason="fixed award named in words", evidence=turn.route.evidence
+            )
+        award = awards[0]
+        turn.awards = awards
         turn.award = award
         rule = self.rulebook.find(award.rule)
         if rule is not None:
             turn.award_phrases = [p.reference for p in rule.parameters.values()] + [
                 c.phrase for c in rule.conditions
             ]
-        # The rule's clause is cited first, whatever retrieval ranked first.
-        clause = self.knowledge.clause(
-            rule.clause if rule is not None else award.rule.split("-")[0]
-        )
-        if clause is not None:
-            self._pin_first(turn, clause)
+        # The rules' clauses are cited first, in the order the awards were asked about,
+        # whatever retrieval ranked first.
+        for result in reversed(awards):
+            found = self.rulebook.find(result.rule)
+            clause = self.knowledge.clause(
+                found.clause if found is not None else result.rule.split("-")[0]
+            )
+            if clause is not None:
+                self._pin_first(turn, clause)
         return turn
 
     def _compose(self, turn: Turn) -> Turn:
         assert turn.route is not None
+        if turn.route.kind == "not_provided":
+            turn.composed = self._not_provided(turn)
+            return turn
         turn.composed = self._composer.run(
             turn.question,
             turn.route,
@@ -197,7 +243,45 @@ class Assistant:
             self.settings.resolved_today(),
             award_phrases=turn.award_phrases,
         )
+        if len(turn.awards) > 1:  # interim until the composer lays several awards out itself
+            extra = "\n\n".join(self._award_lines(a) for a in turn.awards[1:])
+            turn.composed = turn.composed.model_copy(
+                update={"text": turn.composed.text + "\n\n" + extra}
+            )
         return turn
+
+    def _not_provided(self, turn: Turn) -> Composed:
+        """In the policy's field, not provided for: say so, the nearest clause only as 相关."""
+        assert turn.route is not None
+        topic = turn.route.topic or "该事项"
+        lines = [f"本政策没有关于“{topic}”的条款，未规定此项支持。"]
+        citations = []
+        if turn.hits:
+            near = turn.hits[0]
+            citations.append(citation_for(near))
+            lines.append(f"相关条款（仅供参考）：{near.ref}“{near.clause.title}”。")
+            who = near.clause.departments
+        else:
+            who = []
+        meta = self._knowledge_policy(turn)
+        ask = "、".join(who) if who else (meta.office if meta else "")
+        if ask:
+            lines.append(f"如需了解其他支持政策，可咨询{ask}。")
+        return Composed(text="\n".join(lines), citations=citations)
+
+    def _knowledge_policy(self, turn: Turn):
+        slug = turn.hits[0].clause.slug if turn.hits else self.settings.default_policy
+        return self.knowledge.policy(slug)
+
+    @staticmethod
+    def _award_lines(award: AwardResult) -> str:
+        head = f"另：{award.title or award.rule}（{award.clause or award.rule}）"
+        if award.amount_yuan is not None:
+            head += f"：可获{format_money(award.amount_yuan)}"
+        lines = [head, *award.steps]
+        if award.follow_up:
+            lines.append(award.follow_up)
+        return "\n".join(lines)
 
     # -- public API ---------------------------------------------------------------------------
 
@@ -225,7 +309,7 @@ class Assistant:
             refused=turn.route.kind == "out_of_scope",
             citations=turn.composed.citations,
             award=turn.award,
-            awards=[turn.award] if turn.award is not None else [],
+            awards=turn.awards,
             latency_ms=round((time.perf_counter() - turn.started) * 1000, 1),
             route=turn.route.kind,
             standalone_question=turn.condensed.standalone if turn.condensed else turn.question,

@@ -10,20 +10,29 @@ above the rest. e5 similarities are compressed (unrelated clauses still score ab
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
 
+import jieba
 import jieba.posseg
 import yaml
 from pydantic import BaseModel
 
+from assistant.numbers import NumberError, extract_quantities
 from assistant.understand.lexicon import general_pattern
 from knowledge.base import ClauseHit, KnowledgeBase
 from knowledge.tokenize import reference_tokens, tokenize
 
 RouteKind = Literal[
-    "award", "departments", "eligibility", "validity", "lookup", "fact", "out_of_scope"
+    "award",
+    "departments",
+    "eligibility",
+    "validity",
+    "lookup",
+    "fact",
+    "not_provided",
+    "out_of_scope",
 ]
 SCOPE_FILE = Path(__file__).with_name("scope.yaml")
 
@@ -33,6 +42,13 @@ _ELIGIBILITY = general_pattern("asks_eligibility")
 _VALIDITY = general_pattern("asks_validity")
 _ADMIN_SUFFIX = general_pattern("admin_suffix")
 _LOOKUP = general_pattern("asks_lookup")
+
+
+def _quantities(text: str) -> list:
+    try:
+        return extract_quantities(text)
+    except NumberError:
+        return []
 
 
 class Evidence(BaseModel):
@@ -51,6 +67,8 @@ class Route(BaseModel):
     kind: RouteKind
     reason: str
     evidence: Evidence | None = None
+    # for not_provided: what the user asked for that no clause provides ("算力补贴")
+    topic: str | None = None
 
 
 class Router:
@@ -64,17 +82,37 @@ class Router:
     LOW_DENSE = 0.87
     NOTHING_CLOSE = 0.84
     WEAK_COVERAGE = 0.55  # below this a turn is not taken to name a topic (condense)
+    # A support question whose words the policies use this much is about a clause, however
+    # worded; below it, words the policies never use are its subject (evals/dev).
+    PROVIDED_COVERAGE = 0.8
+    PLACE_REACH = 12  # characters after another place in which its own policy is named
+    TOPIC_REACH = 12  # characters from the unknown subject to the word of support
 
-    def __init__(self, knowledge: KnowledgeBase, is_award_question) -> None:
+    def __init__(
+        self,
+        knowledge: KnowledgeBase,
+        is_award_question,
+        names_policy: Callable[[str], bool] = lambda text: False,
+    ) -> None:
         self._knowledge = knowledge
         self._is_award_question = is_award_question
+        self._names_policy = names_policy  # the question names a clause topic or rule keyword
         scope = yaml.safe_load(SCOPE_FILE.read_text("utf-8"))
+        self._veto_patterns = [
+            (name, re.compile(p))
+            for name, group in scope.items()
+            if isinstance(group, dict) and group.get("veto") and "patterns" in group
+            for p in group["patterns"]
+        ]
         self._refusal_patterns = [
             (name, re.compile(p))
             for name, group in scope.items()
-            if isinstance(group, dict) and "patterns" in group
+            if isinstance(group, dict) and not group.get("veto") and "patterns" in group
             for p in group["patterns"]
         ]
+        self._support_words = [w for w in scope.get("support_words", []) if w]
+        self._function_words = set(scope.get("function_words", []))
+        self._generic_subjects = set(scope.get("generic_subjects", []))
         documents = [tokenize(c.text + " " + c.title) for c in knowledge.clauses()]
         # Words people use about any policy (政策, 申请, 有效期 …) count as known vocabulary.
         generic = {w for phrase in scope.get("domain_words", []) for w in tokenize(phrase)}
@@ -116,13 +154,84 @@ class Router:
                 return word
         return None
 
+    def _asks_other_places_policy(self, question: str) -> str | None:
+        """Another place whose own policy is asked about ("深圳的流片补贴"): the place stands
+        right before a word of support or policy and the question names no place of ours.
+        A place as background ("在苏州也有工厂", "在深圳参展") is only evidence."""
+        if any(j in question for j in self._jurisdiction):
+            return None
+        place = self.other_place(question)
+        if place is None:
+            return None
+        after = question[question.find(place) + len(place) :][: self.PLACE_REACH]
+        after = re.split(r"[，,。；;！!？?]", after)[0]  # the place's own clause
+        if any(len(w) >= 2 and w in after for w in self._support_words) or "政策" in after:
+            return place
+        return None
+
     def refusal(self, question: str) -> str | None:
-        """Why this turn, on its own words, is outside what the assistant covers."""
+        """Why this turn, on its own words, is outside what the assistant covers.
+
+        Only instructions to the assistant veto; other patterns (other policy areas, chit-chat)
+        and other places are evidence that a question naming a clause's topic outweighs."""
+        for name, pattern in self._veto_patterns:
+            if pattern.search(question):
+                return f"{name}: {pattern.pattern}"
+        place = self._asks_other_places_policy(question)
+        if place:
+            return f"other place's policy: {place}"
+        if self._names_policy(question) or reference_tokens(question):
+            return None
         for name, pattern in self._refusal_patterns:
             if pattern.search(question):
                 return f"{name}: {pattern.pattern}"
-        place = self.other_place(question)
-        return f"other place: {place}" if place else None
+        return None
+
+    def unprovided_topic(self, question: str, evidence: Evidence) -> str | None:
+        """What a question asks support for that no clause provides ("算力补贴"), or None.
+
+        In the policy's field (it asks about support) but its subject is words the policies
+        do not use, and it names no clause topic or rule keyword of its own."""
+        if self._names_policy(question) or evidence.clause_reference:
+            return None
+        # a stated amount or count is a calculation being asked for, not a new matter
+        if any(q.kind in ("money", "count", "percent") for q in _quantities(question)):
+            return None
+        support = [w for w in self._support_words if len(w) >= 2 and w in question]
+        if not support:
+            return None
+        subject = [
+            w for w in evidence.unknown_words if len(w) >= 2 and not re.search(r"\d", w)
+        ]
+        if not subject or evidence.coverage >= self.PROVIDED_COVERAGE:
+            return None
+        return self._topic_phrase(question, support, subject)
+
+    def _topic_phrase(
+        self, question: str, support: Sequence[str], subject: Sequence[str]
+    ) -> str | None:
+        """From the earliest unknown word shortly before the word of support to that word,
+        less function words: "厂房租金能补贴吗" → 厂房租金补贴, "有算力补贴吗" → 算力补贴."""
+        word = max(support, key=len)
+        at = question.find(word)
+        start = max(question.rfind(p, 0, at) for p in "，,。；;！!？?") + 1
+        start = max(start, at - self.TOPIC_REACH)
+        found = [question.find(w, start) for w in subject]
+        found = [p for p in found if start <= p < at]
+        if not found:
+            return None
+        tokens = jieba.lcut(question[min(found) : at + len(word)])
+        generic = [i for i, t in enumerate(tokens) if t in self._generic_subjects]
+        if generic:  # "模型企业有算力补贴": the matter comes after the one it belongs to
+            tokens = tokens[generic[-1] + 1 :]
+        kept = []
+        for t in tokens:
+            if t in self._function_words:
+                continue
+            if t[:1] in self._function_words and len(t) >= 3:
+                t = t[1:]  # jieba's 有算力 is 有 + 算力
+            kept.append(t)
+        return "".join(kept) or None
 
     def in_scope(self, question: str, hits: Sequence[ClauseHit]) -> tuple[bool, str, Evidence]:
         """Whether retrieval found the policies talking about this question at all."""
@@ -151,13 +260,3 @@ class Router:
         if reference_tokens(question) or _LOOKUP.search(question):
             return "lookup"
         return None
-
-    def run(self, question: str, hits: Sequence[ClauseHit]) -> Route:
-        """A single question, no history."""
-        refused = self.refusal(question)
-        if refused:
-            return Route(kind="out_of_scope", reason=refused)
-        ok, reason, evidence = self.in_scope(question, hits)
-        if not ok:
-            return Route(kind="out_of_scope", reason=reason, evidence=evidence)
-        return Route(kind=self.kind(question) or "fact", reason=reason, evidence=evidence)

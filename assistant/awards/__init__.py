@@ -8,6 +8,7 @@ from assistant.awards.evaluate import evaluate
 from assistant.awards.rules import Rule, RuleBook, default_rulebook, load_rulebook
 from assistant.awards.slots import (
     answer_award,
+    answer_awards,
     asks_about_awards,
     extract_inputs,
     is_award_question,
@@ -19,6 +20,7 @@ __all__ = [
     "Rule",
     "RuleBook",
     "answer_award",
+    "answer_awards",
     "asks_about_awards",
     "default_rulebook",
     "evaluate",

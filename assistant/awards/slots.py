@@ -513,6 +513,11 @@ def _states_facts_for(rule: Rule, question: str) -> bool:
         return True  # a bad number is still meant for the calculation: answer with the error
 
 
+def _names_fixed_award(rule: Rule, question: str) -> bool:
+    """The question's own words name a rule whose amount the clause fixes (no input needed)."""
+    return rule.kind == "fixed" and _keyword_score(rule, question) > 0
+
+
 def _error_result(rule: Rule, message: str) -> AwardResult:
     needed = [s.label for s in rule.inputs if rule.formula_needs(s.name)]
     return AwardResult(
@@ -542,10 +547,17 @@ def answer_award(
     book = rulebook or default_rulebook()
     history = [h for h in history or [] if isinstance(h, str)]
     asked = is_award_question(question) or _is_follow_up(question, history)
-    if not asked and not _after_award_question(history):
+    topic_ask = not asked and asks_about_awards(question)
+    if not asked and not topic_ask and not _after_award_question(history):
         return None
     rule = select_rule(question, history, ranked_clause_ids, rulebook=book)
     if rule is None:
+        return None
+    if topic_ask and _names_fixed_award(rule, question):
+        # "我们是双跨平台，总部落户郑州，有什么奖励": the clause fixes the amount, so the
+        # question asked in words is answered with it
+        asked = True
+    elif topic_ask and not _after_award_question(history):
         return None
     if not asked and not _states_facts_for(rule, question):
         return None
@@ -567,3 +579,51 @@ def answer_award(
         return None
     result.assumptions.extend(_approx_notes(rule, inputs, approx))
     return result
+
+
+def answer_awards(
+    question: str,
+    history: list[str],
+    ranked_clause_ids: list[str],
+    today: date,
+    *,
+    rulebook: RuleBook | None = None,
+) -> list[AwardResult]:
+    """Every award this turn asks about, in the order the message names them.
+
+    A message whose quantities belong to two or more rules (see
+    :mod:`assistant.understand.frames`) gets one result per rule, each computed only from its
+    own part of the message; otherwise the single award of :func:`answer_award`.
+    """
+    from assistant.understand.frames import frames  # frames use this module's unit rules
+
+    if not isinstance(question, str):
+        return []
+    book = rulebook or default_rulebook()
+    history = [h for h in history or [] if isinstance(h, str)]
+    asked = (
+        is_award_question(question)
+        or _is_follow_up(question, history)
+        or asks_about_awards(question)
+    )
+    found = frames(book, question) if asked else []
+    if not found:
+        single = answer_award(question, history, ranked_clause_ids, today, rulebook=book)
+        return [single] if single is not None else []
+    results: list[AwardResult] = []
+    for frame in found:
+        try:
+            inputs, approx = _extract_all(frame.rule, [frame.text])
+        except NumberError as exc:
+            results.append(_error_result(frame.rule, str(exc)))
+            continue
+        try:
+            result = evaluate(
+                frame.rule.id, inputs, today=today, stated=set(inputs), rulebook=book
+            )
+        except AwardInputError as exc:
+            results.append(_error_result(frame.rule, str(exc)))
+            continue
+        result.assumptions.extend(_approx_notes(frame.rule, inputs, approx))
+        results.append(result)
+    return results

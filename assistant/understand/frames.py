@@ -27,7 +27,7 @@ _PUNCT = re.compile(r"[，,。；;！!？?\n、]")
 # A topic the message names elsewhere weighs less than one the segment names itself, more than
 # generic keywords of another clause (measured on evals/dev/understanding.jsonl).
 SEGMENT_TOPIC = 30.0
-MESSAGE_TOPIC = 12.0
+MESSAGE_TOPIC = 20.0
 KEYWORD = 3.0
 ALIAS_NEXT_TO_QUANTITY = 5.0
 UNIT_FITS = 2.0
