@@ -88,7 +88,11 @@ def _english_amount(m: re.Match[str], text: str, changes: list[Change]) -> str:
         elif (
             key == "k"
             and not (english_currency or post)
-            and (whole < 10 or (mult == "K" and whole < 100) or _DISPLAY_AFTER.match(after))
+            and (
+                (whole < 10 and not (mult == "k" and _COUNT_AFTER.match(after)))
+                or (mult == "K" and whole < 100)
+                or _DISPLAY_AFTER.match(after)
+            )
         ):
             key = ""  # 4K, 8K超高清: a resolution
     if not key and not english_currency:

@@ -1,53 +1,77 @@
 """English words and abbreviations → the policy's own Chinese terms (general_lexicon.yaml).
 
-Case-insensitive, on word boundaries (a letter or digit may not touch either end), longest
-phrase first. In a phrase a space or hyphen also matches a hyphen, a space or nothing
-(tape out ~ tapeout ~ tape-out), an apostrophe matches ' or ’ or nothing, and a plural
-s/es may follow the last word.
+Case-insensitive and on word boundaries, longest phrase first. Words are runs of letters,
+digits, & and apostrophes; a phrase matches its words in order with spaces, hyphens or
+nothing between them (tape out ~ tapeout ~ tape-out), an apostrophe may be ' or ’ or left
+out, and a plural s/es may follow a last word of three letters or more. Lookup is by words
+(a dictionary), not one regular expression of every phrase: that was 4 ms on "MEMS".
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import pairwise
 
 from assistant.understand.lexicon import general_lexicon
 
 _LATIN = re.compile(r"[A-Za-z]")
+_WORD = re.compile(r"[A-Za-z0-9&'’]+")
+_JOINER = re.compile(r"[\s\-]*")  # what may stand between the words of one phrase
 
 
-def _phrase_pattern(phrase: str) -> str:
-    parts = []
-    for ch in phrase:
-        if ch in " -":
-            parts.append(r"[\s\-]*")
-        elif ch in "'’":
-            parts.append(r"['’]?")
-        else:
-            parts.append(re.escape(ch))
-    tail = "(?:e?s)?" if phrase[-1].isalpha() else ""
-    return "".join(parts) + tail
+def _key(words: list[str] | str) -> str:
+    joined = "".join(words) if isinstance(words, list) else words
+    return re.sub(r"['’\s\-]", "", joined).lower()
 
 
 @lru_cache(maxsize=1)
-def _compiled() -> tuple[re.Pattern[str], dict[str, str]]:
-    table = general_lexicon().english
-    phrases = sorted(table, key=lambda p: (-len(p), p))
-    body = "|".join(f"(?P<g{i}>{_phrase_pattern(p)})" for i, p in enumerate(phrases))
-    pattern = re.compile(rf"(?<![A-Za-z0-9])(?:{body})(?![A-Za-z0-9])", re.IGNORECASE)
-    return pattern, {f"g{i}": table[p] for i, p in enumerate(phrases)}
+def _table() -> tuple[dict[str, str], int]:
+    table: dict[str, str] = {}
+    longest = 1
+    for phrase, term in general_lexicon().english.items():
+        table[_key(phrase)] = term
+        longest = max(longest, len(_WORD.findall(phrase)))
+    return table, longest
+
+
+def _lookup(key: str, table: dict[str, str]) -> str | None:
+    if key in table:
+        return table[key]
+    for plural in ("es", "s"):
+        stem = key[: -len(plural)]
+        if key.endswith(plural) and len(stem) >= 3 and stem in table:
+            return table[stem]
+    return None
 
 
 def translate_english(text: str) -> tuple[str, list[tuple[str, str]]]:
     """The text with glossary phrases replaced; returns (as written, term) pairs."""
     if not _LATIN.search(text):
         return text, []
-    pattern, terms = _compiled()
+    table, longest = _table()
+    words = list(_WORD.finditer(text))
+    out: list[str] = []
     changes: list[tuple[str, str]] = []
-
-    def swap(m: re.Match[str]) -> str:
-        term = terms[m.lastgroup or ""]
-        changes.append((m.group(0), term))
-        return term
-
-    return pattern.sub(swap, text), changes
+    pos = i = 0
+    while i < len(words):
+        found = None
+        for j in range(min(len(words), i + longest), i, -1):
+            run = words[i:j]
+            if any(not _JOINER.fullmatch(text, a.end(), b.start()) for a, b in pairwise(run)):
+                continue  # words of one phrase are separated only by spaces or hyphens
+            term = _lookup(_key([w.group(0) for w in run]), table)
+            if term is not None:
+                found = (j, term)
+                break
+        if found is None:
+            i += 1
+            continue
+        j, term = found
+        start, end = words[i].start(), words[j - 1].end()
+        out.append(text[pos:start])
+        out.append(term)
+        changes.append((text[start:end], term))
+        pos, i = end, j
+    out.append(text[pos:])
+    return "".join(out), changes
