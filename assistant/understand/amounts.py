@@ -67,6 +67,7 @@ _OTHER_CURRENCY_AFTER = re.compile(
 # 4K/8K are display resolutions, not 4000/8000; so is anything followed by a display word.
 _DISPLAY_AFTER = re.compile(r"\s*(?:超高清|高清|电视|屏|显示|视频|分辨率|摄像|投影|TV|HDR|UHD)")
 _COUNT_AFTER = re.compile(r"\s*[台套家个条次项户人]")
+_WORD_AFTER = re.compile(r"\s*[A-Za-z]")  # 5 million users: a number of something, no 元
 _EN_PERCENT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(?:percent|per cent|pct)(?![A-Za-z])", re.I)
 _EN_TIMES = {"doubled": "增长100%", "tripled": "增长200%"}
 _EN_TIMES_RE = re.compile(r"(?<![A-Za-z])(doubled|tripled)(?![A-Za-z])", re.IGNORECASE)
@@ -103,7 +104,11 @@ def _english_amount(m: re.Match[str], text: str, changes: list[Change]) -> str:
     elif key == "w":
         new = format_money(num * _MULT[key]) + (post or "")
     else:
-        counted = not english_currency and not post and _COUNT_AFTER.match(after)
+        counted = (
+            not english_currency
+            and not post
+            and (_COUNT_AFTER.match(after) or _WORD_AFTER.match(after))
+        )
         new = format_money(num * _MULT[key]) + ("" if counted else "元")
     changes.append((raw.strip(), new))
     return new
@@ -133,7 +138,7 @@ def rewrite_english(text: str, changes: list[Change]) -> str:
 _CAPITALS = str.maketrans("壹贰叁肆伍陆柒捌玖拾佰仟", "一二三四五六七八九十百千")
 _CAPITAL_RUN = re.compile(
     r"(?<![零〇一二两三四五六七八九十百千万亿])"
-    r"(?P<num>[零〇壹贰叁肆伍陆柒捌玖拾佰仟万亿]*[壹贰叁肆伍陆柒捌玖拾佰仟][零〇壹贰叁肆伍陆柒捌玖拾佰仟万亿]*)"
+    r"(?P<num>[壹贰叁肆伍陆柒捌玖拾][零〇壹贰叁肆伍陆柒捌玖拾佰仟万亿]*)"
     r"(?P<unit>元|圆)?(?P<whole>整)?"
 )
 _PERCENT_WORDS = re.compile(
@@ -149,7 +154,12 @@ _ELIDED = re.compile(r"[万亿千百][一二两三四五六七八九]$")
 # After 一亿二 (= 1.2亿) only a unit, a particle or punctuation may follow; otherwise the last
 # numeral begins the next word (一千万一次性, 三千万两个项目).
 _ELIDED_END = re.compile(r"$|[\s的了呢吗啊吧呀元块,，.。?？!！、;；:：)）]")
-_MONEY_AFTER = re.compile(r"元|块|个百分点|百分点")
+# A numeral without 万/亿 is an amount only before these (一块牌子 is a piece, not 1 yuan).
+_MONEY_AFTER = re.compile(r"元|个百分点|百分点")
+_KUAI_AFTER = re.compile(r"块")
+_TENS = re.compile(r"[十百千]")
+# OpenCC writes the traditional capital 參 as the ordinary 参; before 拾佰仟 it is 叁.
+_CAN = re.compile(r"参(?=[拾佰仟])")
 _ARABIC_MAGNITUDE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(千万|百万|十万|千(?=元|块))")
 _THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])")
 _CHENG = re.compile(
@@ -210,7 +220,8 @@ def _chinese_run(m: re.Match[str], text: str) -> str:
         body, tail = body[:-1], body[-1]
     numeral = body + (f"点{m.group('frac')}{m.group('fmult')}" if m.group("frac") else "")
     magnitude = "万" in numeral or "亿" in numeral
-    if not magnitude and not (not tail and _MONEY_AFTER.match(after)):
+    money_after = _MONEY_AFTER.match(after) or (_KUAI_AFTER.match(after) and _TENS.search(numeral))
+    if not magnitude and not (not tail and money_after):
         return whole
     if after[:1] in ("多", "来", "余") or after[:1] in ("倍", "成", "番"):
         return whole  # 一万多元 stays for the reader's approximate form; 倍/成 are ratios
@@ -258,6 +269,7 @@ def _times(m: re.Match[str], changes: list[Change]) -> str:
 
 def rewrite_chinese(text: str, changes: list[Change]) -> str:
     """Chinese forms: capital and ordinary numerals, 千万 after digits, 成, 翻番, 1,200."""
+    text = _CAN.sub("叁", text)
     text = _CAPITAL_RUN.sub(lambda m: _capital(m, changes), text)
     text = _PERCENT_WORDS.sub(_percent_words, text)
     text = _CN_RUN.sub(lambda m: _chinese_run(m, m.string), text)
