@@ -4,6 +4,7 @@ and simplified forms of a question)."""
 
 from __future__ import annotations
 
+import json
 import sys
 import unicodedata
 from decimal import Decimal
@@ -106,6 +107,8 @@ TABLE = [
     ("5k台", "5000台"),
     ("5 million users", "500万 users"),
     ("30 percent", "30%"),
+    ("¥30%", "¥30%"),
+    ("¥8000万", "¥8000万"),
     ("$5 million", "$5 million"),
     ("5 million USD", "5 million USD"),
     ("300w", "300万"),
@@ -381,3 +384,21 @@ def test_digits_are_never_changed_by_sound(text: str) -> None:
     fixed, _ = correct_terms(text, TERMS)
     assert [c for c in fixed if c.isdigit()] == [c for c in text if c.isdigit()]
     assert len(fixed) == len(text)
+
+
+def test_function_words_are_translated_without_a_note() -> None:
+    n = normalise("booth and decoration, how much?")
+    assert n.text == "展位和布展费,多少?"
+    assert n.notes == ("“booth”按“展位”理解", "“decoration”按“布展费”理解")
+
+
+def test_command_line_prints_the_result(capsys: pytest.CaptureFixture[str]) -> None:
+    from assistant.understand.__main__ import main
+
+    assert main(["首论流片花了800k", "--terms", "首轮流片,双跨平台"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == {
+        "asked": "首论流片花了800k",
+        "text": "首轮流片花了80万元",
+        "notes": ["“800k”按“80万元”理解", "“首论流片”按“首轮流片”理解"],
+    }

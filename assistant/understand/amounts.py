@@ -53,10 +53,11 @@ _MULT = {
 _CURRENCY_WORDS = ("yuan", "rmb", "cny", "renminbi")
 _EN_AMOUNT = re.compile(
     r"(?<![A-Za-z0-9.,$€£])"
-    r"(?:(?P<pre>RMB|CNY|¥)\s*)?"
+    r"(?P<pre>(?:(?:RMB|CNY|¥)\s*)+)?"
     r"(?P<num>\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)"
     r"(?:\s*(?P<mult>thousand|million|billion|mln|mn|bn|k|m|b|w)(?![A-Za-z0-9^]))?"
-    r"(?:\s*(?P<post>yuan|RMB|CNY|renminbi|元|块钱|块)(?![A-Za-z]))?",
+    r"(?:\s*(?P<post>yuan|RMB|CNY|renminbi|元|块钱|块)(?![A-Za-z]))?"
+    r"(?!\s*[%\d十百千万亿])",  # ¥30% is a ratio, ¥8000万 already readable; a digit: cut short
     re.IGNORECASE,
 )
 _OTHER_CURRENCY_BEFORE = re.compile(r"(?:\$|US\$|HK\$|USD|HKD|EUR|€|£|GBP)\s*$", re.IGNORECASE)

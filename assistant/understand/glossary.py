@@ -26,30 +26,32 @@ def _key(words: list[str] | str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _table() -> tuple[dict[str, str], int]:
+def _table() -> tuple[dict[str, str], frozenset[str], int]:
+    lexicon = general_lexicon()
     table: dict[str, str] = {}
     longest = 1
-    for phrase, term in general_lexicon().english.items():
+    for phrase, term in lexicon.english.items():
         table[_key(phrase)] = term
         longest = max(longest, len(_WORD.findall(phrase)))
-    return table, longest
+    return table, frozenset(_key(p) for p in lexicon.unnoted), longest
 
 
 def _lookup(key: str, table: dict[str, str]) -> str | None:
+    """The phrase key that matches (the key itself or its singular), if any."""
     if key in table:
-        return table[key]
+        return key
     for plural in ("es", "s"):
         stem = key[: -len(plural)]
         if key.endswith(plural) and len(stem) >= 3 and stem in table:
-            return table[stem]
+            return stem
     return None
 
 
 def translate_english(text: str) -> tuple[str, list[tuple[str, str]]]:
-    """The text with glossary phrases replaced; returns (as written, term) pairs."""
+    """The text with glossary phrases replaced; returns (as written, term) pairs to note."""
     if not _LATIN.search(text):
         return text, []
-    table, longest = _table()
+    table, unnoted, longest = _table()
     words = list(_WORD.finditer(text))
     out: list[str] = []
     changes: list[tuple[str, str]] = []
@@ -60,18 +62,19 @@ def translate_english(text: str) -> tuple[str, list[tuple[str, str]]]:
             run = words[i:j]
             if any(not _JOINER.fullmatch(text, a.end(), b.start()) for a, b in pairwise(run)):
                 continue  # words of one phrase are separated only by spaces or hyphens
-            term = _lookup(_key([w.group(0) for w in run]), table)
-            if term is not None:
-                found = (j, term)
+            key = _lookup(_key([w.group(0) for w in run]), table)
+            if key is not None:
+                found = (j, key)
                 break
         if found is None:
             i += 1
             continue
-        j, term = found
+        j, key = found
         start, end = words[i].start(), words[j - 1].end()
         out.append(text[pos:start])
-        out.append(term)
-        changes.append((text[start:end], term))
+        out.append(table[key])
+        if key not in unnoted:
+            changes.append((text[start:end], table[key]))
         pos, i = end, j
     out.append(text[pos:])
     return "".join(out), changes

@@ -15,6 +15,7 @@ LEXICON_PATH = Path(__file__).with_name("general_lexicon.yaml")
 class GeneralLexicon:
     regional: dict[str, str]  # Taiwan/HK phrase (simplified characters) → mainland word
     english: dict[str, str]  # English phrase, lower case → the policy's Chinese term
+    unnoted: frozenset[str]  # English phrases (lower case) whose translation goes unmentioned
 
 
 def parse_lexicon(data: object) -> GeneralLexicon:
@@ -23,13 +24,17 @@ def parse_lexicon(data: object) -> GeneralLexicon:
         raise ValueError("general_lexicon.yaml: expected a mapping at the top")
     regional = data.get("regional") or {}
     english_by_term = data.get("english") or {}
-    if not isinstance(regional, dict) or not isinstance(english_by_term, dict):
-        raise ValueError("general_lexicon.yaml: regional and english must be mappings")
+    unnoted_by_term = data.get("english_unnoted") or {}
+    if not all(isinstance(x, dict) for x in (regional, english_by_term, unnoted_by_term)):
+        raise ValueError("general_lexicon.yaml: regional and english* must be mappings")
     for key, value in regional.items():
         if not (isinstance(key, str) and isinstance(value, str) and key and value):
             raise ValueError(f"general_lexicon.yaml: bad regional entry {key!r}: {value!r}")
     english: dict[str, str] = {}
-    for term, phrases in english_by_term.items():
+    unnoted: set[str] = set()
+    sections = [(t, p, False) for t, p in english_by_term.items()]
+    sections += [(t, p, True) for t, p in unnoted_by_term.items()]
+    for term, phrases, quiet in sections:
         if not isinstance(term, str) or not isinstance(phrases, list) or not phrases:
             raise ValueError(f"general_lexicon.yaml: bad english entry {term!r}")
         for phrase in phrases:
@@ -41,7 +46,9 @@ def parse_lexicon(data: object) -> GeneralLexicon:
                     f"general_lexicon.yaml: {phrase!r} maps to both {english[key]!r} and {term!r}"
                 )
             english[key] = term
-    return GeneralLexicon(regional=dict(regional), english=english)
+            if quiet:
+                unnoted.add(key)
+    return GeneralLexicon(regional=dict(regional), english=english, unnoted=frozenset(unnoted))
 
 
 @lru_cache(maxsize=1)
