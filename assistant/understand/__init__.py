@@ -1,0 +1,5 @@
+"""Question understanding, stage by stage; ``normalise`` is the front door every surface uses."""
+
+from assistant.understand.normalise import Normalised, normalise
+
+__all__ = ["Normalised", "normalise"]

@@ -1,0 +1,301 @@
+"""Amounts in every form people write them → one Arabic form ``assistant.numbers`` reads.
+
+800k / 800K RMB → 80万元, 5 million yuan / 5m → 500万元, 1.2 billion → 12亿元, RMB 800,000 →
+80万元, 300w → 300万, 伍佰万元整 → 500万元, 八千万 → 8000万, 3千万 → 3000万, 1,200万 → 1200万,
+百分之三十 → 30%, 三成 → 30%, 翻番 / 翻一番 / 增长一倍 → 增长100%, 翻两番 → 增长300%.
+
+Numbers that are part of names stay as written: 5G, 4K, 8K, 12英寸, 北斗三号, 第二轮, 500强,
+2022年. A form that cannot be read exactly is left alone (the reader then sees what the user
+wrote), and anything in another currency ($, USD, 美元 …) is never turned into yuan.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from assistant.numbers import NumberError, chinese_numeral
+
+Change = tuple[str, str]  # (as written, as rewritten) — the rewrites worth a note
+
+_YI = Decimal(10) ** 8
+_WAN = Decimal(10) ** 4
+_STEP = Decimal("0.0001")
+
+
+def _plain(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def format_money(value: Decimal) -> str:
+    """12亿 / 1.25万 / 5000: the largest of 亿 and 万 that keeps four decimals at most."""
+    for unit, size in (("亿", _YI), ("万", _WAN)):
+        scaled = value / size
+        if value >= size and scaled == scaled.quantize(_STEP):
+            return _plain(scaled) + unit
+    return _plain(value)
+
+
+# ── English and symbols ──────────────────────────────────────────────────────────────
+_MULT = {
+    "thousand": Decimal(10) ** 3,
+    "k": Decimal(10) ** 3,
+    "million": Decimal(10) ** 6,
+    "mln": Decimal(10) ** 6,
+    "mn": Decimal(10) ** 6,
+    "m": Decimal(10) ** 6,
+    "billion": Decimal(10) ** 9,
+    "bn": Decimal(10) ** 9,
+    "b": Decimal(10) ** 9,
+    "w": _WAN,  # 300w: the chat shorthand for 万
+}
+_CURRENCY_WORDS = ("yuan", "rmb", "cny", "renminbi")
+_EN_AMOUNT = re.compile(
+    r"(?<![A-Za-z0-9.,$€£])"
+    r"(?P<pre>(?:(?:RMB|CNY|¥)\s*)+)?"
+    r"(?P<num>\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)"
+    r"(?:\s*(?P<mult>thousand|million|billion|mln|mn|bn|k|m|b|w)(?![A-Za-z0-9^]))?"
+    r"(?:\s*(?P<post>yuan|RMB|CNY|renminbi|元|块钱|块)(?![A-Za-z]))?"
+    r"(?!\s*[%\d十百千万亿])",  # ¥30% is a ratio, ¥8000万 already readable; a digit: cut short
+    re.IGNORECASE,
+)
+_OTHER_CURRENCY_BEFORE = re.compile(r"(?:\$|US\$|HK\$|USD|HKD|EUR|€|£|GBP)\s*$", re.IGNORECASE)
+_OTHER_CURRENCY_AFTER = re.compile(
+    r"\s*(?:USD|HKD|EUR|GBP|JPY|dollars?|euros?|pounds?|美元|美金|港币|港元|欧元|英镑|日元)",
+    re.IGNORECASE,
+)
+# 4K/8K are display resolutions, not 4000/8000; so is anything followed by a display word.
+_DISPLAY_AFTER = re.compile(r"\s*(?:超高清|高清|电视|屏|显示|视频|分辨率|摄像|投影|TV|HDR|UHD)")
+_COUNT_AFTER = re.compile(r"\s*[台套家个条次项户人]")
+_WORD_AFTER = re.compile(r"\s*[A-Za-z]")  # 5 million users: a number of something, no 元
+_EN_PERCENT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(?:percent|per cent|pct)(?![A-Za-z])", re.I)
+_EN_TIMES = {"doubled": "增长100%", "tripled": "增长200%"}
+_EN_TIMES_RE = re.compile(r"(?<![A-Za-z])(doubled|tripled)(?![A-Za-z])", re.IGNORECASE)
+
+
+def _english_amount(m: re.Match[str], text: str, changes: list[Change]) -> str:
+    raw = m.group(0)
+    pre, post, mult = m.group("pre"), m.group("post"), m.group("mult")
+    english_currency = bool(pre) or (post or "").lower() in _CURRENCY_WORDS
+    before, after = text[: m.start()], text[m.end() :]
+    if _OTHER_CURRENCY_BEFORE.search(before) or _OTHER_CURRENCY_AFTER.match(after):
+        return raw
+    num = Decimal(m.group("num").replace(",", ""))
+    key = (mult or "").lower()
+    if key:
+        whole = num.to_integral_value()
+        if mult in ("M", "B", "W") and not english_currency and not post:
+            key = ""  # 100M宽带, 5B, 300W: megabits, bytes, watts
+        elif (
+            key == "k"
+            and not (english_currency or post)
+            and (
+                (whole < 10 and not (mult == "k" and _COUNT_AFTER.match(after)))
+                or (mult == "K" and whole < 100)
+                or _DISPLAY_AFTER.match(after)
+            )
+        ):
+            key = ""  # 4K, 8K超高清: a resolution
+    if not key and not english_currency:
+        return raw
+    if not key:
+        # "RMB 800,000" / "800,000 yuan": only the currency word changes
+        new = format_money(num) + "元"
+    elif key == "w":
+        new = format_money(num * _MULT[key]) + (post or "")
+    else:
+        counted = (
+            not english_currency
+            and not post
+            and (_COUNT_AFTER.match(after) or _WORD_AFTER.match(after))
+        )
+        new = format_money(num * _MULT[key]) + ("" if counted else "元")
+    changes.append((raw.strip(), new))
+    return new
+
+
+def rewrite_english(text: str, changes: list[Change]) -> str:
+    """English and symbol forms (800k, 5 million yuan, ¥800,000, 30 percent, doubled)."""
+    if not re.search(r"[A-Za-z¥]", text):
+        return text
+
+    def percent(m: re.Match[str]) -> str:
+        new = f"{m.group(1)}%"
+        changes.append((m.group(0), new))
+        return new
+
+    def times(m: re.Match[str]) -> str:
+        new = _EN_TIMES[m.group(1).lower()]
+        changes.append((m.group(0), new))
+        return new
+
+    text = _EN_PERCENT.sub(percent, text)
+    text = _EN_TIMES_RE.sub(times, text)
+    return _EN_AMOUNT.sub(lambda m: _english_amount(m, m.string, changes), text)
+
+
+# ── Chinese forms ────────────────────────────────────────────────────────────────────
+_CAPITALS = str.maketrans("壹贰叁肆伍陆柒捌玖拾佰仟", "一二三四五六七八九十百千")
+_CAPITAL_RUN = re.compile(
+    r"(?<![零〇一二两三四五六七八九十百千万亿])"
+    r"(?P<num>[壹贰叁肆伍陆柒捌玖拾][零〇壹贰叁肆伍陆柒捌玖拾佰仟万亿]*)"
+    r"(?P<unit>元|圆)?(?P<whole>整)?"
+)
+_PERCENT_WORDS = re.compile(
+    r"百分之(?P<num>[零〇一二两三四五六七八九十百]+(?:点[零〇一二三四五六七八九]+)?|\d+(?:\.\d+)?)"
+)
+_CN_RUN = re.compile(
+    r"(?<![零〇一二两三四五六七八九十百千万亿点几数好第上近\d.])"
+    r"(?P<int>[一二两三四五六七八九十][零〇一二两三四五六七八九十百千万亿]*)"
+    r"(?:点(?P<frac>[零〇一二三四五六七八九]+)(?P<fmult>[十百千万亿]*))?"
+    r"(?:(?P<approx>[来多余])(?P<amult>[万亿])|(?P<ge>个)(?=亿))?"
+)
+_ELIDED = re.compile(r"[万亿千百][一二两三四五六七八九]$")
+# After 一亿二 (= 1.2亿) only a unit, a particle or punctuation may follow; otherwise the last
+# numeral begins the next word (一千万一次性, 三千万两个项目).
+_ELIDED_END = re.compile(r"$|[\s的了呢吗啊吧呀元块,，.。?？!！、;；:：)）]")
+# A numeral without 万/亿 is an amount only before these (一块牌子 is a piece, not 1 yuan).
+_MONEY_AFTER = re.compile(r"元|个百分点|百分点")
+_KUAI_AFTER = re.compile(r"块")
+_TENS = re.compile(r"[十百千]")
+# OpenCC writes the traditional capital 參 as the ordinary 参; before 拾佰仟 it is 叁.
+_CAN = re.compile(r"参(?=[拾佰仟])")
+_ARABIC_MAGNITUDE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(千万|百万|十万|千(?=元|块))")
+_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])")
+_CHENG = re.compile(
+    r"(?<![零〇一二两三四五六七八九十百千万亿\d.第几])"
+    r"(?P<num>[一二两三四五六七八九十]|10|[1-9](?:\.\d)?)成(?P<frac>[一二三四五六七八九](?![十百千万亿成]))?"
+    r"(?!不变|员|立|本|功|果|品|型|交|绩|就|熟|长|为|都|年|人|套|片|批|群|像|分|效|材|因|形|份|家|规|事|器|全|语|龙)"
+)
+_PROBABLY = re.compile(r"[是要会不没就也又得]")  # 八成是…: "probably", not 80%
+_FAN = re.compile(r"翻(?P<le>了)?(?P<n>一|两|二|三|四|[1-4])?番")
+_FAN_BEI = re.compile(r"翻(?P<le>了)?(?:一|1)?倍")
+_TIMES = re.compile(r"(?P<verb>增长|增加|提高|提升|上涨|上升)(?P<le>了)?(?P<n>一|1|半|0\.\d+)倍")
+_DIGIT_SPACE = re.compile(r"(?<=\d)\s+(?=[万亿千百元块%])|(?<=[万亿])\s+(?=元)")
+_SMALL = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def _capital(m: re.Match[str], changes: list[Change]) -> str:
+    body = m.group("num")
+    if not (m.group("unit") or "万" in body or "亿" in body):
+        return m.group(0)  # 队伍, 收拾, 陆续: a capital numeral alone is a word
+    try:
+        value = chinese_numeral(body.translate(_CAPITALS))
+    except NumberError:
+        return m.group(0)
+    new = format_money(value) + ("元" if m.group("unit") else "")
+    changes.append((m.group(0), new))
+    return new
+
+
+def _percent_words(m: re.Match[str]) -> str:
+    body = m.group("num")
+    try:
+        value = Decimal(body) if body[0].isdigit() else chinese_numeral(body)
+    except NumberError:
+        return m.group(0)
+    return _plain(value) + "%"
+
+
+def _chinese_run(m: re.Match[str], text: str) -> str:
+    whole = m.group(0)
+    body = m.group("int")
+    after = text[m.end() :]
+    if m.group("approx"):
+        if "万" in body or "亿" in body:
+            return whole
+        try:
+            return _plain(chinese_numeral(body)) + m.group("approx") + m.group("amult")
+        except NumberError:
+            return whole
+    if m.group("ge"):
+        if any(c in body for c in "万亿"):
+            return whole
+        try:
+            return _plain(chinese_numeral(body))
+        except NumberError:
+            return whole
+    tail = ""
+    if m.group("frac") is None and _ELIDED.search(body) and not _ELIDED_END.match(after):
+        body, tail = body[:-1], body[-1]
+    numeral = body + (f"点{m.group('frac')}{m.group('fmult')}" if m.group("frac") else "")
+    magnitude = "万" in numeral or "亿" in numeral
+    money_after = _MONEY_AFTER.match(after) or (_KUAI_AFTER.match(after) and _TENS.search(numeral))
+    if not magnitude and not (not tail and money_after):
+        return whole
+    if after[:1] in ("多", "来", "余") or after[:1] in ("倍", "成", "番"):
+        return whole  # 一万多元 stays for the reader's approximate form; 倍/成 are ratios
+    try:
+        value = chinese_numeral(numeral)
+    except NumberError:
+        return whole
+    return format_money(value) + tail
+
+
+def _cheng(m: re.Match[str], changes: list[Change]) -> str:
+    num = m.group("num")
+    if num == "八" and _PROBABLY.match(m.string, m.end()):
+        return m.group(0)
+    tenths = Decimal(_SMALL[num]) if num in _SMALL else Decimal(10) if num == "十" else Decimal(num)
+    if tenths > 10:
+        return m.group(0)
+    value = tenths * 10 + (_SMALL[m.group("frac")] if m.group("frac") else 0)
+    new = _plain(value) + "%"
+    changes.append((m.group(0), new))
+    return new
+
+
+def _fan(m: re.Match[str], changes: list[Change]) -> str:
+    n = m.group("n") or "一"
+    count = int(n) if n.isdigit() else _SMALL[n]
+    new = f"增长{m.group('le') or ''}{(2**count - 1) * 100}%"
+    changes.append((m.group(0), new))
+    return new
+
+
+def _fan_bei(m: re.Match[str], changes: list[Change]) -> str:
+    new = f"增长{m.group('le') or ''}100%"
+    changes.append((m.group(0), new))
+    return new
+
+
+def _times(m: re.Match[str], changes: list[Change]) -> str:
+    n = m.group("n")
+    ratio = Decimal(1) if n in ("一", "1") else Decimal("0.5") if n == "半" else Decimal(n)
+    new = f"{m.group('verb')}{m.group('le') or ''}{_plain(ratio * 100)}%"
+    changes.append((m.group(0), new))
+    return new
+
+
+def rewrite_chinese(text: str, changes: list[Change]) -> str:
+    """Chinese forms: capital and ordinary numerals, 千万 after digits, 成, 翻番, 1,200."""
+    text = _CAN.sub("叁", text)
+    text = _CAPITAL_RUN.sub(lambda m: _capital(m, changes), text)
+    text = _PERCENT_WORDS.sub(_percent_words, text)
+    text = _CN_RUN.sub(lambda m: _chinese_run(m, m.string), text)
+    text = _ARABIC_MAGNITUDE.sub(
+        lambda m: format_money(Decimal(m.group(1)) * _MAGNITUDE[m.group(2)]), text
+    )
+    text = _THOUSANDS.sub(lambda m: m.group(0).replace(",", ""), text)
+    text = _CHENG.sub(lambda m: _cheng(m, changes), text)
+    text = _FAN.sub(lambda m: _fan(m, changes), text)
+    text = _FAN_BEI.sub(lambda m: _fan_bei(m, changes), text)
+    text = _TIMES.sub(lambda m: _times(m, changes), text)
+    return _DIGIT_SPACE.sub("", text)
+
+
+_MAGNITUDE = {
+    "千万": Decimal(10) ** 7,
+    "百万": Decimal(10) ** 6,
+    "十万": _WAN * 10,
+    "千": Decimal(1000),
+}
+
+
+def rewrite_amounts(text: str) -> tuple[str, list[Change]]:
+    """Every amount form → the canonical Arabic form; returns the text and the noted changes."""
+    changes: list[Change] = []
+    text = rewrite_english(text, changes)
+    text = rewrite_chinese(text, changes)
+    return text, changes

@@ -1,0 +1,180 @@
+"""Policy terms found by how they sound: 首论流片 → 首轮流片, 双夸平台 → 双跨平台.
+
+A span of the text is replaced by a term only when all of this holds (a false correction is
+worse than none):
+- the span has the term's length (≥ 3 characters), is all Chinese characters, and differs
+  from the term in one character (two for terms of six or more);
+- every character sounds like the term's (toneless pinyin, any reading of a polyphonic
+  character: 识 is shi or zhi, so 标志解析 sounds like 标识解析); for terms of four or more
+  characters one position may differ by a flat/retroflex (z/zh, c/ch, s/sh) or front/back
+  nasal (en/eng, in/ing) confusion;
+- a Chinese numeral is never changed (二级 stays 二级), digits are never part of a span;
+- the span is not itself a dictionary word, no other term sounds the same, and no word of
+  the text that reaches outside the span contains a changed character (集中式平台 keeps
+  中式, it is not 中试平台).
+The pinyin index of the terms is built once per terms tuple.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_TERM_OK = re.compile(r"[\u4e00-\u9fff]{3,}")
+_NUMERALS = frozenset("零〇一二两三四五六七八九十百千万亿")
+_FUZZY = (("zh", "z"), ("ch", "c"), ("sh", "s"))
+_FUZZY_FINALS = (("eng", "en"), ("ing", "in"))
+
+
+@lru_cache(maxsize=20000)
+def syllables(char: str) -> frozenset[str]:
+    """Toneless pinyin readings of one Chinese character (empty if pypinyin has none)."""
+    from pypinyin import Style, pinyin  # imported on first use: the import takes a second
+
+    readings = pinyin(char, style=Style.NORMAL, heteronym=True, errors=lambda _: [[]])
+    return frozenset(r for r in (readings[0] if readings else []) if r.isascii() and r.isalpha())
+
+
+def _loose(syllable: str) -> str:
+    for retroflex, flat in _FUZZY:
+        if syllable.startswith(retroflex):
+            syllable = flat + syllable[len(retroflex) :]
+            break
+    for back, front in _FUZZY_FINALS:
+        if syllable.endswith(back):
+            return syllable[: -len(back)] + front
+    return syllable
+
+
+@lru_cache(maxsize=20000)
+def loose_syllables(char: str) -> frozenset[str]:
+    return frozenset(_loose(s) for s in syllables(char))
+
+
+@dataclass(frozen=True)
+class _Term:
+    text: str
+    exact: tuple[frozenset[str], ...]
+    loose: tuple[frozenset[str], ...]
+
+
+@dataclass(frozen=True)
+class TermIndex:
+    by_first: dict[str, tuple[_Term, ...]]  # loose syllable of the first character → terms
+    terms: frozenset[str]
+
+
+@lru_cache(maxsize=32)
+def term_index(terms: tuple[str, ...]) -> TermIndex:
+    entries = []
+    for term in dict.fromkeys(terms):
+        if not _TERM_OK.fullmatch(term):
+            continue  # 工业APP, 贯标: mixed or too short to match by sound safely
+        exact = tuple(syllables(c) for c in term)
+        if not all(exact):
+            continue
+        entries.append(_Term(term, exact, tuple(loose_syllables(c) for c in term)))
+    by_first: dict[str, list[_Term]] = {}
+    for entry in entries:
+        for s in entry.loose[0]:
+            by_first.setdefault(s, []).append(entry)
+    return TermIndex({k: tuple(v) for k, v in by_first.items()}, frozenset(t.text for t in entries))
+
+
+def _max_changes(length: int) -> int:
+    return 2 if length >= 6 else 1
+
+
+def _sounds_like(span: str, term: _Term) -> bool:
+    changed = loose_only = 0
+    for ch, want, exact, loose in zip(span, term.text, term.exact, term.loose, strict=True):
+        if ch == want:
+            continue
+        if ch in _NUMERALS or want in _NUMERALS:
+            return False
+        changed += 1
+        if syllables(ch) & exact:
+            continue
+        if loose_syllables(ch) & loose:
+            loose_only += 1
+            continue
+        return False
+    if changed == 0 or changed > _max_changes(len(span)):
+        return False
+    return loose_only == 0 or (len(span) >= 4 and loose_only == 1)
+
+
+def _candidates(text: str, index: TermIndex) -> Iterator[tuple[int, str]]:
+    """(start, term) for every span that sounds like exactly one term."""
+    for run in _HAN_RUN.finditer(text):
+        start, end = run.span()
+        for i in range(start, end):
+            found: dict[int, list[str]] = {}
+            for s in loose_syllables(text[i]):
+                for term in index.by_first.get(s, ()):
+                    span = text[i : i + len(term.text)]
+                    fits = len(span) == len(term.text) and i + len(span) <= end
+                    if fits and _sounds_like(span, term):
+                        found.setdefault(len(span), []).append(term.text)
+            for length in sorted(found, reverse=True):
+                matches = set(found[length])
+                if len(matches) == 1:  # two terms that sound alike: ambiguous, leave it
+                    yield i, matches.pop()
+                    break
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> tuple[dict[str, int], object]:
+    import jieba
+
+    from knowledge.tokenize import add_terms
+
+    add_terms(())  # the project's jieba set-up (cache folder, policy terms) before first use
+    jieba.dt.check_initialized()
+    return jieba.dt.FREQ, jieba
+
+
+def _word_blocks(text: str, start: int, span: str, term: str) -> bool:
+    """Whether the text's own words say the span is meant as written."""
+    freq, jieba = _dictionary()
+    if freq.get(span):
+        return True
+    end = start + len(span)
+    changed = {start + k for k, (a, b) in enumerate(zip(span, term, strict=True)) if a != b}
+    pos = 0
+    for word in jieba.lcut(text, HMM=False):  # type: ignore[attr-defined]
+        w_start, w_end = pos, pos + len(word)
+        pos = w_end
+        if len(word) < 2 or w_end <= start or w_start >= end:
+            continue
+        inside = w_start >= start and w_end <= end
+        if not inside and any(w_start <= c < w_end for c in changed):
+            return True
+    return False
+
+
+def correct_terms(text: str, terms: tuple[str, ...]) -> tuple[str, list[tuple[str, str]]]:
+    """Replace spans that sound like a policy term; returns the text and (span, term) pairs."""
+    if not terms or not _HAN_RUN.search(text):
+        return text, []
+    index = term_index(terms)
+    if not index.by_first:
+        return text, []
+    out: list[str] = []
+    changes: list[tuple[str, str]] = []
+    pos = 0
+    for start, term in _candidates(text, index):
+        if start < pos:
+            continue  # overlaps a replacement already made
+        span = text[start : start + len(term)]
+        if span in index.terms or _word_blocks(text, start, span, term):
+            continue
+        out.append(text[pos:start])
+        out.append(term)
+        changes.append((span, term))
+        pos = start + len(term)
+    out.append(text[pos:])
+    return "".join(out), changes
