@@ -69,6 +69,10 @@ class Answer(BaseModel):
     validity: dict[str, Any] | None = Field(
         default=None, description="whether the policy is in force, with the calculation"
     )
+    understood: list[str] = Field(
+        default_factory=list,
+        description="how the question was read: script, English terms, sound-alike terms",
+    )
     composer: str = Field(default="deterministic", description="deterministic or llm")
     guard: dict[str, Any] | None = Field(
         default=None, description="numeric guard report when a language model composed"

@@ -25,10 +25,12 @@ from assistant.awards import (
     load_rulebook,
 )
 from assistant.awards.format import format_money
+from assistant.awards.rules import RuleBook
 from assistant.compose import Composed, Composer, citation_for
 from assistant.condense import Condensed, Condenser
 from assistant.errors import QuestionError
 from assistant.route import Route, Router
+from assistant.understand import normalise
 from knowledge.base import ClauseHit, KnowledgeBase
 from knowledge.catalog import policy_dirs
 from knowledge.clause import Clause
@@ -56,6 +58,7 @@ class Turn(BaseModel):
     awards: list[AwardResult] = []
     award_phrases: list[str] = []
     composed: Composed | None = None
+    understood: list[str] = []  # what the front door changed ("繁体已转为简体" …)
 
 
 def clean_question(text: Any, max_chars: int) -> str:
@@ -75,6 +78,14 @@ def clean_question(text: Any, max_chars: int) -> str:
     return text
 
 
+def policy_terms(book: RuleBook, knowledge: KnowledgeBase) -> tuple[str, ...]:
+    """Terms of three characters or more the policy's lexicon and metadata name."""
+    words = [t for terms in book.topics.values() for t in terms]
+    words += [k for rule in book.rules.values() for k in rule.keywords]
+    words += [t for meta in knowledge.policies() for t in meta.terms]
+    return tuple(sorted({w for w in words if len(w) >= 3 and not w.isascii()}))
+
+
 class Assistant:
     """The policy assistant: one instance per process, safe to call from several threads."""
 
@@ -86,6 +97,8 @@ class Assistant:
         self.knowledge = knowledge
         default_dir = next(d for d in policy_dirs(settings) if d.name == settings.default_policy)
         self.rulebook = load_rulebook(default_dir)
+        # the policy's own terms, for the front door's matching by sound (首论流片 → 首轮流片)
+        self._terms = policy_terms(self.rulebook, knowledge)
         self._condenser = Condenser(has_topic=self._has_topic)
         self._router = Router(
             knowledge, is_award_question=is_award_question, names_policy=self._names_policy
@@ -294,11 +307,13 @@ class Assistant:
                 earlier.append(clean_question(item, self.settings.max_question_chars))
             except QuestionError:
                 continue  # an unusable earlier turn is skipped, not fatal
+        front = normalise(text, self._terms)
         return Turn(
-            question=unicodedata.normalize("NFKC", text),
+            question=front.text,
             asked=text,
-            history=[unicodedata.normalize("NFKC", h) for h in earlier],
+            history=[normalise(h, self._terms).text for h in earlier],
             started=started,
+            understood=list(front.notes),
         )
 
     def _answer(self, turn: Turn, text: str | None = None, extra: Mapping[str, Any] = ()) -> Answer:
@@ -313,6 +328,7 @@ class Assistant:
             latency_ms=round((time.perf_counter() - turn.started) * 1000, 1),
             route=turn.route.kind,
             standalone_question=turn.condensed.standalone if turn.condensed else turn.question,
+            understood=turn.understood,
             validity=turn.composed.validity.model_dump(mode="json")
             if turn.composed.validity
             else None,
