@@ -198,11 +198,9 @@ class Assistant:
             if closing is not None:
                 self._pin_first(turn, closing)
             return turn
-        # a question what support a topic gets ("…有什么奖励") is computed when the clause
-        # fixes the amount; otherwise it stays an overview
-        may_compute = turn.route.kind in ("fact", "eligibility", "lookup") and asks_about_awards(
-            turn.question
-        )
+        # a question in other words ("…有什么奖励", "这两项各多少") is computed when the clause
+        # fixes the amount or the message names several awards; otherwise it stays an overview
+        may_compute = turn.route.kind in ("fact", "eligibility", "lookup")
         if turn.route.kind != "award" and not may_compute:
             return turn
         ranked = [h.clause.id for h in turn.hits if h.clause.slug == self.settings.default_policy]
@@ -213,7 +211,9 @@ class Assistant:
             self.settings.resolved_today(),
             rulebook=self.rulebook,  # the one this assistant loaded, not a second copy
         )
-        if may_compute and not awards:
+        if may_compute and not (
+            len(awards) > 1 or (awards and awards[0].amount_yuan is not None)
+        ):
             return turn
         if not awards:
             turn.route = Route(
@@ -222,7 +222,7 @@ class Assistant:
             return turn
         if may_compute:
             turn.route = Route(
-                kind="award", reason="fixed award named in words", evidence=turn.route.evidence
+                kind="award", reason="awards asked in other words", evidence=turn.route.evidence
             )
         award = awards[0]
         turn.awards = awards

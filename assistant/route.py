@@ -200,9 +200,7 @@ class Router:
         support = [w for w in self._support_words if len(w) >= 2 and w in question]
         if not support:
             return None
-        subject = [
-            w for w in evidence.unknown_words if len(w) >= 2 and not re.search(r"\d", w)
-        ]
+        subject = [w for w in evidence.unknown_words if len(w) >= 2 and not re.search(r"\d", w)]
         if not subject or evidence.coverage >= self.PROVIDED_COVERAGE:
             return None
         return self._topic_phrase(question, support, subject)

@@ -133,6 +133,15 @@ def _derive(rule: Rule, values: dict[str, Any], stated: set[str], steps: list[st
                 f"{format_money(last)} × 100% = {approx}{format_percent(shown)}"
             )
             values[target] = growth
+        elif d["method"] == "add":
+            # 上年收入 and the increase given ("比上年的7000万多了700万") → this year's revenue
+            base, increase = values[sources[0]], values[sources[1]]
+            current = base + increase
+            steps.append(
+                f"{rule.input(target).label}：{format_money(base)} + {format_money(increase)} = "
+                f"{format_money(current)}"
+            )
+            values[target] = current
         elif d["method"] == "apply_growth":
             # 上年收入 and 增长率 given → this year's revenue, so its threshold can be checked
             last, growth = values[sources[0]], values[sources[1]]

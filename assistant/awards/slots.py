@@ -136,6 +136,16 @@ def _usable_inputs(rule: Rule) -> set[str]:
 
 # Larger than the retrieval bonus (4) plus what generic keywords can add (数字化改造 ≈ 15).
 _TOPIC_BONUS = 30.0
+# An input alias of 3+ characters right before a figure (within _ALIAS_REACH characters, same
+# clause of the sentence) outweighs a tie on title keywords; tuned on evals/dev/understanding.jsonl.
+_ALIAS_NEAR = 5.0
+_ALIAS_REACH = 12
+
+
+def _alias_before(text: str, q: Quantity, specs: Sequence[InputSpec]) -> bool:
+    start = max(text.rfind(p, 0, q.span[0]) for p in "，,。；;？?！!") + 1
+    before = text[max(start, q.span[0] - _ALIAS_REACH) : q.span[0]]
+    return any(len(a) >= 3 and a in before for s in specs for a in s.aliases)
 
 
 def _scores(
@@ -155,6 +165,13 @@ def _scores(
         # keywords ("双跨平台，服务收入1000万" → the revenue subsidy, not the fixed award)
         needed = [s for s in rule.inputs if s.name in _usable_inputs(rule)]
         score += 2.0 * sum(1 for q in quantities if any(_unit_fits(s, q) for s in needed))
+        # what a figure is said to be ("设备投资额就到了5000万", "服务收入300万") belongs to the
+        # rule whose input that names, more than a title word elsewhere in the message
+        score += _ALIAS_NEAR * sum(
+            1
+            for q in quantities
+            if _alias_before(question, q, [s for s in needed if _unit_fits(s, q)])
+        )
         # likewise a level or title the formula needs ("三级证书", "AAA级") named in the question
         score += 2.0 * sum(
             1 for s in needed if s.type in ("enum", "enum_list") and _option_mentions(s, question)
@@ -335,7 +352,9 @@ def _read_bool(spec: InputSpec, text: str) -> bool | None:
 def _alias_map(spec: InputSpec) -> dict[str, str]:
     alias_to_value: dict[str, str] = {}
     for opt in spec.options or []:
-        for alias in [opt.value, *opt.aliases]:
+        # a value that is a bare number ("3") is a key, not a word: "1200人" names no level
+        said = [] if opt.value.isdigit() else [opt.value]
+        for alias in [*said, *opt.aliases]:
             alias_to_value.setdefault(alias.lower(), opt.value)
     return alias_to_value
 
@@ -605,6 +624,7 @@ def answer_awards(
         is_award_question(question)
         or _is_follow_up(question, history)
         or asks_about_awards(question)
+        or any(w in question for w in general_words("compound_asks"))
     )
     found = frames(book, question) if asked else []
     if not found:
@@ -618,9 +638,7 @@ def answer_awards(
             results.append(_error_result(frame.rule, str(exc)))
             continue
         try:
-            result = evaluate(
-                frame.rule.id, inputs, today=today, stated=set(inputs), rulebook=book
-            )
+            result = evaluate(frame.rule.id, inputs, today=today, stated=set(inputs), rulebook=book)
         except AwardInputError as exc:
             results.append(_error_result(frame.rule, str(exc)))
             continue

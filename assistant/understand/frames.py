@@ -153,7 +153,15 @@ def assign(book: RuleBook, text: str) -> list[Segment]:
 
 
 def _needs_no_quantity(rule: Rule) -> bool:
-    return rule.kind == "fixed"
+    """The amount follows from facts alone (a fixed award, a title's level), no figure."""
+    return not any(
+        s.type in ("decimal", "integer") and rule.formula_needs(s.name) for s in rule.inputs
+    )
+
+
+def _states_identity(seg: Segment) -> bool:
+    """ "我们是双跨平台": who the enterprise is — a premise of an award, not an award asked."""
+    return any(seg.text.lstrip().startswith(w) for w in general_words("identity_openers"))
 
 
 def frames(book: RuleBook, text: str) -> list[Frame]:
@@ -164,7 +172,9 @@ def frames(book: RuleBook, text: str) -> list[Frame]:
     for seg in segs:
         if seg.rule is None:
             continue
-        makes_frame = bool(seg.quantities) or (seg.own_evidence and _needs_no_quantity(seg.rule))
+        makes_frame = bool(seg.quantities) or (
+            seg.own_evidence and _needs_no_quantity(seg.rule) and not _states_identity(seg)
+        )
         if not makes_frame:
             continue
         frame = by_rule.get(seg.rule.id)
@@ -172,18 +182,21 @@ def frames(book: RuleBook, text: str) -> list[Frame]:
             by_rule[seg.rule.id] = Frame(rule=seg.rule, segments=[seg])
         else:
             frame.segments.append(seg)
-    # a fixed award without a quantity gives way to a frame of its clause that has one, and
-    # two of one clause ("双跨平台" + "总部落户郑州") are one award: the rule the whole message
-    # points at most (the loser is then a premise of the winner, not a second award)
+    # two awards of one clause named without a figure ("双跨平台" + "总部落户郑州") are one:
+    # the rule the whole message points at most (the other is its premise)
     ordered = list(by_rule.values())
     result: list[Frame] = []
     for frame in ordered:
         if any(s.quantities for s in frame.segments):
             result.append(frame)
             continue
-        siblings = [f for f in ordered if f is not frame and f.rule.clause == frame.rule.clause]
-        if any(any(s.quantities for s in f.segments) for f in siblings):
-            continue
+        siblings = [
+            f
+            for f in ordered
+            if f is not frame
+            and f.rule.clause == frame.rule.clause
+            and not any(s.quantities for s in f.segments)
+        ]
         mine = _keyword_chars(frame.rule, text)
         if any(_keyword_chars(f.rule, text) > mine for f in siblings):
             continue
