@@ -18,6 +18,7 @@ from tests.conftest import LiveServer
 
 QUESTION = "我们公司首轮流片花了八百万元，市里能补多少钱？"
 REASON = "没有一开头就说能拿多少"
+CORRECT = "可补320万元（800万元×40%，未超过500万元上限）"
 # Written from the policy text, not from the logged answer: 四.10, 800万 × 40% = 320万 ≤ 500万.
 EXPECT = {"citations_any": ["四.10"], "must_include": ["320万"], "amount_yuan": 3200000}
 
@@ -35,9 +36,15 @@ def test_disliked_answer_becomes_a_scored_gold_case(live_server: LiveServer, tmp
         assert asked.status_code == 200, asked.text
         body = asked.json()
         exchange_id = body["exchange_id"]
-        vote = {"exchange_id": exchange_id, "vote": "down", "comment": REASON}
-        if body.get("feedback_token"):  # the hardened feedback API proves the asker
-            vote["token"] = body["feedback_token"]
+        vote = {
+            "exchange_id": exchange_id,
+            "vote": "down",
+            "comment": REASON,
+            "correct_answer": CORRECT,
+            "token": body["feedback_token"],  # proves the vote comes from whoever asked
+        }
+        forged = client.post("/api/feedback", json={**vote, "token": "x" * 32})
+        assert forged.status_code == 404, forged.text
         voted = client.post("/api/feedback", json=vote)
         assert voted.status_code == 200, voted.text
 
@@ -49,6 +56,7 @@ def test_disliked_answer_becomes_a_scored_gold_case(live_server: LiveServer, tmp
     assert code == 0, err
     queued = {q["exchange_id"]: q for q in json.loads(out)}
     assert queued[exchange_id]["reason"] == REASON
+    assert queued[exchange_id]["correct_answer"] == CORRECT
     assert queued[exchange_id]["question"] == QUESTION
     assert queued[exchange_id]["citations"], "the queue shows what was cited"
 
@@ -73,6 +81,7 @@ def test_disliked_answer_becomes_a_scored_gold_case(live_server: LiveServer, tmp
     assert case["provenance"]["exchange_id"] == exchange_id
     assert case["provenance"]["reviewer"] == "loop-test"
     assert case["provenance"]["reason"] == REASON
+    assert case["provenance"]["correct_answer"] == CORRECT
     decisions = [json.loads(x) for x in (gold / HISTORY_FILE).read_text("utf-8").splitlines()]
     assert decisions[-1]["decision"] == "accept" and decisions[-1]["case_id"] == case["id"]
 

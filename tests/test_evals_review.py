@@ -47,7 +47,7 @@ def log(tmp_path: Path) -> tuple[ConversationLog, dict[str, int]]:
     }
     log.feedback(ids["down"], "down", "金额算错了，应该是320万")
     log.feedback(ids["up"], "up")
-    log.feedback(ids["comment"], "up", "答对了但没说上限")
+    log.feedback(ids["comment"], "up", "答对了但没说上限", correct_answer="上限500万元")
     return log, ids
 
 
@@ -99,9 +99,41 @@ def test_queue_lists_disliked_and_commented_newest_first(log, gold_dir):
     assert down["awards"][0]["amount_yuan"] == 5_000_000
     assert down["citations"][0]["id"] == "四.10"
     assert queue[0]["history"] == ["首轮流片补助怎么算？"]
-    assert queue[0]["correct_answer"] is None  # the column may not exist yet: optional
+    assert queue[0]["correct_answer"] == "上限500万元"
+    assert down["correct_answer"] is None
     code, text, _ = review(["--list"], log_, gold_dir)
     assert "金额算错了" in text and str(ids["down"]) in text
+    assert "correct: 上限500万元" in text
+
+
+def test_log_without_correct_answer_column_is_read(tmp_path, gold_dir):
+    """A log written before the feedback table had correct_answer (schema 3) still queues."""
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        """CREATE TABLE exchanges (id INTEGER PRIMARY KEY, created_at TEXT, channel TEXT,
+               question TEXT, history TEXT, answer TEXT, refused INTEGER, citations TEXT,
+               award TEXT, latency_ms REAL);
+           CREATE TABLE feedback (id INTEGER PRIMARY KEY, exchange_id INTEGER,
+               created_at TEXT, vote TEXT, comment TEXT);
+           INSERT INTO exchanges VALUES (7, '2026-11-30T10:00:00', 'web', '流片补多少？', '[]',
+               '答', 0, '[{"id": "四.10", "title": "t"}]', NULL, 1.0);
+           INSERT INTO feedback VALUES (1, 7, '2026-11-30T10:01:00', 'down', '不对');"""
+    )
+    conn.commit()
+    conn.close()
+    out, err = io.StringIO(), io.StringIO()
+    code = main(
+        ["--list", "--json", "--log", str(path), "--gold-dir", str(gold_dir)],
+        stdout=out,
+        stderr=err,
+    )
+    assert code == 0, err.getvalue()
+    (item,) = json.loads(out.getvalue())
+    assert item["exchange_id"] == 7 and item["reason"] == "不对"
+    assert item["correct_answer"] is None and item["citations"][0]["id"] == "四.10"
 
 
 def test_accept_writes_a_case_with_provenance_the_runner_scores(log, gold_dir, tmp_path):
