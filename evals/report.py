@@ -412,7 +412,7 @@ def report_data(run: Mapping[str, Any]) -> dict[str, Any]:
         "columns": {
             "previous": bool(prev),
             "compare": bool(cmp_summary),
-            "compare_label": f"compared ({compared.get('commit') or 'unknown'})"[:40],
+            "compare_label": f"compared ({(compared.get('commit') or 'unknown')[:10]})",
             "baseline": base.get("name") if base else None,
         },
         "summary_rows": rows,
