@@ -340,3 +340,56 @@ def test_python_m_evals_review_dispatches(log, gold_dir):
         stderr=io.StringIO(),
     )
     assert code == 0 and len(json.loads(out.getvalue())) == 2
+
+
+def test_python_m_evals_review_interactive_on_stdin(log, gold_dir):
+    """The real entry point with real input(): prompts on stdout, answers piped on stdin."""
+    import os
+    import subprocess
+    import sys
+
+    log_, ids = log
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "evals",
+            "review",
+            "--log",
+            str(log_.path),
+            "--gold-dir",
+            str(gold_dir),
+        ],
+        input="终端审核\ns\nr\n不是问题\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "reviewer name" in proc.stdout and "0 accepted, 1 rejected, 1 skipped" in proc.stdout
+    skipped, rejected = history(gold_dir)
+    assert skipped["decision"] == "skip" and skipped["exchange_id"] == ids["comment"]
+    assert rejected["decision"] == "reject" and rejected["reviewer"] == "终端审核"
+    # stdin closed mid-review: what was decided is kept, no traceback
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "evals",
+            "review",
+            "--log",
+            str(log_.path),
+            "--gold-dir",
+            str(gold_dir),
+            "--reviewer",
+            "x",
+        ],
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+    )
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr
+    assert "decisions so far are kept" in proc.stderr
