@@ -507,7 +507,11 @@ def score_case(
         ok = True
         if not result.award:
             ok = False
-            pairs = (("amount_yuan", exp.amount_yuan), ("eligible", exp.eligible))
+            pairs = (
+                ("amount_yuan", exp.amount_yuan),
+                ("amounts_yuan", exp.amounts_yuan),
+                ("eligible", exp.eligible),
+            )
             want = {k: v for k, v in pairs if v is not None}
             reasons.append(f"award: expected {want}, got no award")
         else:
@@ -520,7 +524,7 @@ def score_case(
             if exp.eligible is not None and award.get("eligible") != exp.eligible:
                 ok = False
                 reasons.append(f"eligible: expected {exp.eligible}, got {award.get('eligible')}")
-        if exp.amounts_yuan:
+        if exp.amounts_yuan and awards:  # no award at all is said once, above
             stated = [stated_amount(a) for a in awards]
             absent = [a for a in exp.amounts_yuan if a not in stated]
             if absent:
