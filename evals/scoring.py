@@ -309,8 +309,9 @@ def wrong_amounts(case: GoldCase, answer: Mapping[str, Any]) -> list[int]:
 
     Only a stated number can be wrong: an award that asks back (amount null) or no award at
     all is a miss, counted by amount_exact, not here. With ``amount_yuan`` the first award
-    (``award``) is compared; with ``amounts_yuan`` every award's stated amount must be one of
-    the expected amounts. A case that expects no number checks nothing here.
+    (``award``) is compared; with ``amounts_yuan``, when an expected amount is missing from the
+    awards, every stated amount outside the list is wrong (an extra award next to all the
+    expected ones is not). A case that expects no number checks nothing here.
     """
     exp = case.expect
     wrong: list[int] = []
@@ -320,11 +321,14 @@ def wrong_amounts(case: GoldCase, answer: Mapping[str, Any]) -> list[int]:
         if value is not None and value != exp.amount_yuan:
             wrong.append(value)
     if exp.amounts_yuan:
+        stated = [stated_amount(a) for a in answer_awards(answer)]
         allowed = set(exp.expected_amounts)
-        for award in answer_awards(answer):
-            value = stated_amount(award)
-            if value is not None and value not in allowed and value not in wrong:
-                wrong.append(value)
+        # An extra award beside every expected amount passes (CONTRACT §3) and is not wrong;
+        # a stated number is wrong when it stands where an expected amount is missing.
+        if any(a not in stated for a in exp.amounts_yuan):
+            for value in stated:
+                if value is not None and value not in allowed and value not in wrong:
+                    wrong.append(value)
     return wrong
 
 

@@ -90,6 +90,8 @@ def test_amounts_yuan_each_must_be_one_of_the_awards():
     assert one.wrong_amounts == []  # a missing award is a miss, not a wrong amount
     wrong = score_case(c, answer(awards=[award(500000), award(300000)]))
     assert not wrong.award_ok and wrong.wrong_amounts == [300000]
+    extra = score_case(c, answer(awards=[award(500000), award(200000), award(0, "四.16")]))
+    assert extra.award_ok and extra.wrong_amounts == []  # an extra award is not a wrong one
 
 
 def test_old_server_without_awards_key_falls_back_to_award():
@@ -226,3 +228,26 @@ def test_summary_groups_by_source():
         "written": 1,
     }
     assert results[0].source == "written" and results[0].location == ""
+
+
+@given(
+    data=st.data(), expected=st.lists(st.integers(0, 10**8), min_size=1, max_size=3, unique=True)
+)
+def test_a_wrong_amount_always_fails_the_amount_check(data, expected):
+    """Invariant: a stated amount counted as wrong never passes as exact, and an answer whose
+    every stated amount is expected has no wrong amount."""
+    amount = st.one_of(st.none(), st.sampled_from(expected), st.integers(0, 10**8))
+    stated = data.draw(st.lists(amount, max_size=4))
+    c = case(expect={"amounts_yuan": expected})
+    r = score_case(c, answer(awards=[award(a) for a in stated]))
+    outside = {a for a in stated if a is not None} - set(expected)
+    complete = all(a in stated for a in expected)
+    assert set(r.wrong_amounts) == (set() if complete else outside)
+    if r.wrong_amounts:
+        assert r.award_ok is False and not r.passed
+    exact = score_case(c, answer(awards=[award(a) for a in expected]))
+    assert exact.wrong_amounts == [] and exact.award_ok
+    single = case(expect={"amount_yuan": expected[0]})
+    first = stated[0] if stated else None
+    wrong_first = score_case(single, answer(awards=[award(a) for a in stated])).wrong_amounts
+    assert wrong_first == ([first] if first is not None and first != expected[0] else [])
