@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from evals.scoring import COUNT_FIGURES, LOWER_IS_BETTER, SUMMARY_KEYS
 
@@ -412,7 +412,7 @@ def report_data(run: Mapping[str, Any]) -> dict[str, Any]:
         "columns": {
             "previous": bool(prev),
             "compare": bool(cmp_summary),
-            "compare_label": f"compared ({compared.get('commit') or 'unknown'})"[:40],
+            "compare_label": f"compared ({(compared.get('commit') or 'unknown')[:10]})",
             "baseline": base.get("name") if base else None,
         },
         "summary_rows": rows,
@@ -520,7 +520,7 @@ def _md(text: Any) -> str:
 def _environment(autoescape: bool) -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(["html"]) if autoescape else False,
+        autoescape=autoescape,  # the HTML page escapes every value; Markdown keeps them
         undefined=StrictUndefined,  # a misspelt key fails loudly, not as an empty cell
         trim_blocks=True,
         lstrip_blocks=True,

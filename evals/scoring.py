@@ -309,8 +309,9 @@ def wrong_amounts(case: GoldCase, answer: Mapping[str, Any]) -> list[int]:
 
     Only a stated number can be wrong: an award that asks back (amount null) or no award at
     all is a miss, counted by amount_exact, not here. With ``amount_yuan`` the first award
-    (``award``) is compared; with ``amounts_yuan`` every award's stated amount must be one of
-    the expected amounts. A case that expects no number checks nothing here.
+    (``award``) is compared; with ``amounts_yuan``, when an expected amount is missing from the
+    awards, every stated amount outside the list is wrong (an extra award next to all the
+    expected ones is not). A case that expects no number checks nothing here.
     """
     exp = case.expect
     wrong: list[int] = []
@@ -320,11 +321,14 @@ def wrong_amounts(case: GoldCase, answer: Mapping[str, Any]) -> list[int]:
         if value is not None and value != exp.amount_yuan:
             wrong.append(value)
     if exp.amounts_yuan:
+        stated = [stated_amount(a) for a in answer_awards(answer)]
         allowed = set(exp.expected_amounts)
-        for award in answer_awards(answer):
-            value = stated_amount(award)
-            if value is not None and value not in allowed and value not in wrong:
-                wrong.append(value)
+        # An extra award beside every expected amount passes (CONTRACT §3) and is not wrong;
+        # a stated number is wrong when it stands where an expected amount is missing.
+        if any(a not in stated for a in exp.amounts_yuan):
+            for value in stated:
+                if value is not None and value not in allowed and value not in wrong:
+                    wrong.append(value)
     return wrong
 
 
@@ -507,7 +511,11 @@ def score_case(
         ok = True
         if not result.award:
             ok = False
-            pairs = (("amount_yuan", exp.amount_yuan), ("eligible", exp.eligible))
+            pairs = (
+                ("amount_yuan", exp.amount_yuan),
+                ("amounts_yuan", exp.amounts_yuan),
+                ("eligible", exp.eligible),
+            )
             want = {k: v for k, v in pairs if v is not None}
             reasons.append(f"award: expected {want}, got no award")
         else:
@@ -520,7 +528,7 @@ def score_case(
             if exp.eligible is not None and award.get("eligible") != exp.eligible:
                 ok = False
                 reasons.append(f"eligible: expected {exp.eligible}, got {award.get('eligible')}")
-        if exp.amounts_yuan:
+        if exp.amounts_yuan and awards:  # no award at all is said once, above
             stated = [stated_amount(a) for a in awards]
             absent = [a for a in exp.amounts_yuan if a not in stated]
             if absent:

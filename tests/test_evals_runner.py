@@ -101,6 +101,8 @@ class Oracle:
         case = self.by_question[question]
         exp = case["expect"]
         text = "，".join(exp.get("must_include", [])) or "答复"
+        if not exp.get("refuse"):
+            text += "（本政策已过有效期）"  # a right answer says whether the policy is in force
         cites = [
             {
                 "id": cid,
