@@ -31,6 +31,7 @@ from assistant.condense import Condensed, Condenser
 from assistant.errors import QuestionError
 from assistant.route import Route, Router
 from assistant.understand import normalise
+from assistant.understand.references import chapters_of, spoken_references
 from knowledge.base import ClauseHit, KnowledgeBase
 from knowledge.catalog import policy_dirs
 from knowledge.clause import Clause
@@ -99,6 +100,10 @@ class Assistant:
         self.rulebook = load_rulebook(default_dir)
         # the policy's own terms, for the front door's matching by sound (首论流片 → 首轮流片)
         self._terms = policy_terms(self.rulebook, knowledge)
+        # chapter headings for clause numbers said aloud (支持政策第九条 → 四.9)
+        self._chapters = chapters_of(
+            c for c in knowledge.clauses() if c.slug == settings.default_policy
+        )
         self._condenser = Condenser(has_topic=self._has_topic)
         self._router = Router(
             knowledge, is_award_question=is_award_question, names_policy=self._names_policy
@@ -309,7 +314,7 @@ class Assistant:
                 continue  # an unusable earlier turn is skipped, not fatal
         front = normalise(text, self._terms)
         return Turn(
-            question=front.text,
+            question=spoken_references(front.text, self._chapters),
             asked=text,
             history=[normalise(h, self._terms).text for h in earlier],
             started=started,

@@ -1,0 +1,100 @@
+"""Clause numbers said aloud, rewritten to the form the clause reader knows (CONTRACT §1).
+
+People read ids the way they hear them: 四点十条 and 4.4条 for 四.10 and 四.4, 第四部分第（六）节
+for 四.(六), and chapters by their heading: 支持政策第九条 is 四.9, 保障措施里的第一条 is 五.(一)
+(that chapter numbers sections, not items). The chapter headings come from the policy's own
+clause tree, so another policy's headings work the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from knowledge.tokenize import cn_numeral_to_int
+
+_CN = "一二三四五六七八九十"
+_CN_NUM = f"[{_CN}]+"
+_DIGITS = {str(i): c for i, c in enumerate("零一二三四五六七八九") if i}
+
+# 四点十条, 四点6条, 4.4条, 4点17条: chapter, 点 or a dot, item, then 条/项/款
+_DOTTED = re.compile(
+    rf"(?<![\d.])([{_CN[:9]}]|[1-9])\s*(?:点|[.．])\s*({_CN_NUM}|\d{{1,2}})\s*(?:条|项|款)"
+)
+# 第四部分第（六）节, 四部分（六）, 第四章第六节
+_SECTION = re.compile(
+    rf"第?\s*([{_CN[:9]}])\s*(?:部分|章)\s*(?:的|里的|中的)?\s*第?\s*[(（]?\s*({_CN_NUM})\s*[)）]?\s*(?:节|部分|小节|段)"
+)
+
+
+@dataclass(frozen=True)
+class Chapter:
+    numeral: str  # 四
+    has_items: bool  # numbers items (四.1 …) rather than sections only (五.(一) …)
+
+
+def _numeral(n: int) -> str | None:
+    if 1 <= n <= 10:
+        return _CN[n - 1]
+    if 11 <= n <= 19:
+        return "十" + _CN[n - 11]
+    if n == 20:
+        return "二十"
+    return None
+
+
+def _chapter_numeral(raw: str) -> str:
+    return _DIGITS.get(raw, raw)
+
+
+def spoken_references(text: str, chapters: Mapping[str, Chapter]) -> str:
+    """``text`` with spoken clause numbers written as ids (四.10, 四.(六)); ``chapters`` maps a
+    chapter's heading (支持政策) to its numeral and whether it numbers items."""
+
+    def dotted(m: re.Match[str]) -> str:
+        item = m.group(2)
+        number = int(item) if item.isdigit() else cn_numeral_to_int(item)
+        if number is None:
+            return m.group(0)
+        return f"{_chapter_numeral(m.group(1))}.{number}"
+
+    text = _DOTTED.sub(dotted, text)
+    text = _SECTION.sub(lambda m: f"{m.group(1)}.({m.group(2)})", text)
+    for heading, chapter in sorted(chapters.items(), key=lambda kv: -len(kv[0])):
+        if heading not in text:
+            continue
+        pattern = re.compile(
+            rf"{re.escape(heading)}\s*(?:里的|中的|里|中|的|部分的?)?\s*"
+            rf"第\s*({_CN_NUM}|\d{{1,2}})\s*(?:条|项|款|点)"
+        )
+
+        def by_heading(m: re.Match[str], chapter: Chapter = chapter) -> str:
+            raw = m.group(1)
+            number = int(raw) if raw.isdigit() else cn_numeral_to_int(raw)
+            if number is None:
+                return m.group(0)
+            if chapter.has_items:
+                return f"{chapter.numeral}.{number}"
+            section = _numeral(number)
+            return f"{chapter.numeral}.({section})" if section else m.group(0)
+
+        text = pattern.sub(by_heading, text)
+    return text
+
+
+def chapters_of(clauses) -> dict[str, Chapter]:
+    """Chapter headings (支持政策) → numeral and whether the chapter numbers items, from a
+    policy's clauses (their heading path)."""
+    heads: dict[str, str] = {}
+    with_items: set[str] = set()
+    for clause in clauses:
+        if not clause.chapter:
+            continue
+        if clause.kind == "item":
+            with_items.add(clause.chapter)
+        if clause.path:
+            heading = re.sub(rf"^[{_CN}]+\s*[、.．]\s*", "", clause.path[0]).strip()
+            if heading:
+                heads.setdefault(heading, clause.chapter)
+    return {h: Chapter(numeral=n, has_items=n in with_items) for h, n in heads.items()}
