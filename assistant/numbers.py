@@ -113,6 +113,8 @@ _QUANTITY_RE = re.compile(
     rf"|(?P<cnum>{_CN_NUM})(?:(?P<capprox>{_APPROX_RE})|个(?=亿))?(?P<cmult>(?<=[来多余个])(?:亿|万))?)"
     rf"\s*(?P<unit>{_UNIT_RE})?"
 )
+# 一家 / 一户 before a noun is the indefinite article ("北京的一家双跨平台"), never a count.
+_ARTICLE_UNITS = ("家", "户")
 # Words around a number that make it a round figure: 3000万左右, 大约3000万, 将近3000万
 _APPROX_AFTER = ("左右", "上下", "出头", "开外")
 _APPROX_BEFORE = re.compile(
@@ -252,8 +254,14 @@ def extract_quantities(text: str) -> list[Quantity]:
                 continue
             if m.group("neg") and m.start() > 0 and norm[m.start() - 1].isdigit():
                 continue
+            # CCTV-2, 中央一级媒体-2: a hyphen in a name, not a minus (增长-5% keeps its sign)
+            hyphen = m.group("neg") and m.start() > 0 and norm[m.start() - 1].isalpha()
+            if hyphen and not (m.group("mult") or m.group("unit")):
+                continue
         elif m.group("cnum") is not None and norm[max(0, m.start("cnum") - 1)] == "第":
             continue  # ordinals
+        elif m.group("cnum") == "一" and m.group("unit") in _ARTICLE_UNITS:
+            continue  # 一家双跨平台, 一户企业: an article, not a count of one
         q = _convert(m, norm)
         if q is not None:
             out.append(_mark_approx(q, norm))

@@ -111,6 +111,7 @@ class Router:
             for p in group["patterns"]
         ]
         self._support_words = [w for w in scope.get("support_words", []) if w]
+        self._support_asks = [w for w in scope.get("support_asks", []) if w]
         self._function_words = set(scope.get("function_words", []))
         self._generic_subjects = set(scope.get("generic_subjects", []))
         documents = [tokenize(c.text + " " + c.title) for c in knowledge.clauses()]
@@ -198,15 +199,18 @@ class Router:
         if any(q.kind in ("money", "count", "percent") for q in _quantities(question)):
             return None
         support = [w for w in self._support_words if len(w) >= 2 and w in question]
-        if not support:
+        asks = [w for w in self._support_asks if w in question]
+        if not support and not asks:
             return None
         subject = [w for w in evidence.unknown_words if len(w) >= 2 and not re.search(r"\d", w)]
         if not subject or evidence.coverage >= self.PROVIDED_COVERAGE:
             return None
-        return self._topic_phrase(question, support, subject)
+        if support:
+            return self._topic_phrase(question, support, subject, keep_word=True)
+        return self._topic_phrase(question, asks, subject, keep_word=False)
 
     def _topic_phrase(
-        self, question: str, support: Sequence[str], subject: Sequence[str]
+        self, question: str, support: Sequence[str], subject: Sequence[str], keep_word: bool
     ) -> str | None:
         """From the earliest unknown word shortly before the word of support to that word,
         less function words: "厂房租金能补贴吗" → 厂房租金补贴, "有算力补贴吗" → 算力补贴."""
@@ -215,10 +219,11 @@ class Router:
         start = max(question.rfind(p, 0, at) for p in "，,。；;！!？?") + 1
         start = max(start, at - self.TOPIC_REACH)
         found = [question.find(w, start) for w in subject]
-        found = [p for p in found if start <= p < at]
+        # at == at: the word of support is itself the matter ("有安家费吗")
+        found = [p for p in found if start <= p <= at and (keep_word or p < at)]
         if not found:
             return None
-        tokens = jieba.lcut(question[min(found) : at + len(word)])
+        tokens = jieba.lcut(question[min(found) : at + (len(word) if keep_word else 0)])
         generic = [i for i, t in enumerate(tokens) if t in self._generic_subjects]
         if generic:  # "模型企业有算力补贴": the matter comes after the one it belongs to
             tokens = tokens[generic[-1] + 1 :]
