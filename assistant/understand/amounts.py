@@ -13,10 +13,21 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import lru_cache
 
-from assistant.numbers import NumberError, chinese_numeral
+from assistant.numbers import NumberError
+from assistant.numbers import chinese_numeral as _read_numeral
 
-Change = tuple[str, str]  # (as written, as rewritten) — the rewrites worth a note
+Change = tuple[str, str]
+
+
+@lru_cache(maxsize=4096)
+def chinese_numeral(text: str) -> Decimal:
+    """``assistant.numbers.chinese_numeral``, remembered: cn2an takes ~0.1 ms a call."""
+    return _read_numeral(text)
+
+
+# (as written, as rewritten) — the rewrites worth a note
 
 _YI = Decimal(10) ** 8
 _WAN = Decimal(10) ** 4
@@ -78,7 +89,10 @@ def _english_amount(m: re.Match[str], text: str, changes: list[Change]) -> str:
     raw = m.group(0)
     pre, post, mult = m.group("pre"), m.group("post"), m.group("mult")
     english_currency = bool(pre) or (post or "").lower() in _CURRENCY_WORDS
-    before, after = text[: m.start()], text[m.end() :]
+    if not (mult or english_currency):
+        return raw  # 2022年, 800元: nothing English about it
+    # a bounded look around: a long message must not make every number scan its whole prefix
+    before, after = text[max(0, m.start() - 8) : m.start()], text[m.end() : m.end() + 16]
     if _OTHER_CURRENCY_BEFORE.search(before) or _OTHER_CURRENCY_AFTER.match(after):
         return raw
     num = Decimal(m.group("num").replace(",", ""))
