@@ -247,6 +247,13 @@ def _chinese_run(m: re.Match[str], text: str) -> str:
     return format_money(value) + tail
 
 
+def _thousands(m: re.Match[str], changes: list[Change]) -> str:
+    # noted: 300,200万 could be a list of two figures, and the user should see how it was read
+    new = m.group(0).replace(",", "")
+    changes.append((m.group(0), new))
+    return new
+
+
 def _cheng(m: re.Match[str], changes: list[Change]) -> str:
     num = m.group("num")
     if num == "八" and _PROBABLY.match(m.string, m.end()):
@@ -291,7 +298,7 @@ def rewrite_chinese(text: str, changes: list[Change]) -> str:
     text = _ARABIC_MAGNITUDE.sub(
         lambda m: format_money(Decimal(m.group(1)) * _MAGNITUDE[m.group(2)]), text
     )
-    text = _THOUSANDS.sub(lambda m: m.group(0).replace(",", ""), text)
+    text = _THOUSANDS.sub(lambda m: _thousands(m, changes), text)
     text = _CHENG.sub(lambda m: _cheng(m, changes), text)
     text = _FAN.sub(lambda m: _fan(m, changes), text)
     text = _FAN_BEI.sub(lambda m: _fan_bei(m, changes), text)
