@@ -91,6 +91,7 @@ TABLE = [
     ("Smart Factory", "智能工厂"),
     ("AIGC应用", "AIGC应用"),
     ("adidas", "adidas"),
+    ("amount_yuan", "amount_yuan"),
     # English and symbol amounts
     ("800k", "80万元"),
     ("800K RMB", "80万元"),

@@ -63,7 +63,7 @@ _MULT = {
 }
 _CURRENCY_WORDS = ("yuan", "rmb", "cny", "renminbi")
 _EN_AMOUNT = re.compile(
-    r"(?<![A-Za-z0-9.,$€£])"
+    r"(?<![A-Za-z0-9_.,$€£])"
     r"(?P<pre>(?:(?:RMB|CNY|¥)\s*)+)?"
     r"(?P<num>\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)"
     r"(?:\s*(?P<mult>thousand|million|billion|mln|mn|bn|k|m|b|w)(?![A-Za-z0-9^]))?"
