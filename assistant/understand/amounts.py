@@ -63,10 +63,10 @@ _MULT = {
 }
 _CURRENCY_WORDS = ("yuan", "rmb", "cny", "renminbi")
 _EN_AMOUNT = re.compile(
-    r"(?<![A-Za-z0-9_.,$€£])"
-    r"(?P<pre>(?:(?:RMB|CNY|¥)\s*)+)?"
+    r"(?:(?<![A-Za-z_$€£])(?P<pre>(?:(?:RMB|CNY|¥)\s*)+)|(?<![A-Za-z0-9_.,$€£]))"
     r"(?P<num>\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)"
-    r"(?:\s*(?P<mult>thousand|million|billion|mln|mn|bn|k|m|b|w)(?![A-Za-z0-9^]))?"
+    r"(?:\s*(?P<mult>thousand|million|billion|mln|mn|bn|k|m|b|w)"
+    r"(?:(?![A-Za-z0-9^])|(?=(?:RMB|CNY|yuan)(?![A-Za-z]))))?"
     r"(?:\s*(?P<post>yuan|RMB|CNY|renminbi|元|块钱|块)(?![A-Za-z]))?"
     r"(?!\s*[%\d十百千万亿])",  # ¥30% is a ratio, ¥8000万 already readable; a digit: cut short
     re.IGNORECASE,
@@ -146,7 +146,12 @@ def rewrite_english(text: str, changes: list[Change]) -> str:
 
     text = _EN_PERCENT.sub(percent, text)
     text = _EN_TIMES_RE.sub(times, text)
-    return _EN_AMOUNT.sub(lambda m: _english_amount(m, m.string, changes), text)
+    for _ in range(3):  # a rewrite can open a match that its neighbour blocked (RMB0RMB1)
+        new = _EN_AMOUNT.sub(lambda m: _english_amount(m, m.string, changes), text)
+        if new == text:
+            break
+        text = new
+    return text
 
 
 # ── Chinese forms ────────────────────────────────────────────────────────────────────
