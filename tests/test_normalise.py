@@ -491,3 +491,10 @@ def test_no_quantity_is_read_inside_a_name(text: str) -> None:
                     c.isdigit() for c in text[max(q.span[0], span.start) : min(q.span[1], span.end)]
                 )
             )
+
+
+def test_warm_up_then_normalise() -> None:
+    from assistant.understand import warm_up
+
+    warm_up(TERMS)
+    assert normalise("双夸平台", TERMS).text == "双跨平台"

@@ -129,7 +129,7 @@ def _candidates(text: str, index: TermIndex) -> Iterator[tuple[int, str]]:
 
 
 @lru_cache(maxsize=1)
-def _jieba() -> Any:
+def jieba_loaded() -> Any:
     import jieba
 
     from knowledge.tokenize import add_terms
@@ -152,7 +152,7 @@ class _Words:
     def around(self, start: int, end: int) -> list[tuple[int, int]]:
         left = max(0, start - _CONTEXT)
         spans, pos = [], left
-        for word in _jieba().lcut(self.text[left : end + _CONTEXT], HMM=False):
+        for word in jieba_loaded().lcut(self.text[left : end + _CONTEXT], HMM=False):
             if len(word) >= 2:
                 spans.append((pos, pos + len(word)))
             pos += len(word)
@@ -161,7 +161,7 @@ class _Words:
 
 def _word_blocks(words: _Words, start: int, span: str, term: str) -> bool:
     """Whether the text's own words say the span is meant as written."""
-    if _jieba().dt.FREQ.get(span):
+    if jieba_loaded().dt.FREQ.get(span):
         return True
     end = start + len(span)
     changed = [start + k for k, (a, b) in enumerate(zip(span, term, strict=True)) if a != b]
