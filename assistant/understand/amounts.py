@@ -180,6 +180,12 @@ _KUAI_AFTER = re.compile(r"块")
 _TENS = re.compile(r"[十百千]")
 # OpenCC writes the traditional capital 參 as the ordinary 参; before 拾佰仟 it is 叁.
 _CAN = re.compile(r"参(?=[拾佰仟])")
+_MAGNITUDE = {
+    "千万": Decimal(10) ** 7,
+    "百万": Decimal(10) ** 6,
+    "十万": _WAN * 10,
+    "千": Decimal(1000),
+}
 _ARABIC_MAGNITUDE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(千万|百万|十万|千(?=元|块))")
 _THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])")
 _CHENG = re.compile(
@@ -220,7 +226,7 @@ def _percent_words(m: re.Match[str]) -> str:
 def _chinese_run(m: re.Match[str], text: str) -> str:
     whole = m.group(0)
     body = m.group("int")
-    after = text[m.end() :]
+    after = text[m.end() : m.end() + 4]  # bounded: a long message has many numerals
     if m.group("approx"):
         if "万" in body or "亿" in body:
             return whole
@@ -309,14 +315,6 @@ def rewrite_chinese(text: str, changes: list[Change]) -> str:
     text = _FAN_BEI.sub(lambda m: _fan_bei(m, changes), text)
     text = _TIMES.sub(lambda m: _times(m, changes), text)
     return _DIGIT_SPACE.sub("", text)
-
-
-_MAGNITUDE = {
-    "千万": Decimal(10) ** 7,
-    "百万": Decimal(10) ** 6,
-    "十万": _WAN * 10,
-    "千": Decimal(1000),
-}
 
 
 def rewrite_amounts(text: str) -> tuple[str, list[Change]]:
