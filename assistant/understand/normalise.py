@@ -11,6 +11,8 @@ The steps, in order (each one small and in its own module):
 6. ``amounts.rewrite_chinese``: capital numerals, 八千万 → 8000万, 三成 → 30%, 翻番 → 增长100%;
 7. ``fuzzy``: policy terms by sound (首论流片 → 首轮流片).
 Every step leaves its own output unchanged, so ``normalise`` is idempotent on ``text``.
+Numbers inside names (5G, 12英寸, 二级节点) are left as written; ``names.digit_names`` finds
+them for the stage that reads quantities.
 """
 
 from __future__ import annotations
