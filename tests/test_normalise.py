@@ -91,10 +91,12 @@ TABLE = [
     ("Smart Factory", "智能工厂"),
     ("AIGC应用", "AIGC应用"),
     ("adidas", "adidas"),
+    ("amount_yuan", "amount_yuan"),
     # English and symbol amounts
     ("800k", "80万元"),
     ("800K RMB", "80万元"),
     ("RMB 800k", "80万元"),
+    ("800kRMB", "80万元"),
     ("5 million yuan", "500万元"),
     ("5m", "500万元"),
     ("5M RMB", "500万元"),
@@ -267,6 +269,10 @@ def test_each_change_is_noted_once() -> None:
     assert n.notes == ("“booth”按“展位”理解", "“翻番”按“增长100%”理解")
 
 
+def test_thousands_separator_is_noted() -> None:
+    assert normalise("1,200万").notes == ("“1,200”按“1200”理解",)
+
+
 def test_multiplicative_growth_is_noted() -> None:
     assert "“三成”按“30%”理解" in normalise("占三成").notes
     assert "“翻两番”按“增长300%”理解" in normalise("翻两番").notes
@@ -402,3 +408,93 @@ def test_command_line_prints_the_result(capsys: pytest.CaptureFixture[str]) -> N
         "text": "首轮流片花了80万元",
         "notes": ["“800k”按“80万元”理解", "“首论流片”按“首轮流片”理解"],
     }
+
+
+# ── numbers that are parts of names ──────────────────────────────────────────────────
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "kind"),
+    [
+        ("5G基站", "5G", "code"),
+        ("4K电视", "4K", "code"),
+        ("8K超高清", "8K", "code"),
+        ("28nm工艺", "28nm", "code"),
+        ("12英寸晶圆", "12英寸", "size"),
+        ("8英寸产线", "8英寸", "size"),
+        ("北斗三号芯片", "三号", "ordinal"),
+        ("第二轮流片", "第二", "ordinal"),
+        ("全球500强", "全球500强", "name"),
+        ("进入百强", "百强", "name"),
+        ("2022年营收", "2022年", "date"),
+        ("2022年6月2日印发", "2022年6月2日", "date"),
+        ("标识解析二级节点", "二级节点", "name"),
+        ("中央一级媒体", "中央一级媒体", "name"),
+        ("两化融合贯标", "两化融合", "name"),
+        ("工业4.0改造", "工业4.0", "name"),
+        ("三星级上云企业", "三星级", "level"),
+    ],
+)
+def test_digit_names(text: str, name: str, kind: str) -> None:
+    from assistant.understand.names import digit_names
+
+    spans = digit_names(text, TERMS)
+    assert [(s.text, s.kind) for s in spans] == [(name, kind)]
+    assert text[spans[0].start : spans[0].end] == name
+
+
+def test_masked_names_leave_only_the_real_quantities() -> None:
+    from assistant.understand.names import mask_digit_names
+
+    text = normalise(
+        "12英寸晶圆产线投资三千万，5G基站200个，2022年营收8000万，北斗三号第二轮流片花了600万，"
+        "标识解析二级节点建设300万，进入全球500强",
+        TERMS,
+    ).text
+    masked = mask_digit_names(text, TERMS)
+    assert len(masked) == len(text)
+    assert [(q.raw, q.kind) for q in extract_quantities(masked)] == [
+        ("3000万", "money"),
+        ("200个", "count"),
+        ("8000万", "money"),
+        ("600万", "money"),
+        ("300万", "money"),
+    ]
+
+
+def test_mask_can_keep_a_kind() -> None:
+    from assistant.understand.names import mask_digit_names
+
+    assert mask_digit_names("三星级企业，5G", kinds={"code"}) == "三星级企业，#G"
+    assert mask_digit_names("没有数字") == "没有数字"
+
+
+@settings(max_examples=300, deadline=None)
+@given(_mixed | st.text())
+def test_no_quantity_is_read_inside_a_name(text: str) -> None:
+    from assistant.numbers import NumberError
+    from assistant.understand.names import digit_names, mask_digit_names
+
+    text = normalise(text, TERMS).text
+    masked = mask_digit_names(text, TERMS)
+    assert len(masked) == len(text)
+    try:
+        quantities = extract_quantities(masked)
+    except NumberError:
+        return  # a negative or absurd figure elsewhere: the reader's own refusal
+    for span in digit_names(text, TERMS):
+        for q in quantities:
+            assert (
+                q.span[1] <= span.start
+                or q.span[0] >= span.end
+                or not any(
+                    c.isdigit() for c in text[max(q.span[0], span.start) : min(q.span[1], span.end)]
+                )
+            )
+
+
+def test_warm_up_then_normalise() -> None:
+    from assistant.understand import warm_up
+
+    warm_up(TERMS)
+    assert normalise("双夸平台", TERMS).text == "双跨平台"

@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _TERM_OK = re.compile(r"[\u4e00-\u9fff]{3,}")
@@ -108,51 +109,67 @@ def _sounds_like(span: str, term: _Term) -> bool:
 
 
 def _candidates(text: str, index: TermIndex) -> Iterator[tuple[int, str]]:
-    """(start, term) for every span that sounds like exactly one term."""
+    """(start, term) for every span that sounds like exactly one term (longest first)."""
+    by_first = index.by_first
     for run in _HAN_RUN.finditer(text):
         start, end = run.span()
-        for i in range(start, end):
-            found: dict[int, list[str]] = {}
+        for i in range(start, end - 2):
+            found: dict[int, set[str]] | None = None
             for s in loose_syllables(text[i]):
-                for term in index.by_first.get(s, ()):
-                    span = text[i : i + len(term.text)]
-                    fits = len(span) == len(term.text) and i + len(span) <= end
-                    if fits and _sounds_like(span, term):
-                        found.setdefault(len(span), []).append(term.text)
-            for length in sorted(found, reverse=True):
-                matches = set(found[length])
-                if len(matches) == 1:  # two terms that sound alike: ambiguous, leave it
-                    yield i, matches.pop()
-                    break
+                for term in by_first.get(s, ()):
+                    length = len(term.text)
+                    if i + length <= end and _sounds_like(text[i : i + length], term):
+                        found = found or {}
+                        found.setdefault(length, set()).add(term.text)
+            if found:
+                for length in sorted(found, reverse=True):
+                    if len(found[length]) == 1:  # two terms that sound alike: leave it
+                        yield i, next(iter(found[length]))
+                        break
 
 
 @lru_cache(maxsize=1)
-def _dictionary() -> tuple[dict[str, int], object]:
+def jieba_loaded() -> Any:
     import jieba
 
     from knowledge.tokenize import add_terms
 
     add_terms(())  # the project's jieba set-up (cache folder, policy terms) before first use
     jieba.dt.check_initialized()
-    return jieba.dt.FREQ, jieba
+    return jieba
 
 
-def _word_blocks(text: str, start: int, span: str, term: str) -> bool:
+_CONTEXT = 6  # characters either side of a span that the segmenter sees
+
+
+class _Words:
+    """Dictionary words around a span, with offsets in the text (jieba on a window: the whole
+    of a long message would cost milliseconds)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def around(self, start: int, end: int) -> list[tuple[int, int]]:
+        left = max(0, start - _CONTEXT)
+        spans, pos = [], left
+        for word in jieba_loaded().lcut(self.text[left : end + _CONTEXT], HMM=False):
+            if len(word) >= 2:
+                spans.append((pos, pos + len(word)))
+            pos += len(word)
+        return spans
+
+
+def _word_blocks(words: _Words, start: int, span: str, term: str) -> bool:
     """Whether the text's own words say the span is meant as written."""
-    freq, jieba = _dictionary()
-    if freq.get(span):
+    if jieba_loaded().dt.FREQ.get(span):
         return True
     end = start + len(span)
-    changed = {start + k for k, (a, b) in enumerate(zip(span, term, strict=True)) if a != b}
-    pos = 0
-    for word in jieba.lcut(text, HMM=False):  # type: ignore[attr-defined]
-        w_start, w_end = pos, pos + len(word)
-        pos = w_end
-        if len(word) < 2 or w_end <= start or w_start >= end:
-            continue
-        inside = w_start >= start and w_end <= end
-        if not inside and any(w_start <= c < w_end for c in changed):
-            return True
+    changed = [start + k for k, (a, b) in enumerate(zip(span, term, strict=True)) if a != b]
+    for w_start, w_end in words.around(start, end):
+        if w_end <= start or w_start >= end or (w_start >= start and w_end <= end):
+            continue  # outside the span, or a word inside it (标志 in 标志解析)
+        if any(w_start <= c < w_end for c in changed):
+            return True  # 集中式 reaches outside 中式平台 and holds the changed 式
     return False
 
 
@@ -163,6 +180,7 @@ def correct_terms(text: str, terms: tuple[str, ...]) -> tuple[str, list[tuple[st
     index = term_index(terms)
     if not index.by_first:
         return text, []
+    words = _Words(text)
     out: list[str] = []
     changes: list[tuple[str, str]] = []
     pos = 0
@@ -170,7 +188,7 @@ def correct_terms(text: str, terms: tuple[str, ...]) -> tuple[str, list[tuple[st
         if start < pos:
             continue  # overlaps a replacement already made
         span = text[start : start + len(term)]
-        if span in index.terms or _word_blocks(text, start, span, term):
+        if span in index.terms or _word_blocks(words, start, span, term):
             continue
         out.append(text[pos:start])
         out.append(term)

@@ -16,7 +16,7 @@ from itertools import pairwise
 from assistant.understand.lexicon import general_lexicon
 
 _LATIN = re.compile(r"[A-Za-z]")
-_WORD = re.compile(r"[A-Za-z0-9&'’]+")
+_WORD = re.compile(r"[A-Za-z0-9&'’_]+")  # _ joins: amount_yuan is one word
 _JOINER = re.compile(r"[\s\-]*")  # what may stand between the words of one phrase
 
 

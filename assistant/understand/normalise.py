@@ -11,6 +11,8 @@ The steps, in order (each one small and in its own module):
 6. ``amounts.rewrite_chinese``: capital numerals, 八千万 → 8000万, 三成 → 30%, 翻番 → 增长100%;
 7. ``fuzzy``: policy terms by sound (首论流片 → 首轮流片).
 Every step leaves its own output unchanged, so ``normalise`` is idempotent on ``text``.
+Numbers inside names (5G, 12英寸, 二级节点) are left as written; ``names.digit_names`` finds
+them for the stage that reads quantities.
 """
 
 from __future__ import annotations
@@ -69,3 +71,12 @@ def normalise(text: str, terms: Sequence[str] = ()) -> Normalised:
     changes.extend(sounded)
     notes.extend(_understood(old, new) for old, new in dict.fromkeys(changes) if old != new)
     return Normalised(asked=asked, text=out, notes=tuple(dict.fromkeys(notes)))
+
+
+def warm_up(terms: Sequence[str] = ()) -> None:
+    """Load what the first call would (OpenCC, pypinyin, jieba, the terms' pinyin index) —
+    about two seconds once — so that a server's first question is not the slow one."""
+    normalise("我們首論流片花了800k RMB", terms)
+    fuzzy.term_index(tuple(terms))
+    fuzzy.syllables("轮")
+    fuzzy.jieba_loaded()

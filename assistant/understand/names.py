@@ -1,0 +1,100 @@
+"""Numbers that are parts of names (5G, 4K, 12英寸, 北斗三号, 第二轮, 500强, 二级节点, 2022年).
+
+``digit_names`` finds them so that the stage that reads quantities can leave them alone;
+``mask_digit_names`` replaces their digits and numerals by ``#`` (same length, so offsets
+stay) for a reader such as ``assistant.numbers.extract_quantities``. The words are data
+(``digit_names`` in general_lexicon.yaml); the policy's own terms that contain a numeral
+(二级节点, 中央一级媒体) are names too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from assistant.understand.lexicon import LEXICON_PATH
+
+_NUMERAL = "零〇一二两三四五六七八九十百千"
+_NUMBER = rf"(?:\d+(?:\.\d+)?|[{_NUMERAL}]+)"
+_DIGITS = re.compile(rf"[0-9{_NUMERAL}万亿]")
+_HAS_NUMBER = re.compile(rf"[0-9{_NUMERAL}]")
+
+
+@dataclass(frozen=True)
+class NameSpan:
+    start: int
+    end: int
+    text: str
+    kind: str  # size, ordinal, rank, level, date, code, name
+
+
+_CODE = re.compile(  # digits glued to Latin letters: 5G, 4K, 3D, 28nm, A100, LPDDR5, 100M
+    r"(?<![A-Za-z0-9.])(?:[A-Za-z]+-?\d+(?:\.\d+)?[A-Za-z0-9]*|\d+(?:\.\d+)?[A-Za-z]+[A-Za-z0-9]*)"
+    r"(?![A-Za-z0-9])"
+)
+_DATE = re.compile(
+    r"(?<!\d)(?:(?:19|20)\d{2}年(?:度|(?:\d{1,2}月(?:\d{1,2}[日号])?))?"
+    r"|(?:19|20)\d{2}[-/.]\d{1,2}(?:[-/.]\d{1,2})?"
+    r"|\d{1,2}月\d{1,2}[日号])(?!\d)"
+)
+_VERSION = re.compile(r"(?:工业|[Vv])\d+\.\d+|\d+\.\d+版")
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> tuple[list[tuple[re.Pattern[str], str]], tuple[str, ...]]:
+    import yaml
+
+    with LEXICON_PATH.open(encoding="utf-8") as fh:
+        data = (yaml.safe_load(fh) or {}).get("digit_names") or {}
+    found: list[tuple[re.Pattern[str], str]] = []
+    for kind, words in (data.get("after") or {}).items():
+        alt = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+        found.append((re.compile(rf"(?<![\d.{_NUMERAL}]){_NUMBER}(?:{alt})"), kind))
+    for kind, words in (data.get("before") or {}).items():
+        alt = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+        found.append((re.compile(rf"(?:{alt})\s?{_NUMBER}(?![\d.])"), kind))
+    return found, tuple(data.get("fixed") or ())
+
+
+def digit_names(text: str, terms: Sequence[str] = ()) -> tuple[NameSpan, ...]:
+    """Spans of ``text`` that are names or measures with a number in them, in order.
+
+    Overlaps are resolved by the longest span (中央一级媒体 over 一级).
+    """
+    if not _HAS_NUMBER.search(text):
+        return ()
+    patterns, fixed = _patterns()
+    spans: list[NameSpan] = []
+    for name in (*fixed, *(t for t in terms if _HAS_NUMBER.search(t))):
+        start = text.find(name)
+        while start >= 0:
+            spans.append(NameSpan(start, start + len(name), name, "name"))
+            start = text.find(name, start + 1)
+    for pattern, kind in [(_DATE, "date"), (_VERSION, "code"), (_CODE, "code"), *patterns]:
+        for m in pattern.finditer(text):
+            spans.append(NameSpan(m.start(), m.end(), m.group(0), kind))
+    chosen: list[NameSpan] = []
+    for span in sorted(spans, key=lambda s: (s.start - s.end, s.start)):
+        if all(span.end <= c.start or span.start >= c.end for c in chosen):
+            chosen.append(span)
+    return tuple(sorted(chosen, key=lambda s: s.start))
+
+
+def mask_digit_names(
+    text: str, terms: Sequence[str] = (), kinds: Collection[str] | None = None
+) -> str:
+    """``text`` with the digits and numerals of its names replaced by ``#`` (same length).
+
+    ``kinds`` limits the masking (e.g. everything but ``level`` where a certificate level is
+    an input); ``None`` masks every kind.
+    """
+    chars = list(text)
+    for span in digit_names(text, terms):
+        if kinds is not None and span.kind not in kinds:
+            continue
+        for i in range(span.start, span.end):
+            if _DIGITS.match(chars[i]):
+                chars[i] = "#"
+    return "".join(chars)
