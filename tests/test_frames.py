@@ -1,0 +1,113 @@
+"""Frames: every award a message asks about, each with its own part of the message."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assistant.awards import answer_awards, default_rulebook
+from assistant.understand.frames import assign, frames, segments
+
+TODAY = date(2024, 6, 1)
+
+
+@pytest.fixture(scope="module")
+def book():
+    return default_rulebook()
+
+
+@pytest.mark.parametrize(
+    ("text", "rules"),
+    [
+        ("流片花了600万，另外在央视做了产品广告200万，各补多少？", ["四.10", "四.17-央媒广告"]),
+        # a figure that names no rule keeps to the clause the message names (标识解析)
+        (
+            "标识解析二级节点建设花了300万，服务收入100万，分别补多少",
+            ["四.5-二级节点", "四.5-标识解析服务"],
+        ),
+        ("展位费和布展费共60万，央视广告200万", ["四.17-展会补贴", "四.17-央媒广告"]),
+        # an award fixed by the clause makes a frame without a figure
+        ("我们首次进入电子信息百强，另外流片花了500万", ["四.1", "四.10"]),
+        ("今年获评省级智能车间，还首次进入中国电子信息企业百强，各奖多少", ["四.15", "四.1"]),
+    ],
+)
+def test_a_message_about_several_awards_has_a_frame_for_each(book, text, rules) -> None:
+    assert [f.rule.id for f in frames(book, text)] == rules
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "场地租了30万，布展花了20万，能补多少",  # two inputs of one rule: one frame
+        "首轮流片，费用800万",  # the figure continues the segment before it
+        "我们是双跨平台，总部落户郑州，有什么奖励",  # who the enterprise is: a premise
+        "流片花了800万能补多少",
+    ],
+)
+def test_one_award_is_left_to_the_single_award_path(book, text) -> None:
+    assert frames(book, text) == []
+
+
+def test_a_segment_without_words_of_its_own_continues_the_one_before(book) -> None:
+    segs = assign(book, "首轮流片，费用800万")
+    assert [s.rule.id if s.rule else None for s in segs] == ["四.10", "四.10"]
+
+
+def test_segments_cut_at_connectives_and_keep_their_quantities() -> None:
+    segs = segments("流片600万另外广告200万")
+    assert [s.text for s in segs] == ["流片600万", "另外广告200万"]
+    assert [[str(q.value) for q in s.quantities] for s in segs] == [["6000000"], ["2000000"]]
+
+
+def test_each_award_is_computed_from_its_own_figure() -> None:
+    results = answer_awards(
+        "标识解析二级节点建设花了300万，服务收入100万，分别补多少", [], [], TODAY
+    )
+    assert [(r.rule, r.amount_yuan) for r in results] == [
+        ("四.5-二级节点", 900000),  # 300万 × 30%, not 100万 × 30%
+        ("四.5-标识解析服务", 100000),
+    ]
+
+
+def test_a_stated_fact_rules_out_one_award_and_not_the_other() -> None:
+    results = answer_awards(
+        "流片花了600万，另外在省级电视台做了产品广告200万，各补多少？", [], [], TODAY
+    )
+    by_rule = {r.rule: r for r in results}
+    assert by_rule["四.10"].amount_yuan == 2400000
+    advert = by_rule["四.17-央媒广告"]
+    assert advert.eligible is False and advert.amount_yuan == 0
+
+
+_PARTS = [
+    ("首轮流片费用{}万", "四.10"),
+    ("在央视做产品广告花了{}万", "四.17-央媒广告"),
+    ("参加展会的场地租赁费{}万", "四.17-展会补贴"),
+    ("智能化改造项目智能制造设备投资{}万", "四.13-智能化改造"),
+    ("揭榜挂帅项目合同金额{}万", "四.16"),
+]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    picks=st.lists(st.sampled_from(range(len(_PARTS))), min_size=2, max_size=3, unique=True),
+    amounts=st.lists(st.integers(min_value=1, max_value=9000), min_size=3, max_size=3),
+)
+def test_no_figure_is_used_by_two_awards(picks, amounts) -> None:
+    """Property: in a compound message each award is computed from its own figure alone (the
+    same amount as asking about it by itself), and no amount exceeds its cap."""
+    from assistant.awards import evaluate
+
+    book = default_rulebook()
+    text = "，另外".join(_PARTS[i][0].format(a) for i, a in zip(picks, amounts, strict=False))
+    results = answer_awards(text + "，各补多少？", [], [], TODAY)
+    assert [r.rule for r in results] == [_PARTS[i][1] for i in picks]
+    for result, a in zip(results, amounts, strict=False):
+        rule = book.get(result.rule)
+        alone = evaluate(rule.id, {rule.formula["base"]: a * 10000}, today=TODAY)
+        assert result.amount_yuan == alone.amount_yuan
+        if rule.cap is not None:
+            assert result.amount_yuan <= rule.cap

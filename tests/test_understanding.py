@@ -1,0 +1,122 @@
+"""Question understanding through the real chain: scope by evidence, awards in other words,
+clause numbers said aloud, and the front door (traditional = simplified, English terms).
+
+Expectations come from the policy text, not from the program's output.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from assistant.chain import Assistant
+from assistant.understand.references import Chapter, spoken_references
+from knowledge.settings import Settings
+
+CHAPTERS = {"支持政策": Chapter("四", True), "保障措施": Chapter("五", False)}
+
+
+@pytest.mark.parametrize(
+    ("said", "written"),
+    [
+        ("四点十条的原文是什么", "四.10的原文是什么"),
+        ("4.4条是什么", "四.4是什么"),
+        ("第四部分第（六）节讲的什么", "四.(六)讲的什么"),
+        ("支持政策第九条说的是什么", "四.9说的是什么"),
+        ("保障措施里的第一条是啥", "五.(一)是啥"),  # that chapter numbers sections only
+        ("投资2.5亿的项目", "投资2.5亿的项目"),  # a decimal amount is no clause number
+    ],
+)
+def test_clause_numbers_said_aloud_are_written_as_ids(said: str, written: str) -> None:
+    assert spoken_references(said, CHAPTERS) == written
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory) -> Assistant:
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("understanding"),
+        embedding_model=str(Settings().default_model_dir),
+        today=date(2026, 11, 28),
+    )
+    return Assistant.from_settings(settings, progress=False)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "amount"),
+    [
+        # a place name is evidence, not a veto
+        ("我们在苏州也有工厂，郑州这边的智能化改造项目智能制造设备投了3000万，能补多少？", 6000000),
+        ("去年在北京参加了服博会，展位费和布展费共60万，能补多少", 420000),
+    ],
+)
+def test_places_in_a_legitimate_question_do_not_refuse_it(
+    assistant: Assistant, question: str, amount: int
+) -> None:
+    a = assistant.ask(question)
+    assert not a.refused
+    assert a.award is not None and a.award.amount_yuan == amount
+
+
+@pytest.mark.slow
+def test_another_places_own_policy_is_refused(assistant: Assistant) -> None:
+    a = assistant.ask("深圳的流片补贴是多少？")
+    assert a.refused and a.citations == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("郑州对人工智能大模型企业有算力补贴吗？", "算力补贴"),
+        ("芯片企业的厂房租金能补贴吗？", "厂房租金"),
+    ],
+)
+def test_support_the_policy_does_not_provide_is_said_so(
+    assistant: Assistant, question: str, topic: str
+) -> None:
+    a = assistant.ask(question)
+    assert not a.refused and a.route == "not_provided"
+    assert a.answer.startswith("本政策没有") and topic in a.answer
+    assert a.award is None and a.awards == []
+
+
+@pytest.mark.slow
+def test_a_fixed_award_asked_in_words_is_computed(assistant: Assistant) -> None:
+    a = assistant.ask("我们是双跨平台，总部落户郑州，有什么奖励")
+    assert a.award is not None and a.award.rule == "四.4-双跨总部落户"
+    assert a.award.amount_yuan == 10000000
+
+
+@pytest.mark.slow
+def test_every_award_of_a_compound_question_is_in_the_answer(assistant: Assistant) -> None:
+    a = assistant.ask("流片花了600万，另外在新华社做了产品广告200万，各补多少？")
+    assert [(x.rule, x.amount_yuan) for x in a.awards] == [
+        ("四.10", 2400000),
+        ("四.17-央媒广告", 100000),
+    ]
+    assert a.award == a.awards[0]
+    cited = [c.id for c in a.citations[:3]]
+    assert "四.10" in cited and "四.17" in cited
+
+
+@pytest.mark.slow
+def test_traditional_and_simplified_questions_get_the_same_answer(assistant: Assistant) -> None:
+    simplified = assistant.ask(
+        "我们的营业收入去年八千万，今年一亿，是入库的规上传感器企业，奖励多少？"
+    )
+    traditional = assistant.ask(
+        "我們的營業收入去年八千萬，今年一億，是入庫的規上傳感器企業，獎勵多少？"
+    )
+    assert simplified.award is not None and simplified.award.amount_yuan == 1250000  # 25 点 × 5万
+    assert traditional.award == simplified.award
+    assert traditional.answer == simplified.answer
+    assert "繁体已转为简体" in traditional.understood
+
+
+@pytest.mark.slow
+def test_english_terms_are_read_as_the_policys_own(assistant: Assistant) -> None:
+    a = assistant.ask("expo booth and decoration cost 800k RMB, how much subsidy?")
+    assert not a.refused
+    assert a.award is not None and a.award.amount_yuan == 560000  # 80万 × 70%
