@@ -17,13 +17,7 @@ from langchain_core.runnables import RunnableLambda
 from pydantic import BaseModel, ConfigDict
 
 from assistant.answer import Answer, AwardResult
-from assistant.awards import (
-    answer_awards,
-    asks_about_awards,
-    evaluate,
-    is_award_question,
-    load_rulebook,
-)
+from assistant.awards import evaluate, load_rulebook
 from assistant.awards.format import format_money
 from assistant.awards.rules import RuleBook
 from assistant.compose import Composed, Composer, citation_for
@@ -31,6 +25,8 @@ from assistant.condense import Condensed, Condenser
 from assistant.errors import QuestionError
 from assistant.route import Route, Router
 from assistant.understand import normalise
+from assistant.understand.asks import asks_about_awards, is_award_question
+from assistant.understand.dialogue import answer_awards
 from assistant.understand.references import chapters_of, spoken_references
 from knowledge.base import ClauseHit, KnowledgeBase
 from knowledge.catalog import policy_dirs

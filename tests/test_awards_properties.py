@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant.awards import AwardInputError, default_rulebook, evaluate
-from assistant.awards.slots import answer_award
 from assistant.numbers import NumberError, extract_quantities
+from assistant.understand.dialogue import answer_award
 
 BOOK = default_rulebook()
 TODAY = date(2024, 6, 1)

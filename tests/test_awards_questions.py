@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.awards import answer_award, asks_about_awards, is_award_question
+from assistant.understand.asks import asks_about_awards, is_award_question
+from assistant.understand.dialogue import answer_award
 
 DATA = yaml.safe_load(
     (Path(__file__).resolve().parent / "award_questions.yaml").read_text(encoding="utf-8")
@@ -328,7 +329,7 @@ def test_a_lexicon_entry_that_names_nothing_is_refused(
     ],
 )
 def test_an_upgrade_statement_asks_for_the_difference(text: str, expected: bool) -> None:
-    from assistant.awards.slots import states_upgrade
+    from assistant.understand.asks import states_upgrade
 
     assert states_upgrade(text) is expected
     assert is_award_question(text) is expected
@@ -348,7 +349,8 @@ def test_upgrade_trace_shows_the_difference_and_the_ladder() -> None:
 
 
 def test_named_topic_outranks_retrieval_but_not_without_a_name() -> None:
-    from assistant.awards import default_rulebook, select_rule
+    from assistant.awards import default_rulebook
+    from assistant.understand.choose import select_rule
 
     book = default_rulebook()
     assert book.named_clauses("不是揭榜挂帅项目，做的是数字化改造") == {"四.16"}

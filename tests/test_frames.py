@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.awards import answer_awards, default_rulebook
+from assistant.awards import default_rulebook
+from assistant.understand.dialogue import answer_awards
 from assistant.understand.frames import assign, frames, segments
 
 TODAY = date(2024, 6, 1)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from assistant.awards.rules import Rule, RuleBook
 from assistant.numbers import NumberError, Quantity, extract_quantities
 from assistant.understand.lexicon import general_words
+from assistant.understand.mentions import unit_fits
 
 _PUNCT = re.compile(r"[，,。；;！!？?\n、]")
 # A topic the message names elsewhere weighs less than one the segment names itself, more than
@@ -92,9 +93,7 @@ def _keyword_chars(rule: Rule, text: str) -> int:
 
 
 def _fits(rule: Rule, q: Quantity) -> list:
-    from assistant.awards.slots import _unit_fits  # the slot filler's notion of a fitting unit
-
-    return [s for s in rule.inputs if _unit_fits(s, q)]
+    return [s for s in rule.inputs if unit_fits(s, q)]
 
 
 def _alias_near(rule: Rule, seg: Segment) -> bool:

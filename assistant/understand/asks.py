@@ -1,0 +1,81 @@
+"""What a turn asks: an amount (能补多少, 补不补), what support a topic gets (有什么奖励), or
+the difference of an upgrade between two levels of a tiered (级差) rule.
+"""
+
+from __future__ import annotations
+
+from assistant.awards.rules import RuleBook, default_rulebook
+from assistant.numbers import NumberError, Quantity, extract_quantities
+from assistant.understand.lexicon import general_pattern, general_words
+from assistant.understand.mentions import option_mentions
+
+# Question vocabulary lives in data (assistant/understand/general_lexicon.yaml), not here.
+_AWARD_WORDS = general_words("award_words")
+
+_ASK_WORDS = general_words("ask_words")
+
+# Asking what support a topic gets ("双跨平台有什么奖励"): on its own an overview question
+# (answered from the clause text), but it opens a calculation that a later turn stating facts
+# carries on — and a fixed award named in words is computed (see :func:`answer_award`).
+_TOPIC_ASKS = general_words("topic_asks")
+
+_STRONG_ASKS = general_words("strong_asks")
+
+_COLLOQUIAL_ASK = general_pattern("colloquial_ask")
+
+_CHANGE_MARKERS = general_words("change_markers")
+
+_NOT_ABOUT_AMOUNT = general_words("not_about_amount")
+
+
+def quantities_in(text: str) -> list[Quantity]:
+    try:
+        return extract_quantities(text)
+    except NumberError:
+        return []
+
+
+def is_award_question(text: str) -> bool:
+    """Does the text ask what an enterprise can get (an amount, a calculation)?"""
+    if not isinstance(text, str) or not text.strip():
+        return False
+    if any(w in text for w in _STRONG_ASKS) or _COLLOQUIAL_ASK.search(text):
+        return True
+    has_award = any(w in text for w in _AWARD_WORDS)
+    asks = any(w in text for w in _ASK_WORDS)
+    has_money = any(q.kind == "money" for q in quantities_in(text))
+    if has_award and (asks or has_money):
+        return True
+    # "原来是省级智能工厂，现在评上国家级示范工厂了呢？": an upgrade between two levels of a
+    # 级差 rule asks what the difference pays, with or without a reward word
+    return states_upgrade(text)
+
+
+def states_upgrade(text: str, rulebook: RuleBook | None = None) -> bool:
+    """Does ``text`` state a move from one level of a tiered (级差) rule to a higher or other
+    one ("从二级升到四级", "之前是智能车间，现在是标杆")? Two levels alone ("车间和工厂有什么
+    区别") are not an upgrade: a word of change must stand between them."""
+    if not isinstance(text, str) or any(w in text for w in _NOT_ABOUT_AMOUNT):
+        return False
+    book = rulebook or default_rulebook()
+    for rule in book.rules.values():
+        level, prev = rule.formula.get("level"), rule.formula.get("previous_level")
+        if not (level and prev):
+            continue
+        mentions = option_mentions(rule.input(level), text)
+        if len({v for _, v in mentions}) < 2:
+            continue
+        between = text[mentions[0][0] : mentions[-1][0]]
+        if any(m in between for m in _CHANGE_MARKERS):
+            return True
+    return False
+
+
+def asks_about_awards(text: str) -> bool:
+    """An award question, or a question what support a topic gets ("…有什么奖励"). A turn
+    after one of these that states facts of a rule is computed (see :func:`answer_award`)."""
+    if is_award_question(text):
+        return True
+    if not isinstance(text, str):
+        return False
+    return any(w in text for w in _AWARD_WORDS) and any(w in text for w in _TOPIC_ASKS)

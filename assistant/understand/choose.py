@@ -1,0 +1,120 @@
+"""Which rule a conversation is about: each rule scores by its keywords in the question (weight
+3) and in earlier turns (less with distance), a clause topic the question names (揭榜挂帅,
+首轮流片 …) over retrieval's first clause, figures and levels the rule can use, an input alias
+right before a figure, and a small bonus for the clauses the retriever ranked first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from assistant.awards.rules import InputSpec, Rule, RuleBook, default_rulebook
+from assistant.numbers import Quantity
+from assistant.understand.asks import quantities_in
+from assistant.understand.mentions import option_mentions, unit_fits
+
+
+def keyword_score(rule: Rule, text: str) -> int:
+    """Characters of ``text`` covered by the rule's keywords (first occurrence of each). A
+    keyword inside a longer one ("平台" in "工业互联网平台") adds nothing, so a rule with many
+    short generic keywords does not outscore one whose specific phrase was said."""
+    covered: set[int] = set()
+    for k in rule.keywords:
+        pos = text.find(k) if k else -1
+        if pos >= 0:
+            covered.update(range(pos, pos + len(k)))
+    return len(covered)
+
+
+def _usable_inputs(rule: Rule) -> set[str]:
+    """Inputs the formula needs, plus those it can derive them from (两年收入 → 增长率)."""
+    names = {s.name for s in rule.inputs if rule.formula_needs(s.name)}
+    for d in rule.formula.get("derive", []):
+        names.update(d["from"])
+    names.update(s.fallback_from for s in rule.inputs if s.fallback_from)
+    return names
+
+
+# Larger than the retrieval bonus (4) plus what generic keywords can add (数字化改造 ≈ 15).
+_TOPIC_BONUS = 30.0
+
+# An input alias of 3+ characters right before a figure (within _ALIAS_REACH characters, same
+# clause of the sentence) outweighs a tie on title keywords; tuned on evals/dev/understanding.jsonl.
+_ALIAS_NEAR = 5.0
+
+_ALIAS_REACH = 12
+
+
+def _alias_before(text: str, q: Quantity, specs: Sequence[InputSpec]) -> bool:
+    start = max(text.rfind(p, 0, q.span[0]) for p in "，,。；;？?！!") + 1
+    before = text[max(start, q.span[0] - _ALIAS_REACH) : q.span[0]]
+    return any(len(a) >= 3 and a in before for s in specs for a in s.aliases)
+
+
+def _scores(
+    book: RuleBook, question: str, history: Sequence[str], ranked: Sequence[str]
+) -> dict[str, float]:
+    ranked_bare = [c.split(":")[-1] for c in ranked if isinstance(c, str)]
+    quantities = quantities_in(question)
+    named = book.named_clauses(question)
+    scores: dict[str, float] = {}
+    for rule in book.rules.values():
+        score = 3.0 * keyword_score(rule, question)
+        if rule.clause in named:
+            # the question names this clause's own topic (揭榜挂帅, 首轮流片 …): that outranks
+            # the retriever's first clause and generic keywords of other clauses
+            score += _TOPIC_BONUS
+        # a quantity the rule's formula can use tips the balance between rules that tie on
+        # keywords ("双跨平台，服务收入1000万" → the revenue subsidy, not the fixed award)
+        needed = [s for s in rule.inputs if s.name in _usable_inputs(rule)]
+        score += 2.0 * sum(1 for q in quantities if any(unit_fits(s, q) for s in needed))
+        # what a figure is said to be ("设备投资额就到了5000万", "服务收入300万") belongs to the
+        # rule whose input that names, more than a title word elsewhere in the message
+        score += _ALIAS_NEAR * sum(
+            1
+            for q in quantities
+            if _alias_before(question, q, [s for s in needed if unit_fits(s, q)])
+        )
+        # likewise a level or title the formula needs ("三级证书", "AAA级") named in the question
+        score += 2.0 * sum(
+            1 for s in needed if s.type in ("enum", "enum_list") and option_mentions(s, question)
+        )
+        # Earlier turns count less the further back they are, and never as much as what this
+        # turn names ("央媒广告…" then "那参加展会的补贴比例呢？" is about the booth rule).
+        for distance, turn in enumerate(reversed(history), start=2):
+            score += keyword_score(rule, turn) / distance
+        if rule.clause in ranked_bare:
+            score += 4.0 / (ranked_bare.index(rule.clause) + 1)
+        scores[rule.id] = score
+    return scores
+
+
+def select_rule(
+    question: str,
+    history: Sequence[str],
+    ranked_clause_ids: Sequence[str],
+    *,
+    rulebook: RuleBook | None = None,
+) -> Rule | None:
+    """The rule the conversation is about, or None when nothing points at one."""
+    book = rulebook or default_rulebook()
+    scores = _scores(book, question, list(history or []), list(ranked_clause_ids or []))
+    best_id = max(scores, key=lambda rid: scores[rid])  # ties: first in the rule file
+    return book.rules[best_id] if scores[best_id] > 0 else None
+
+
+def _best_rule_of_turn(book: RuleBook, turn: str) -> str | None:
+    scores = {r.id: keyword_score(r, turn) for r in book.rules.values()}
+    best = max(scores, key=lambda rid: scores[rid])
+    return best if scores[best] > 0 else None
+
+
+def relevant_turns(rule: Rule, history: Sequence[str], book: RuleBook) -> list[str]:
+    """Earlier turns back to the last one that was clearly about another rule."""
+    kept: list[str] = []
+    for turn in reversed(list(history)):
+        other = _best_rule_of_turn(book, turn)
+        if other is not None and other != rule.id and keyword_score(rule, turn) == 0:
+            break
+        kept.append(turn)
+    return list(reversed(kept))

@@ -1,0 +1,241 @@
+"""Awards across the turns of a conversation: the rule, its inputs from the relevant turns (later
+turns win, a correction replaces the earlier figure, an upgrade pays the difference), and the
+evaluation by the rule module. After an award question, a turn that only states facts of the
+rule is computed — a fact that rules the award out is answered as ineligible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from assistant.answer import AwardResult
+from assistant.awards.errors import AwardInputError
+from assistant.awards.evaluate import evaluate
+from assistant.awards.format import format_value
+from assistant.awards.rules import Rule, RuleBook, default_rulebook
+from assistant.numbers import NumberError, to_decimal
+from assistant.understand.asks import asks_about_awards, is_award_question, quantities_in
+from assistant.understand.choose import keyword_score, relevant_turns, select_rule
+from assistant.understand.frames import frames
+from assistant.understand.lexicon import general_words
+from assistant.understand.mentions import extract_turn
+
+_FOLLOW_MARKERS = general_words("follow_markers")
+
+_OWN_QUESTION = general_words("own_question")  # a turn asking a question of its own
+
+_ADDITIVE_MARKERS = general_words("additive_markers")
+
+_UPGRADE_MARKERS = general_words("upgrade_markers")
+
+
+def _carry_previous_level(
+    rule: Rule, inputs: dict[str, Any], found: dict[str, Any], text: str
+) -> None:
+    """ "省级智能车间奖多少？" then "我们拿过这个奖，后来又评上了标杆": the level of the earlier
+    turn is the one already awarded, so the new one pays the difference (级差)."""
+    level, prev = rule.formula.get("level"), rule.formula.get("previous_level")
+    if not (level and prev) or prev in found or level not in found:
+        return
+    earlier = inputs.get(level)
+    changed = earlier is not None and earlier != found[level]
+    if changed and any(m in text for m in _UPGRADE_MARKERS):
+        found[prev] = earlier
+
+
+def extract_inputs(rule: Rule, texts: Sequence[str]) -> tuple[dict[str, Any], set[str]]:
+    """Inputs for ``rule`` from the turns (oldest first; later turns win) and the stated names.
+
+    A bad number (negative, absurd) in the last text raises NumberError; in an earlier turn
+    that turn is skipped, since the user has moved on.
+    """
+    inputs, _approx = _extract_all(rule, texts)
+    return inputs, set(inputs)
+
+
+def _extract_all(rule: Rule, texts: Sequence[str]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """:func:`extract_inputs`' values, plus the round figures each value was read from."""
+    inputs: dict[str, Any] = {}
+    approx_by_name: dict[str, list[str]] = {}
+    texts = [t for t in texts if isinstance(t, str)]
+    for n, text in enumerate(texts):
+        approx: dict[str, list[str]] = {}
+        try:
+            found = extract_turn(rule, text, approx)
+        except NumberError:
+            if n == len(texts) - 1:
+                raise
+            continue
+        for name in found:
+            # a later turn's figure replaces the earlier one, and with it the "about" note
+            approx_by_name.pop(name, None)
+        approx_by_name.update(approx)
+        _carry_previous_level(rule, inputs, found, text)
+        for name, value in found.items():
+            earlier = inputs.get(name)
+            if (
+                isinstance(value, list)
+                and isinstance(earlier, list)
+                and any(m in text for m in _ADDITIVE_MARKERS)
+            ):
+                # "同一年还拿了省级…" adds to the titles named before
+                value = list(dict.fromkeys([*earlier, *value]))
+            inputs[name] = value
+    return inputs, approx_by_name
+
+
+def _approx_notes(rule: Rule, inputs: dict[str, Any], approx: dict[str, list[str]]) -> list[str]:
+    """ "三千来万" was computed as 3000万元: say so, and that the exact figure decides."""
+    notes = []
+    for name, raws in approx.items():
+        if name not in inputs:
+            continue
+        spec = rule.input(name)
+        said = "、".join(f"“{r}”" for r in raws)
+        try:
+            shown = format_value(to_decimal(inputs[name]), spec.unit)
+        except NumberError:
+            continue
+        notes.append(
+            f"您说的{said}是约数，{spec.label}暂按{shown}计算；"
+            "实际补助以经审核的准确数额为准，结果可能随之变化"
+        )
+    return notes
+
+
+def _after_award_question(history: Sequence[str]) -> bool:
+    return any(asks_about_awards(t) for t in list(history)[-3:])
+
+
+def _is_follow_up(question: str, history: Sequence[str]) -> bool:
+    if not _after_award_question(history):
+        return False
+    return bool(quantities_in(question)) or any(m in question for m in _FOLLOW_MARKERS)
+
+
+def _asks_something(text: str) -> bool:
+    return any(w in text for w in _OWN_QUESTION)
+
+
+def _states_facts_for(rule: Rule, question: str) -> bool:
+    """After an award question, a turn that only states facts of the rule ("我们是规上企业，
+    拿到了三级证书") carries the calculation on."""
+    try:
+        return bool(extract_turn(rule, question))
+    except NumberError:
+        return True  # a bad number is still meant for the calculation: answer with the error
+
+
+def _names_fixed_award(rule: Rule, question: str) -> bool:
+    """The question's own words name a rule whose amount the clause fixes (no input needed)."""
+    return rule.kind == "fixed" and keyword_score(rule, question) > 0
+
+
+def _error_result(rule: Rule, message: str) -> AwardResult:
+    needed = [s.label for s in rule.inputs if rule.formula_needs(s.name)]
+    return AwardResult(
+        rule=rule.id,
+        clause=rule.clause,
+        title=rule.title,
+        kind=rule.kind,
+        eligible=None,
+        amount_yuan=None,
+        missing=needed,
+        error=message,
+        follow_up=f"{message}。请核对后重新告诉我具体数额。",
+    )
+
+
+def answer_award(
+    question: str,
+    history: list[str],
+    ranked_clause_ids: list[str],
+    today: date,
+    *,
+    rulebook: RuleBook | None = None,
+) -> AwardResult | None:
+    """The award for this turn of the conversation, or None when no amount is asked about."""
+    if not isinstance(question, str):
+        return None
+    book = rulebook or default_rulebook()
+    history = [h for h in history or [] if isinstance(h, str)]
+    asked = is_award_question(question) or _is_follow_up(question, history)
+    topic_ask = not asked and asks_about_awards(question)
+    if not asked and not topic_ask and not _after_award_question(history):
+        return None
+    rule = select_rule(question, history, ranked_clause_ids, rulebook=book)
+    if rule is None:
+        return None
+    if topic_ask and _names_fixed_award(rule, question):
+        # "我们是双跨平台，总部落户郑州，有什么奖励": the clause fixes the amount, so the
+        # question asked in words is answered with it
+        asked = True
+    elif topic_ask and not _after_award_question(history):
+        return None
+    if not asked and not _states_facts_for(rule, question):
+        return None
+    # a turn that only states facts and names none of the rule's words ("其实是第二次了，上次
+    # 已经领过") carries the calculation on; if it also asks something else ("我们是规上企业，
+    # 这个政策有效期多久？") it is that other question — unless its facts rule the award out,
+    # which must be said rather than ignored
+    bare_facts = not asked and not keyword_score(rule, question)
+    turns = [*relevant_turns(rule, history, book), question]
+    try:
+        inputs, approx = _extract_all(rule, turns)
+    except NumberError as exc:
+        return _error_result(rule, str(exc))
+    try:
+        result = evaluate(rule.id, inputs, today=today, stated=set(inputs), rulebook=book)
+    except AwardInputError as exc:
+        return _error_result(rule, str(exc))
+    if bare_facts and result.eligible is not False and _asks_something(question):
+        return None
+    result.assumptions.extend(_approx_notes(rule, inputs, approx))
+    return result
+
+
+def answer_awards(
+    question: str,
+    history: list[str],
+    ranked_clause_ids: list[str],
+    today: date,
+    *,
+    rulebook: RuleBook | None = None,
+) -> list[AwardResult]:
+    """Every award this turn asks about, in the order the message names them.
+
+    A message whose quantities belong to two or more rules (see
+    :mod:`assistant.understand.frames`) gets one result per rule, each computed only from its
+    own part of the message; otherwise the single award of :func:`answer_award`.
+    """
+    if not isinstance(question, str):
+        return []
+    book = rulebook or default_rulebook()
+    history = [h for h in history or [] if isinstance(h, str)]
+    asked = (
+        is_award_question(question)
+        or _is_follow_up(question, history)
+        or asks_about_awards(question)
+        or any(w in question for w in general_words("compound_asks"))
+    )
+    found = frames(book, question) if asked else []
+    if not found:
+        single = answer_award(question, history, ranked_clause_ids, today, rulebook=book)
+        return [single] if single is not None else []
+    results: list[AwardResult] = []
+    for frame in found:
+        try:
+            inputs, approx = _extract_all(frame.rule, [frame.text])
+        except NumberError as exc:
+            results.append(_error_result(frame.rule, str(exc)))
+            continue
+        try:
+            result = evaluate(frame.rule.id, inputs, today=today, stated=set(inputs), rulebook=book)
+        except AwardInputError as exc:
+            results.append(_error_result(frame.rule, str(exc)))
+            continue
+        result.assumptions.extend(_approx_notes(frame.rule, inputs, approx))
+        results.append(result)
+    return results

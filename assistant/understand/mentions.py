@@ -1,0 +1,254 @@
+"""What a text says of one rule's inputs: each quantity to the input whose aliases stand nearest
+before it (same clause of the sentence, units must agree), yes/no facts with the scope of a
+negation (没/没有/还没/未/不是/并非 … up to ten characters before the phrase, cut at a contrast
+such as 而是/但; or 还没/未 right after it; 不超过/不低于 are masked first, since they bound a
+number), and enum values by longest alias. A round figure (三千来万) is read as said and noted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from assistant.awards.rules import InputSpec, Rule
+from assistant.numbers import Quantity, extract_quantities
+from assistant.understand.lexicon import general_pattern, general_words
+
+_NEGATIONS = general_words("negations")
+
+_UNSURE = general_words("unsure")
+
+_NEG_WORDS = general_words("negation_words")
+
+_NEG_SCOPE = 10  # characters before the phrase, within the same clause of the sentence
+
+_NOT_NEGATION = general_pattern("not_negation")
+
+_SCOPE_BREAK = general_pattern("scope_break")
+
+_NEG_AFTER = general_pattern("negation_after")
+
+_PREVIOUS_MARKERS = general_words("previous_markers")
+
+_NOT_A_VALUE_START = "".join(general_words("not_a_value_start"))
+
+_SEGMENT = re.compile(r"[，,。；;？?！!\n]")
+
+
+# ---------------------------------------------------------------- slot filling
+def unit_fits(spec: InputSpec, q: Quantity) -> bool:
+    if spec.type not in ("decimal", "integer"):
+        return False
+    if spec.unit == "yuan":
+        return q.kind == "money"
+    if spec.unit == "percent":
+        return q.kind == "percent"
+    if spec.unit in ("count", "times"):
+        if q.kind not in ("count", "times"):
+            return False
+        return spec.quantity_units is None or q.unit in spec.quantity_units
+    return False
+
+
+def _alias_score(spec: InputSpec, before: str, after: str) -> float:
+    best = 0.0
+    for alias in spec.aliases:
+        pos = before.rfind(alias)
+        if pos >= 0:
+            distance = len(before) - (pos + len(alias))
+            best = max(best, 100.0 * spec.priority + len(alias) - distance * 0.5)
+        if alias in after:
+            best = max(best, 10.0 * spec.priority + len(alias) - after.find(alias) * 0.5)
+    return best
+
+
+def _segments(text: str) -> list[tuple[int, int]]:
+    bounds, start = [], 0
+    for m in _SEGMENT.finditer(text):
+        bounds.append((start, m.start()))
+        start = m.end()
+    bounds.append((start, len(text)))
+    return bounds
+
+
+def _assign_quantities(
+    rule: Rule,
+    text: str,
+    quantities: list[Quantity],
+    approx: dict[str, list[str]] | None = None,
+) -> dict[str, Any]:
+    """Each quantity to an input; ``approx`` collects the round figures (三千来万) per input."""
+    out: dict[str, Any] = {}
+    segs = _segments(text)
+    for i, q in enumerate(quantities):
+        seg = next(((s, e) for s, e in segs if s <= q.span[0] < e + 1), (0, len(text)))
+        prev_end = quantities[i - 1].span[1] if i > 0 else 0
+        next_start = quantities[i + 1].span[0] if i + 1 < len(quantities) else len(text)
+        before = text[max(seg[0], prev_end) : q.span[0]]
+        after = text[q.span[1] : min(seg[1], next_start)]
+        candidates = [s for s in rule.inputs if unit_fits(s, q)]
+        if not candidates:
+            continue
+        scored = sorted(
+            ((_alias_score(s, before, after), n, s) for n, s in enumerate(candidates)),
+            key=lambda t: (-t[0], t[1]),
+        )
+        score, _, spec = scored[0]
+        if score <= 0:
+            # no alias anywhere near: the first needed input not yet filled
+            free = [s for s in candidates if s.name not in out]
+            spec = next((s for s in free if rule.formula_needs(s.name)), free[0] if free else spec)
+        if spec.aggregate == "sum" and spec.name in out:
+            out[spec.name] = out[spec.name] + q.value
+        else:
+            out[spec.name] = q.value
+            if approx is not None:
+                approx.pop(spec.name, None)
+        if approx is not None and q.approx:
+            approx.setdefault(spec.name, []).append(q.raw)
+    return out
+
+
+def _alias_positions(text: str, aliases: Sequence[str]) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    for alias in sorted(set(aliases), key=len, reverse=True):
+        for m in re.finditer(re.escape(alias), text, flags=re.IGNORECASE):
+            if not any(s < m.end() and m.start() < e for s, e in spans):
+                spans.append((m.start(), m.end()))
+    return sorted(spans)
+
+
+def _masked(text: str) -> str:
+    """``text`` with words like 不超过/不低于/未来 blanked (same length, so positions hold)."""
+    return _NOT_NEGATION.sub(lambda m: "＿" * len(m.group(0)), text)
+
+
+def _clause_start(text: str, pos: int) -> int:
+    cut = max(text.rfind(p, 0, pos) for p in "，,。；;？?！!\n")
+    return cut + 1
+
+
+def _negated(masked: str, start: int, end: int) -> bool:
+    """Is the phrase at [start, end) negated — by a negation word up to _NEG_SCOPE characters
+    before it in the same clause (scope cut at a contrast), or one right after it?"""
+    before = masked[max(_clause_start(masked, start), start - _NEG_SCOPE) : start]
+    breaks = list(_SCOPE_BREAK.finditer(before))
+    if breaks:
+        before = before[breaks[-1].end() :]
+    if any(w in before for w in _NEG_WORDS) or any(n in before[-3:] for n in _NEGATIONS):
+        return True
+    after = _NEG_AFTER.match(masked, end)
+    if after is None or after.start() != end:
+        return False
+    rest = masked[after.end() : after.end() + 1]
+    # "入库了没有？" asks; "认定还没下来" states
+    return rest not in ("", "？", "?", "吗", "呢")
+
+
+def _read_bool(spec: InputSpec, text: str) -> bool | None:
+    masked = _masked(text)
+    found: list[tuple[int, bool]] = []
+    false_spans = _alias_positions(text, spec.false_aliases)
+    for pattern in spec.false_patterns:
+        false_spans += [m.span() for m in re.finditer(pattern, text)]
+    for start, end in false_spans:
+        # "不是代工", "不是地方台": a negated contrary is the condition met
+        found.append((start, _negated(masked, start, end)))
+    for start, end in _alias_positions(text, spec.aliases):
+        if any(fs < end and start < fe for fs, fe in false_spans):
+            continue
+        window = text[max(0, start - 4) : start]
+        tail = text[end : end + 3]
+        if any(u in window or u in tail for u in _UNSURE):
+            continue
+        found.append((start, not _negated(masked, start, end)))
+    if not found:
+        return None
+    return max(found)[1]
+
+
+def _alias_map(spec: InputSpec) -> dict[str, str]:
+    alias_to_value: dict[str, str] = {}
+    for opt in spec.options or []:
+        # a value that is a bare number ("3") is a key, not a word: "1200人" names no level
+        said = [] if opt.value.isdigit() else [opt.value]
+        for alias in [*said, *opt.aliases]:
+            alias_to_value.setdefault(alias.lower(), opt.value)
+    return alias_to_value
+
+
+def _pattern_mentions(spec: InputSpec, text: str, alias_to_value: dict[str, str]) -> list:
+    """Values stated in free wording ("做软件开发的"): a listed option if the capture names
+    one, else the catch-all option — a stated field outside the list is a fact, not silence."""
+    catch_all = next((o.value for o in spec.options or [] if o.catch_all), None)
+    out: list[tuple[int, str]] = []
+    for pattern in spec.patterns:
+        for m in re.finditer(pattern, text):
+            captured = m.group("v").strip()
+            if not captured or captured[0] in _NOT_A_VALUE_START or re.search(r"\d", captured):
+                continue
+            named = [v for a, v in alias_to_value.items() if a in captured.lower()]
+            if named:
+                out.append((m.start("v"), named[0]))
+            elif catch_all is not None:
+                out.append((m.start("v"), catch_all))
+    return out
+
+
+def option_mentions(spec: InputSpec, text: str) -> list[tuple[int, str]]:
+    alias_to_value = _alias_map(spec)
+    spans = _alias_positions(text, list(alias_to_value))
+    found = [(s, alias_to_value[text[s:e].lower()]) for s, e in spans]
+    found += [m for m in _pattern_mentions(spec, text, alias_to_value) if m not in found]
+    found.sort()
+    catch_all = {o.value for o in spec.options or [] if o.catch_all}
+    if any(v not in catch_all for _, v in found):
+        # "芯片和软件都做": a listed field wins over the catch-all
+        found = [(p, v) for p, v in found if v not in catch_all]
+    return found
+
+
+def _read_enums(rule: Rule, text: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    level_name = rule.formula.get("level")
+    prev_name = rule.formula.get("previous_level")
+    for spec in rule.inputs:
+        if spec.type not in ("enum", "enum_list") or spec.name == prev_name:
+            continue
+        mentions = option_mentions(spec, text)
+        if not mentions:
+            continue
+        if spec.type == "enum_list":
+            out[spec.name] = list(dict.fromkeys(v for _, v in mentions))
+        elif spec.name == level_name and prev_name:
+            marked = [
+                (pos, v)
+                for pos, v in mentions
+                if any(m in text[max(0, pos - 8) : pos] for m in _PREVIOUS_MARKERS)
+            ]
+            distinct = list(dict.fromkeys(v for _, v in mentions))
+            if marked and len(distinct) == 1:
+                out[prev_name] = marked[-1][1]
+            elif len(distinct) >= 2:
+                prev = marked[0][1] if marked else mentions[0][1]
+                current = next((v for _, v in reversed(mentions) if v != prev), mentions[-1][1])
+                out[prev_name], out[spec.name] = prev, current
+            else:
+                out[spec.name] = mentions[-1][1]
+        else:
+            out[spec.name] = mentions[-1][1]
+    return out
+
+
+def extract_turn(
+    rule: Rule, text: str, approx: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
+    found = _assign_quantities(rule, text, extract_quantities(text), approx)
+    for spec in rule.inputs:
+        if spec.type == "bool":
+            value = _read_bool(spec, text)
+            if value is not None:
+                found[spec.name] = value
+    found.update(_read_enums(rule, text))
+    return found
