@@ -85,7 +85,6 @@ class Router:
     # A support question whose words the policies use this much is about a clause, however
     # worded; below it, words the policies never use are its subject (evals/dev).
     PROVIDED_COVERAGE = 0.8
-    PLACE_REACH = 12  # characters after another place in which its own policy is named
     TOPIC_REACH = 12  # characters from the unknown subject to the word of support
 
     def __init__(
@@ -112,6 +111,10 @@ class Router:
         ]
         self._support_words = [w for w in scope.get("support_words", []) if w]
         self._support_asks = [w for w in scope.get("support_asks", []) if w]
+        # what asking about a place's own policy says ("…有什么补贴/支持/好处", "…的政策")
+        self._place_support_words = [w for w in self._support_words if len(w) >= 2] + [
+            w for w in scope.get("policy_words", []) if w
+        ]
         self._function_words = set(scope.get("function_words", []))
         self._generic_subjects = set(scope.get("generic_subjects", []))
         documents = [tokenize(c.text + " " + c.title) for c in knowledge.clauses()]
@@ -164,9 +167,9 @@ class Router:
         place = self.other_place(question)
         if place is None:
             return None
-        after = question[question.find(place) + len(place) :][: self.PLACE_REACH]
-        after = re.split(r"[，,。；;！!？?]", after)[0]  # the place's own clause
-        if any(len(w) >= 2 and w in after for w in self._support_words) or "政策" in after:
+        # the place's own part of the sentence ("深圳对集成电路企业流片有什么补贴")
+        after = re.split(r"[，,。；;！!？?]", question[question.find(place) + len(place) :])[0]
+        if any(w in after for w in self._place_support_words):
             return place
         return None
 

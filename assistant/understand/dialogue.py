@@ -128,6 +128,13 @@ def _states_facts_for(rule: Rule, question: str) -> bool:
         return True  # a bad number is still meant for the calculation: answer with the error
 
 
+def _states_a_figure_of_a_named_topic(book: RuleBook, question: str) -> bool:
+    """ "去年参加了服博会，展位费和布展费共60万": a figure for a clause the message names is
+    stated to be computed, even without a question word."""
+    has_money = any(q.kind == "money" for q in quantities_in(question))
+    return has_money and bool(book.named_clauses(question))
+
+
 def _names_fixed_award(rule: Rule, question: str) -> bool:
     """The question's own words name a rule whose amount the clause fixes (no input needed)."""
     return rule.kind == "fixed" and keyword_score(rule, question) > 0
@@ -161,7 +168,11 @@ def answer_award(
         return None
     book = rulebook or default_rulebook()
     history = [h for h in history or [] if isinstance(h, str)]
-    asked = is_award_question(question) or _is_follow_up(question, history)
+    asked = (
+        is_award_question(question)
+        or _is_follow_up(question, history)
+        or _states_a_figure_of_a_named_topic(book, question)
+    )
     topic_ask = not asked and asks_about_awards(question)
     if not asked and not topic_ask and not _after_award_question(history):
         return None
