@@ -100,7 +100,7 @@ class Assistant:
         self._chapters = chapters_of(
             c for c in knowledge.clauses() if c.slug == settings.default_policy
         )
-        self._condenser = Condenser(has_topic=self._has_topic)
+        self._condenser = Condenser(has_topic=self._has_topic, names_policy=self._names_policy)
         self._router = Router(
             knowledge, is_award_question=is_award_question, names_policy=self._names_policy
         )

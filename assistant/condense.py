@@ -33,8 +33,11 @@ class Condensed(BaseModel):
 class Condenser:
     """A follow-up borrows the topic of the most recent earlier turn."""
 
-    def __init__(self, has_topic) -> None:  # has_topic(text) -> bool, from the knowledge base
-        self._has_topic = has_topic
+    def __init__(self, has_topic, names_policy=lambda text: False) -> None:
+        self._has_topic = has_topic  # has_topic(text) -> bool, from the knowledge base
+        # names_policy(text) -> bool: names a clause topic ("流片补贴"), so it is context
+        # however short it is
+        self._names_policy = names_policy
 
     @staticmethod
     def leans_back(text: str) -> bool:
@@ -60,9 +63,11 @@ class Condenser:
             )
         # Borrow from the latest earlier turns that carry a topic of their own (at most two):
         # "如果费用是500万元呢？" and "那上限呢？" lean back themselves and name none.
-        context = [turn for turn in earlier if not self.leans_back(turn) and self._has_topic(turn)][
-            -2:
-        ] or earlier[-1:]
+        context = [
+            turn
+            for turn in earlier
+            if self._names_policy(turn) or (not self.leans_back(turn) and self._has_topic(turn))
+        ][-2:] or earlier[-1:]
         standalone = "；".join([*context, question])
         return Condensed(
             question=question, standalone=standalone, is_follow_up=True, context_turns=context

@@ -6,11 +6,13 @@ right before a figure, and a small bonus for the clauses the retriever ranked fi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from assistant.awards.rules import InputSpec, Rule, RuleBook, default_rulebook
 from assistant.numbers import Quantity
 from assistant.understand.asks import quantities_in
+from assistant.understand.lexicon import general_words
 from assistant.understand.mentions import option_mentions, unit_fits
 
 
@@ -45,6 +47,13 @@ _ALIAS_NEAR = 5.0
 _ALIAS_REACH = 12
 
 
+def _asking_part(text: str) -> str:
+    """The part of the message that asks (the last with 多少, 能拿 …), or ""."""
+    parts = [p for p in re.split(r"[，,。；;！!？?]", text) if p.strip()]
+    asks = general_words("ask_words")
+    return next((p for p in reversed(parts) if any(w in p for w in asks if len(w) >= 2)), "")
+
+
 def _alias_before(text: str, q: Quantity, specs: Sequence[InputSpec]) -> bool:
     start = max(text.rfind(p, 0, q.span[0]) for p in "，,。；;？?！!") + 1
     before = text[max(start, q.span[0] - _ALIAS_REACH) : q.span[0]]
@@ -75,6 +84,15 @@ def _scores(
             for q in quantities
             if _alias_before(question, q, [s for s in needed if unit_fits(s, q)])
         )
+        # what the asking part of the message names ("设备投资这块能拿多少") is what is asked about
+        asking = _asking_part(question)
+        if asking and any(
+            len(a) >= 3 and a in asking
+            for s in needed
+            if s.type in ("decimal", "integer")
+            for a in s.aliases
+        ):
+            score += _ALIAS_NEAR
         # likewise a level or title the formula needs ("三级证书", "AAA级") named in the question
         score += 2.0 * sum(
             1 for s in needed if s.type in ("enum", "enum_list") and option_mentions(s, question)

@@ -6,6 +6,7 @@ rule is computed — a fact that rules the award out is answered as ineligible.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -136,8 +137,15 @@ def _states_a_figure_of_a_named_topic(book: RuleBook, question: str) -> bool:
 
 
 def _names_fixed_award(rule: Rule, question: str) -> bool:
-    """The question's own words name a rule whose amount the clause fixes (no input needed)."""
-    return rule.kind == "fixed" and keyword_score(rule, question) > 0
+    """The question's own words name a rule whose amount the clause fixes (no input needed),
+    outside a statement of who the enterprise is ("我们是全国电子信息百强，想把总部搬到郑州"
+    names 百强 as a premise, not as the award asked about)."""
+    if rule.kind != "fixed":
+        return False
+    openers = general_words("identity_openers")
+    parts = [p for p in re.split(r"[，,。；;！!？?]", question) if p.strip()]
+    asked = [p for p in parts if not any(p.lstrip().startswith(w) for w in openers)]
+    return any(keyword_score(rule, p) > 0 for p in asked)
 
 
 def _error_result(rule: Rule, message: str) -> AwardResult:

@@ -158,6 +158,16 @@ def _needs_no_quantity(rule: Rule) -> bool:
     )
 
 
+def _states_obtained(rule: Rule, seg: Segment) -> bool:
+    """The title or status was obtained ("获评省级智能车间", "首次进入百强", "子公司经营良好"),
+    not merely named as what a project is about ("新建智能工厂项目")."""
+    if any(w in seg.text for w in general_words("obtained_markers")):
+        return True
+    return any(
+        a in seg.text for s in rule.inputs if s.type == "bool" for a in s.aliases if len(a) >= 3
+    )
+
+
 def _states_identity(seg: Segment) -> bool:
     """ "我们是双跨平台": who the enterprise is — a premise of an award, not an award asked."""
     return any(seg.text.lstrip().startswith(w) for w in general_words("identity_openers"))
@@ -172,7 +182,10 @@ def frames(book: RuleBook, text: str) -> list[Frame]:
         if seg.rule is None:
             continue
         makes_frame = bool(seg.quantities) or (
-            seg.own_evidence and _needs_no_quantity(seg.rule) and not _states_identity(seg)
+            seg.own_evidence
+            and _needs_no_quantity(seg.rule)
+            and not _states_identity(seg)
+            and _states_obtained(seg.rule, seg)
         )
         if not makes_frame:
             continue
