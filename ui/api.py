@@ -166,6 +166,19 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 # -- helpers -----------------------------------------------------------------------------------
 
 
+MAX_INPUT_CHARS = 200  # an award input is a number, a yes/no or a choice — not an essay
+
+
+def _bounded_input(value: Any, depth: int = 0) -> bool:
+    if isinstance(value, str):
+        return len(value) <= MAX_INPUT_CHARS
+    if isinstance(value, dict):
+        value = [*value.keys(), *value.values()]
+    if isinstance(value, list):
+        return depth < 3 and len(value) <= 50 and all(_bounded_input(v, depth + 1) for v in value)
+    return True
+
+
 # An error message may quote the input it refuses, but never more than a short prefix.
 MAX_ERROR_CHARS = 300
 
@@ -351,6 +364,13 @@ def build_api(service: Service) -> FastAPI:
     async def award(req: AwardRequest) -> Any:
         """Compute one award from its rule and inputs (the `award` object of CONTRACT §2)."""
         assistant = need_assistant()
+        if len(req.inputs) > 50 or not all(
+            len(k) <= 100 and _bounded_input(v) for k, v in req.inputs.items()
+        ):
+            # Reading a 100,000-character Chinese numeral took minutes of CPU.
+            return _error(
+                422, f"输入项过多或过长：每项不超过 {MAX_INPUT_CHARS} 字 (input too long)"
+            )
         if await run(service.rule, req.rule) is None:
             return _error(404, f"未知的补贴规则 {req.rule[:50]!r}，可用规则见 GET /api/rules")
 
