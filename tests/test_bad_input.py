@@ -555,3 +555,30 @@ def test_page_search_is_bounded_on_the_server(client: httpx.Client) -> None:
 
     head = "流片补贴" * 50  # 200 characters
     assert search(head + "啊" * 300_000) == search(head)  # the rest never reaches the search
+
+
+def _chat_call(client: httpx.Client, body: bytes) -> list[Any]:
+    """One turn through the page's public ``chat`` event; the outputs of its last event."""
+    r = client.post(
+        "/gradio_api/call/chat", content=body, headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 200, r.text[:300]
+    stream = client.get(f"/gradio_api/call/chat/{r.json()['event_id']}").text
+    assert "event: error" not in stream, stream[-1000:]
+    assert "event: complete" in stream, stream[-1000:]
+    data = stream.split("event: complete", 1)[1].split("data:", 1)[1].strip().splitlines()[0]
+    return json.loads(data)
+
+
+def test_lone_surrogate_in_a_chat_turn_does_not_break_the_conversation(
+    client: httpx.Client,
+) -> None:
+    first = _chat_call(client, '{"data": ["流片\\ud800补贴多少", []]}'.encode())
+    history = first[0]
+    shown = json.dumps(history)
+    assert "\\ud800" not in shown and "\\ufffd" in shown  # replaced where it came in
+    assert len(history) >= 2  # the question and its answer
+    # The next turn carries the conversation so far and still gets its answer.
+    body = json.dumps({"data": ["那上限呢？", history]}).encode()
+    second = _chat_call(client, body)
+    assert len(second[0]) > len(history)

@@ -37,20 +37,27 @@ MAX_FEEDBACK_TEXT = 2000
 
 def _question_pattern() -> str:
     """A JSON-schema ``pattern`` saying what the server checks: at least one character
-    that is neither white space nor a control, format, surrogate or private-use character
-    (those are dropped before the question is read; see ``assistant.chain.clean_question``)."""
-    dropped = [
-        ch
-        for ch in map(chr, range(0x10000))
-        if ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co")
-    ]
-    ranges: list[tuple[int, int]] = []
-    for ch in dropped:
-        if ranges and ranges[-1][1] == ord(ch) - 1:
-            ranges[-1] = (ranges[-1][0], ord(ch))
-        else:
-            ranges.append((ord(ch), ord(ch)))
-    body = "".join(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
+    that is neither white space nor a control, format or private-use character (those are
+    dropped before the question is read; see ``assistant.chain.clean_question``).
+
+    Written for both Python's ``re`` and ECMA/Rust engines: BMP characters as ``\\uXXXX``,
+    astral ones as themselves; surrogates left out (no engine but Python's takes them,
+    and JSON text cannot carry a lone one as UTF-8)."""
+    ranges: list[list[int]] = []
+    for code in range(0x110000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        ch = chr(code)
+        if ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Co"):
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1][1] = code
+            else:
+                ranges.append([code, code])
+
+    def spell(code: int) -> str:
+        return f"\\u{code:04x}" if code < 0x10000 else chr(code)
+
+    body = "".join(spell(a) if a == b else f"{spell(a)}-{spell(b)}" for a, b in ranges)
     return f"[^{body}]"
 
 
@@ -417,7 +424,7 @@ def build_api(service: Service) -> FastAPI:
     # the Gradio mount at "/" and get its {"detail": ...}; answer it here in the API's own
     # error shape, with the Allow header a 405 must carry.
     own_routes = [r for r in app.routes if getattr(r, "path", "").startswith(("/api/", "/healthz"))]
-    every_method = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"]
+    every_method = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "QUERY"]
 
     async def elsewhere(request: Request) -> JSONResponse:
         allowed: set[str] = set()
