@@ -23,6 +23,28 @@ class CatalogError(ValueError):
     """A policy cannot be added (message in Chinese for the person adding it)."""
 
 
+def check_slug(slug: object) -> str:
+    """``slug`` if it is a valid policy slug; anything else (``..``, ``a/b``, an absolute
+    path, upper case, a NUL) is refused before it can name a folder."""
+    if not isinstance(slug, str) or not SLUG_PATTERN.fullmatch(slug):
+        shown = repr(slug)[:40]
+        raise CatalogError(
+            f"政策标识 {shown} 不合法：只能包含小写字母、数字和连字符，长度2-63，例如 zz-ai-2024"
+        )
+    return slug
+
+
+def added_policy_dir(settings: Settings, slug: str) -> Path:
+    """The folder of an added policy; the slug is checked and the folder must lie
+    directly inside the added-policies folder (no way out through links either)."""
+    check_slug(slug)
+    root = settings.added_policies_dir
+    target = root / slug
+    if target.resolve().parent != root.resolve():
+        raise CatalogError(f"政策标识“{slug}”指向政策目录之外，已拒绝")
+    return target
+
+
 def policy_dirs(settings: Settings) -> list[Path]:
     found = [
         d
@@ -59,8 +81,7 @@ def add_policy(
     Nothing is written unless the whole document structures cleanly; the folder appears
     in one rename, so a failed or interrupted add leaves no half policy behind.
     """
-    if not SLUG_PATTERN.match(slug):
-        raise CatalogError("政策标识只能包含小写字母、数字和连字符，长度2-63，例如 zz-ai-2024")
+    target = added_policy_dir(settings, slug)
     existing = {d.name for d in policy_dirs(settings)}
     builtin = BUILTIN_POLICIES_DIR / slug
     if builtin.exists():
@@ -86,7 +107,6 @@ def add_policy(
         yaml.safe_dump(meta.model_dump(mode="json"), allow_unicode=True, sort_keys=False),
         "utf-8",
     )
-    target = target_root / slug
     if target.exists():
         shutil.rmtree(target)
     staging.rename(target)
@@ -94,7 +114,7 @@ def add_policy(
 
 
 def remove_policy(settings: Settings, slug: str) -> None:
-    target = settings.added_policies_dir / slug
-    if not target.is_dir():
+    target = added_policy_dir(settings, slug)
+    if target.is_symlink() or not target.is_dir():
         raise CatalogError(f"未找到已添加的政策“{slug}”（内置政策不能删除）")
     shutil.rmtree(target)

@@ -14,6 +14,7 @@ see a half-built index, and a build killed half-way leaves CURRENT on the previo
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
 import hashlib
@@ -22,6 +23,7 @@ import logging
 import os
 import shutil
 import sqlite3
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -147,8 +149,15 @@ class EmbeddingCache:
 @contextmanager
 def writer_lock(index_dir: Path, timeout_s: float = LOCK_TIMEOUT_S) -> Iterator[None]:
     """One writer per index folder; a second one waits (and says so) instead of corrupting."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / ".lock", "a+") as handle:
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(index_dir / ".lock", "a+")  # noqa: SIM115 - closed by the with below
+    except OSError as exc:
+        raise IndexError_(
+            f"索引目录不可写（只读或磁盘已满：{exc.strerror}），无法构建索引；"
+            "请检查数据目录 ASSISTANT_DATA_DIR"
+        ) from exc
+    with handle:
         deadline = time.monotonic() + timeout_s
         announced = False
         while True:
@@ -196,7 +205,28 @@ def _chroma_client(settings: Settings, build_dir: Path) -> chromadb.ClientAPI:
         return chromadb.HttpClient(
             host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
         )
-    return chromadb.PersistentClient(path=str(build_dir / "chroma"), settings=chroma_settings)
+    chroma_dir = build_dir / "chroma"
+    complete = (build_dir / "manifest.json").is_file()  # opening a build, not writing one
+    if complete and not os.access(chroma_dir, os.W_OK):
+        chroma_dir = _writable_copy(chroma_dir)
+    try:
+        return chromadb.PersistentClient(path=str(chroma_dir), settings=chroma_settings)
+    except Exception as exc:
+        if not complete or not any(w in str(exc) for w in ("disk is full", "readonly")):
+            raise
+        return chromadb.PersistentClient(
+            path=str(_writable_copy(build_dir / "chroma")), settings=chroma_settings
+        )
+
+
+def _writable_copy(chroma_dir: Path) -> Path:
+    """Chroma writes even to read: a complete build on a read-only or full disk is opened
+    from a private copy (removed at exit) instead of being taken for a damaged one."""
+    copy = Path(tempfile.mkdtemp(prefix="policy-index-"))
+    atexit.register(shutil.rmtree, copy, ignore_errors=True)
+    shutil.copytree(chroma_dir, copy / "chroma")
+    log.warning("索引目录只读：从临时副本打开索引（%s）", chroma_dir.parent.name)
+    return copy / "chroma"
 
 
 def _collection_name(build_id: str) -> str:
@@ -230,6 +260,7 @@ class ClauseIndex:
         if count != manifest.chunk_count or len(chunks) != manifest.chunk_count:
             raise IndexError_(f"索引不完整：集合有 {count} 条，清单记录 {manifest.chunk_count} 条")
         self._position = {chunk.id: i for i, chunk in enumerate(chunks)}
+        self._in_use = _hold_in_use(build_dir)  # clean-up never removes a build in use
 
     # -- opening and building -------------------------------------------------------------
 
@@ -302,13 +333,37 @@ class ClauseIndex:
         progress: bool = True,
     ) -> IndexManifest:
         """Write a complete new build, then point CURRENT at it. Call under writer_lock."""
-        started = time.perf_counter()
         builds = settings.index_dir / "builds"
         builds.mkdir(parents=True, exist_ok=True)
         build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
         build_dir = builds / build_id
         build_dir.mkdir()
+        try:
+            return cls._build_into(settings, embedder, policies, manifest, build_id, progress)
+        except BaseException:
+            if _current_build(settings) == build_id:  # failed after it went live: keep it
+                raise
+            # A failed build leaves nothing behind: no empty or half folder, no collection.
+            shutil.rmtree(build_dir, ignore_errors=True)
+            if settings.chroma_host:
+                with contextlib.suppress(Exception):
+                    _chroma_client(settings, build_dir).delete_collection(
+                        _collection_name(build_id)
+                    )
+            raise
 
+    @classmethod
+    def _build_into(
+        cls,
+        settings: Settings,
+        embedder: Embedder,
+        policies: Sequence[ParsedPolicy],
+        manifest: IndexManifest,
+        build_id: str,
+        progress: bool,
+    ) -> IndexManifest:
+        started = time.perf_counter()
+        build_dir = settings.index_dir / "builds" / build_id
         chunks = chunk_clauses([c for p in policies for c in p.clauses])
         tokens = [
             tokenize(chunk.text) + clause_reference_tokens(chunk.clause_id) for chunk in chunks
@@ -365,11 +420,14 @@ class ClauseIndex:
 
     @staticmethod
     def _remove_old_builds(settings: Settings, keep: set[str], client: chromadb.ClientAPI) -> None:
-        """Keep the newest two builds: a reader that opened the previous one keeps working."""
+        """Keep the newest two complete builds and every build a reader has open; remove
+        the rest, and any folder without a manifest (a build that died half-way: only one
+        writer runs, under the lock, so no such folder is still being written)."""
         builds = sorted((settings.index_dir / "builds").iterdir(), key=lambda p: p.name)
-        keep |= {p.name for p in builds[-2:]}
+        complete = [p for p in builds if (p / "manifest.json").is_file()]
+        keep |= {p.name for p in complete[-2:]}
         for folder in builds:
-            if folder.name in keep:
+            if folder.name in keep or (folder in complete and _in_use(folder)):
                 continue
             shutil.rmtree(folder, ignore_errors=True)
             if settings.chroma_host:
@@ -404,9 +462,8 @@ class ClauseIndex:
 def embed_with_cache(
     settings: Settings, embedder: Embedder, texts: list[str], progress: bool
 ) -> list[np.ndarray]:
-    cache = EmbeddingCache(settings.index_dir / "embedding-cache.sqlite3")
+    cache, known = _open_cache(settings.index_dir / "embedding-cache.sqlite3", embedder, texts)
     try:
-        known = cache.get_many(embedder.model_id, texts)
         todo = [t for t in dict.fromkeys(texts) if EmbeddingCache.key(t) not in known]
         batch = 32
         bar = tqdm(
@@ -423,6 +480,56 @@ def embed_with_cache(
         return [known[EmbeddingCache.key(t)] for t in texts]
     finally:
         cache.close()
+
+
+def _current_build(settings: Settings) -> str | None:
+    try:
+        return json.loads((settings.index_dir / "CURRENT").read_text("utf-8"))["build_id"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _hold_in_use(build_dir: Path) -> Any:
+    """A shared lock on the build's manifest, held while the index is open."""
+    handle = open(build_dir / "manifest.json", "rb")  # noqa: SIM115 - held for the lifetime
+    fcntl.flock(handle, fcntl.LOCK_SH)
+    return handle
+
+
+def _in_use(build_dir: Path) -> bool:
+    """Whether any process (this one included) holds a build open."""
+    try:
+        with open(build_dir / "manifest.json", "rb") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            return False
+    except OSError:
+        return False
+
+
+def _open_cache(
+    path: Path, embedder: Embedder, texts: list[str]
+) -> tuple[EmbeddingCache, dict[str, np.ndarray]]:
+    """The cache and what it already knows. It is derived data: a file SQLite cannot read
+    (truncated, overwritten, not a database) is discarded and started afresh."""
+    try:
+        cache = EmbeddingCache(path)
+        try:
+            return cache, cache.get_many(embedder.model_id, texts)
+        except BaseException:
+            cache.close()
+            raise
+    except sqlite3.DatabaseError as exc:
+        if isinstance(exc, sqlite3.OperationalError):  # locked, disk full, I/O: not damage
+            raise
+        log.warning("嵌入缓存已损坏（%s），已丢弃并重建", exc)
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        cache = EmbeddingCache(path)
+        return cache, {}
 
 
 def _atomic_write(path: Path, text: str) -> None:

@@ -411,3 +411,174 @@ def test_knowledge_add_bad_documents(
     assert_exit_2(result, "错误", needle)
     added = Path(cli_env["ASSISTANT_DATA_DIR"]) / "policies"
     assert not added.exists() or not any(added.iterdir()), "a failed add left files behind"
+
+
+# -- issue 12: slugs, surrogates, sizes, echoes, routes nothing on the page needs -----------------
+
+
+@pytest.mark.parametrize("slug", ["..", "../../x", "/tmp", ".", "a/b", "ZZ", "x\n", "ab\x00"])
+def test_remove_refuses_a_slug_that_names_another_folder(tmp_path: Path, slug: str) -> None:
+    """``remove ..`` once deleted the whole data folder, log included; ``../../x`` a
+    folder outside it."""
+    data_dir = tmp_path / "a" / "b" / "data"
+    (data_dir / "policies").mkdir(parents=True)
+    (data_dir / "log.sqlite3").write_bytes(b"keep")
+    outside = tmp_path / "a" / "x"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("keep")
+    env = server_env(data_dir)
+    if "\x00" in slug:  # a NUL cannot be passed in argv; the library refuses it
+        from knowledge.catalog import CatalogError, remove_policy
+
+        with pytest.raises(CatalogError):
+            remove_policy(Settings(data_dir=data_dir), slug)
+        return
+    result = subprocess.run(
+        [sys.executable, "-m", "knowledge", "remove", slug],
+        cwd=data_dir / "policies",  # so that relative paths would reach the test's folders
+        env={**env, "PYTHONPATH": str(PROJECT_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert_exit_2(result, "政策标识")
+    assert (data_dir / "log.sqlite3").read_bytes() == b"keep"
+    assert (outside / "keep.txt").read_text() == "keep"
+
+
+def test_lone_surrogate_in_history_is_answered_and_logged(
+    live_server: LiveServer, client: httpx.Client
+) -> None:
+    # JSON text with lone-surrogate escapes (Python's json module reads them as such).
+    body = '{"question": "流片补贴多少", "history": ["\\ud800前问", "\\udfff"]}'.encode()
+    r = client.post("/api/ask", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 200, r.text
+    answer = r.json()
+    assert answer["recorded"] is True
+    conn = sqlite3.connect(live_server.log_path)
+    try:
+        (history,) = conn.execute(
+            "SELECT history FROM exchanges WHERE id = ?", (answer["exchange_id"],)
+        ).fetchone()
+    finally:
+        conn.close()
+    assert json.loads(history) == ["\ufffd前问", "\ufffd"]
+
+
+def test_history_is_bounded_before_it_is_logged(
+    live_server: LiveServer, client: httpx.Client
+) -> None:
+    history = [f"第{i}个问题" + "很长" * 480 for i in range(50)]
+    r = ask(client, "流片补贴多少？", history=history)
+    assert r.status_code == 200, r.text
+    conn = sqlite3.connect(live_server.log_path)
+    try:
+        (stored,) = conn.execute(
+            "SELECT history FROM exchanges WHERE id = ?", (r.json()["exchange_id"],)
+        ).fetchone()
+    finally:
+        conn.close()
+    items = json.loads(stored)
+    assert len(items) <= 10 and all(len(h) <= 301 for h in items)
+    assert len(stored) < 10_000  # was 50 × 1,000 characters
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_oversized_body_gets_413_in_chinese(client: httpx.Client, chunked: bool) -> None:
+    payload = json.dumps({"question": "流片" + "啊" * 400_000}).encode()  # ~1.2 MB
+    if chunked:
+        r = client.post(
+            "/api/ask",
+            content=iter([payload[i : i + 65536] for i in range(0, len(payload), 65536)]),
+            headers={"content-type": "application/json"},
+        )
+    else:
+        r = client.post("/api/ask", content=payload, headers={"content-type": "application/json"})
+    message = assert_4xx(r, 413)
+    assert has_chinese(message) and "KB" in message
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/award", {"rule": "四.10", "inputs": {"tapeout_cost_yuan": "九" * 100_000}}),
+        ("/api/award", {"rule": "四." + "1" * 100_000, "inputs": {}}),
+        ("/api/ask", {"question": "流" * 100_000}),
+        ("/api/clauses/" + "四" * 2_000, None),
+        ("/api/feedback", {"exchange_id": 1, "vote": "x" * 100_000, "token": "t"}),
+    ],
+    ids=["award-input", "award-rule", "ask", "clause-id", "feedback-vote"],
+)
+def test_error_messages_quote_only_a_short_prefix(
+    client: httpx.Client, path: str, body: dict | None
+) -> None:
+    r = client.get(path) if body is None else client.post(path, json=body)
+    assert 400 <= r.status_code < 500, r.text[:300]
+    assert len(r.content) < 2_000, len(r.content)
+
+
+def test_upload_route_is_refused_and_stores_nothing(client: httpx.Client, tmp_path: Path) -> None:
+    r = client.post(
+        "/gradio_api/upload", files={"files": ("evil.html", b"<script>alert(1)</script>" * 1000)}
+    )
+    assert r.status_code == 404, r.text[:300]
+    assert r.json()["error"]
+    r = client.post("/gradio_api/upload?upload_id=x", content=b"x" * 10)
+    assert r.status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/monitoring", "/monitoring/summary", "/monitoring/abc"])
+def test_monitoring_is_not_served_anonymously(client: httpx.Client, path: str) -> None:
+    r = client.get(path)
+    assert r.status_code == 404
+    assert "latency" not in r.text.lower() and "count" not in r.text.lower()
+
+
+def test_healthz_shows_no_paths_or_exception_text(client: httpx.Client) -> None:
+    body = client.get("/healthz").json()
+    text = json.dumps(body, ensure_ascii=False)
+    assert "/" not in text.replace("multilingual-e5-small", ""), text  # no absolute path
+    assert "Error" not in text and "Traceback" not in text
+    assert body["log"]["writable"] is True and body["log"]["disk"]["state"] in ("ok", "low")
+
+
+def test_page_search_is_bounded_on_the_server(client: httpx.Client) -> None:
+    """The clause search box has max_length=200 in the browser only; the server cuts too."""
+
+    def search(query: str) -> Any:
+        r = client.post("/gradio_api/call/search_clauses", json={"data": [query]})
+        assert r.status_code == 200, r.text[:300]
+        event_id = r.json()["event_id"]
+        stream = client.get(f"/gradio_api/call/search_clauses/{event_id}")
+        assert "event: complete" in stream.text, stream.text[:500]
+        return stream.text.split("event: complete", 1)[1]
+
+    head = "流片补贴" * 50  # 200 characters
+    assert search(head + "啊" * 300_000) == search(head)  # the rest never reaches the search
+
+
+def _chat_call(client: httpx.Client, body: bytes) -> list[Any]:
+    """One turn through the page's public ``chat`` event; the outputs of its last event."""
+    r = client.post(
+        "/gradio_api/call/chat", content=body, headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 200, r.text[:300]
+    stream = client.get(f"/gradio_api/call/chat/{r.json()['event_id']}").text
+    assert "event: error" not in stream, stream[-1000:]
+    assert "event: complete" in stream, stream[-1000:]
+    data = stream.split("event: complete", 1)[1].split("data:", 1)[1].strip().splitlines()[0]
+    return json.loads(data)
+
+
+def test_lone_surrogate_in_a_chat_turn_does_not_break_the_conversation(
+    client: httpx.Client,
+) -> None:
+    first = _chat_call(client, '{"data": ["流片\\ud800补贴多少", []]}'.encode())
+    history = first[0]
+    shown = json.dumps(history)
+    assert "\\ud800" not in shown and "\\ufffd" in shown  # replaced where it came in
+    assert len(history) >= 2  # the question and its answer
+    # The next turn carries the conversation so far and still gets its answer.
+    body = json.dumps({"data": ["那上限呢？", history]}).encode()
+    second = _chat_call(client, body)
+    assert len(second[0]) > len(history)

@@ -11,7 +11,11 @@ Cases schemathesis found are kept below as explicit regression tests.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -94,6 +98,35 @@ def test_api_conforms_and_never_500(
         check()
     finally:
         session.close()
+
+
+def test_schemathesis_cli_reports_no_failures(live_server: LiveServer) -> None:
+    """The whole ``schemathesis run`` with every check (status codes, schema-valid data
+    accepted, 405 with Allow for undeclared methods, response schemas …) and its coverage,
+    fuzzing and stateful phases: no failures at all, not only no 5xx."""
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("schemathesis")),
+            "run",
+            f"{live_server.url}/openapi.json",
+            "--checks",
+            "all",
+            "--max-examples",
+            "20",
+            "--seed",
+            "1",
+            "--request-timeout",
+            "60",
+        ],
+        env={**os.environ, "NO_PROXY": "*", "no_proxy": "*", "NO_COLOR": "1"},
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    summary = done.stdout[-6000:]
+    assert done.returncode == 0, summary
+    assert "passed" in summary and "failure" not in summary.lower(), summary
 
 
 # -- regression cases found by the fuzzer ---------------------------------------------------------

@@ -37,20 +37,27 @@ MAX_FEEDBACK_TEXT = 2000
 
 def _question_pattern() -> str:
     """A JSON-schema ``pattern`` saying what the server checks: at least one character
-    that is neither white space nor a control, format, surrogate or private-use character
-    (those are dropped before the question is read; see ``assistant.chain.clean_question``)."""
-    dropped = [
-        ch
-        for ch in map(chr, range(0x10000))
-        if ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co")
-    ]
-    ranges: list[tuple[int, int]] = []
-    for ch in dropped:
-        if ranges and ranges[-1][1] == ord(ch) - 1:
-            ranges[-1] = (ranges[-1][0], ord(ch))
-        else:
-            ranges.append((ord(ch), ord(ch)))
-    body = "".join(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
+    that is neither white space nor a control, format or private-use character (those are
+    dropped before the question is read; see ``assistant.chain.clean_question``).
+
+    Written for both Python's ``re`` and ECMA/Rust engines: BMP characters as ``\\uXXXX``,
+    astral ones as themselves; surrogates left out (no engine but Python's takes them,
+    and JSON text cannot carry a lone one as UTF-8)."""
+    ranges: list[list[int]] = []
+    for code in range(0x110000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        ch = chr(code)
+        if ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Co"):
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1][1] = code
+            else:
+                ranges.append([code, code])
+
+    def spell(code: int) -> str:
+        return f"\\u{code:04x}" if code < 0x10000 else chr(code)
+
+    body = "".join(spell(a) if a == b else f"{spell(a)}-{spell(b)}" for a, b in ranges)
     return f"[^{body}]"
 
 
@@ -166,8 +173,29 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 # -- helpers -----------------------------------------------------------------------------------
 
 
+MAX_INPUT_CHARS = 200  # an award input is a number, a yes/no or a choice — not an essay
+
+
+def _bounded_input(value: Any, depth: int = 0) -> bool:
+    if isinstance(value, str):
+        return len(value) <= MAX_INPUT_CHARS
+    if isinstance(value, dict):
+        value = [*value.keys(), *value.values()]
+    if isinstance(value, list):
+        return depth < 3 and len(value) <= 50 and all(_bounded_input(v, depth + 1) for v in value)
+    return True
+
+
+# An error message may quote the input it refuses, but never more than a short prefix.
+MAX_ERROR_CHARS = 300
+
+
+def short(message: str) -> str:
+    return message if len(message) <= MAX_ERROR_CHARS else message[:MAX_ERROR_CHARS] + "…"
+
+
 def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+    return JSONResponse({"error": short(clean_text(message))}, status_code=status)
 
 
 def _describe(errors: list[dict[str, Any]]) -> str:
@@ -256,11 +284,13 @@ def build_api(service: Service) -> FastAPI:
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         if detail == "There was an error parsing the body":  # FastAPI's own words
             detail = "无法解析请求体，请发送 UTF-8 编码的 JSON (could not parse the request body)"
-        return JSONResponse({"error": detail}, status_code=status, headers=exc.headers)
+        return JSONResponse({"error": short(detail)}, status_code=status, headers=exc.headers)
 
     @app.exception_handler(_Unavailable)
     async def on_unavailable(request: Request, exc: _Unavailable) -> JSONResponse:
-        return JSONResponse({"error": exc.message}, status_code=503, headers={"Retry-After": "5"})
+        return JSONResponse(
+            {"error": short(exc.message)}, status_code=503, headers={"Retry-After": "5"}
+        )
 
     # Last resort for anything unforeseen: logged here, never sent. A plain ASGI wrapper
     # rather than an Exception handler, which Starlette re-raises (closing the connection).
@@ -270,9 +300,11 @@ def build_api(service: Service) -> FastAPI:
 
     @app.get("/healthz", response_model=HealthOut, responses={503: {"model": HealthOut}})
     async def healthz() -> JSONResponse:
-        """`ok` once the index is loaded and questions can be answered; 503 before."""
+        """200 `ok` once the index is loaded and questions can be answered; 200 `degraded`
+        when they are answered but cannot be logged (`log` says why); 503 before."""
         body = await run(service.health) if service.ready else service.health()
-        return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)
+        answering = body["status"] in ("ok", "degraded")
+        return JSONResponse(body, status_code=200 if answering else 503)
 
     @app.post("/api/ask", response_model=AskResponse, responses=ERRORS)
     async def ask(req: AskRequest) -> Any:
@@ -339,6 +371,13 @@ def build_api(service: Service) -> FastAPI:
     async def award(req: AwardRequest) -> Any:
         """Compute one award from its rule and inputs (the `award` object of CONTRACT §2)."""
         assistant = need_assistant()
+        if len(req.inputs) > 50 or not all(
+            len(k) <= 100 and _bounded_input(v) for k, v in req.inputs.items()
+        ):
+            # Reading a 100,000-character Chinese numeral took minutes of CPU.
+            return _error(
+                422, f"输入项过多或过长：每项不超过 {MAX_INPUT_CHARS} 字 (input too long)"
+            )
         if await run(service.rule, req.rule) is None:
             return _error(404, f"未知的补贴规则 {req.rule[:50]!r}，可用规则见 GET /api/rules")
 
@@ -381,20 +420,33 @@ def build_api(service: Service) -> FastAPI:
             ) from None
         return FeedbackResponse(feedback_id=fid, exchange_id=req.exchange_id)
 
-    # Anything else under /api/ would fall through to the Gradio mount at "/" and get its
-    # {"detail": ...}; answer it here in the API's own error shape instead.
-    api_routes = [r for r in app.routes if getattr(r, "path", "").startswith("/api/")]
+    # Anything else under /api/ (and any other method on /healthz) would fall through to
+    # the Gradio mount at "/" and get its {"detail": ...}; answer it here in the API's own
+    # error shape, with the Allow header a 405 must carry.
+    own_routes = [r for r in app.routes if getattr(r, "path", "").startswith(("/api/", "/healthz"))]
+    every_method = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "QUERY"]
 
-    @app.api_route(
-        "/api/{rest:path}",
-        methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
+    async def elsewhere(request: Request) -> JSONResponse:
+        allowed: set[str] = set()
+        for route in own_routes:
+            for method in every_method:
+                scope = {"type": "http", "path": request.url.path, "method": method}
+                if route.matches(scope)[0].name == "FULL":
+                    allowed |= set(getattr(route, "methods", ()) or ())
+        if allowed:
+            message = f"不支持的请求方法 {request.method[:10]} (method not allowed)"
+            response = _error(405, message)
+            response.headers["Allow"] = ", ".join(sorted(allowed))
+            return response
+        return _error(404, f"没有这个接口 {request.url.path[:80]} (unknown API path)")
+
+    app.add_api_route(
+        "/healthz",
+        elsewhere,
+        methods=[m for m in every_method if m != "GET"],
         include_in_schema=False,
     )
-    async def unknown_api(request: Request, rest: str) -> JSONResponse:
-        scope = {"type": "http", "path": request.url.path, "method": "GET"}
-        if any(r.matches(scope)[0].name != "NONE" for r in api_routes):
-            return _error(405, f"不支持的请求方法 {request.method} (method not allowed)")
-        return _error(404, f"没有这个接口 {request.url.path[:80]} (unknown API path)")
+    app.add_api_route("/api/{rest:path}", elsewhere, methods=every_method, include_in_schema=False)
 
     _document_limits(app, settings.max_question_chars)
     return app

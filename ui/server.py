@@ -42,6 +42,7 @@ def create_app(
     import gradio as gr
 
     from ui.api import build_api
+    from ui.guard import FrontDoor
     from ui.web import CSS, HEAD, build_web
 
     service = Service(settings, factory)
@@ -60,7 +61,7 @@ def create_app(
     app.router.lifespan_context = lifespan
 
     blocks = build_web(service)
-    return gr.mount_gradio_app(
+    app = gr.mount_gradio_app(
         app,
         blocks,
         path="/",
@@ -73,6 +74,9 @@ def create_app(
         theme=gr.themes.Soft(font=FONTS, font_mono=MONO_FONTS),
         ssr_mode=False,
     )
+    # Outermost: refused routes and body limits before anything reads a byte.
+    app.add_middleware(FrontDoor)
+    return app
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.answer import Answer
+from ui.guard import bounded_text, bounded_values
 from ui.render import (
     award_markdown,
     citations_markdown,
@@ -267,6 +268,7 @@ def _chat_tab(service: Service) -> None:
     def respond(
         message: str, history: list[dict[str, Any]], st: dict[str, Any]
     ) -> Iterator[tuple[Any, ...]]:
+        message = bounded_text(message, 10 * service.settings.max_question_chars)
         history = list(history or [])
         st = {"turns": list(st.get("turns", [])), "ids": dict(st.get("ids", {}))}
         question = (message or "").strip()
@@ -391,6 +393,7 @@ def _calculator_tab(service: Service, rules_state: gr.State) -> gr.Dropdown:
         button = gr.Button("计算", variant="primary", elem_id="calc-go")
 
         def compute(*values: Any) -> str:
+            values = bounded_values(values, MAX_INPUT_CHARS)
             return _compute(service, rule["id"], specs, values)
 
         button.click(compute, fields, result, api_visibility="private")
@@ -446,6 +449,7 @@ def _policy_tab(service: Service) -> tuple[gr.Radio, gr.Markdown, gr.Textbox]:
         ]
 
     def on_search(query: str) -> tuple[Any, str]:
+        query = bounded_text(query, 200)
         try:
             kb = service.assistant.knowledge
         except NotReadyError as exc:
@@ -529,7 +533,7 @@ def _hotline_tab(service: Service) -> None:
 
     def ask(q: str, follow_up: bool, asked: list[str]) -> tuple[Any, ...]:
         asked = list(asked or [])
-        q = (q or "").strip()
+        q = bounded_text(q, 10 * service.settings.max_question_chars).strip()
         if not q:
             return gr.update(), "请输入来电问题。", "", question_list_markdown(asked), asked, ""
         try:
@@ -697,6 +701,7 @@ def _matcher_tab(service: Service, rules_state: gr.State) -> None:
         button = gr.Button("测算可申请的条款", variant="primary", elem_id="match-go")
 
         def run(*values: Any) -> str:
+            values = bounded_values(values, MAX_INPUT_CHARS)
             shared_values = _collect_inputs(shared_specs, values[: len(shared_specs)])
             shared = {
                 _field_key(s): shared_values[s["name"]]
