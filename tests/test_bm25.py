@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from knowledge.bm25 import B, K1, KeywordIndex
+from knowledge.bm25 import K1, B, KeywordIndex
 
 WORDS = ["首轮", "流片", "补助", "企业", "奖励", "平台", "§四.10", "芯片"]
 
@@ -51,7 +51,7 @@ def test_scores_equal_okapi_bm25(corpus: list[list[str]], query: list[str]) -> N
     assert [i for i, _ in got] == [i for i, _ in want] or all(
         abs(a[1] - b[1]) < 1e-9 for a, b in zip(got, want, strict=True)
     )
-    for (i, score), (j, ref) in zip(got, want, strict=True):
+    for (i, score), (_j, ref) in zip(got, want, strict=True):
         assert score == pytest.approx(ref, rel=1e-9, abs=1e-12)
         assert score == pytest.approx(expected[i], rel=1e-9, abs=1e-12)
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -144,8 +146,16 @@ class OnnxEncoder:
         )
         # Longest first, in batches of similar length: little padding (as sentence-transformers).
         order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
+        step = max(1, batch_size)
+        parts = [order[start : start + step] for start in range(0, len(order), step)]
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for start in range(0, len(order), max(1, batch_size)):
-            part = order[start : start + batch_size]
-            out[part] = self._run([encodings[i] for i in part])
+        if len(parts) == 1:  # a question: one thread, the server runs several at once
+            out[parts[0]] = self._run([encodings[i] for i in parts[0]])
+            return out
+        # Many passages (an index build): one batch per core at a time; onnxruntime runs
+        # them in parallel on one session (run() is thread-safe and releases the GIL).
+        with ThreadPoolExecutor(max_workers=min(len(parts), os.cpu_count() or 1)) as pool:
+            done = pool.map(lambda part: self._run([encodings[i] for i in part]), parts)
+            for part, vectors in zip(parts, done, strict=True):
+                out[part] = vectors
         return out
