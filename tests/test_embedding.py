@@ -496,7 +496,7 @@ def test_onnx_export_files_and_currency(
     assert exported.int8.is_file()
     # int8 weights for the MatMuls, fp32 embedding tables: smaller, not 4x smaller.
     assert exported.int8.stat().st_size < exported.fp32.stat().st_size
-    assert exported.info["int8_recipe"] == onnx_export.recipe_id() == "matmul-constb-perchannel"
+    assert exported.info["int8_recipe"] == onnx_export.recipe_id() == "matmul-constb-perchannel-rr"
     assert not [p for p in folder.iterdir() if p.name.startswith(".")], "temp dir left"
     assert emb.is_valid_model_dir(folder)  # the export does not disturb the folder's marker
 

@@ -15,6 +15,7 @@ ONNX (fp32 and int8) beside it.
 CLI: ``python -m knowledge.embedding build [--target DIR] [--force] [--no-onnx]``.
 """
 
+from knowledge.embedding.cli import main
 from knowledge.embedding.embedder import (
     PASSAGE_BATCH,
     Embedder,
@@ -72,6 +73,7 @@ __all__ = [
     "find_source",
     "is_valid_model_dir",
     "load_embedder",
+    "main",
     "read_build_info",
     "read_e5_file",
 ]
