@@ -494,8 +494,14 @@ def test_onnx_export_files_and_currency(
     folder = Settings(data_dir=data_dir).default_model_dir
     assert exported.fp32 == folder / "onnx" / "model.onnx" and exported.fp32.is_file()
     assert exported.int8.is_file()
-    # int8 weights for the MatMuls, fp32 embedding tables: smaller, not 4x smaller.
-    assert exported.int8.stat().st_size < exported.fp32.stat().st_size
+    # Weights as external data beside each graph; int8 MatMul weights with fp32 embedding
+    # tables: smaller, not 4x smaller.
+    def size(graph: Path) -> int:
+        data = graph.with_name(graph.name + ".data")
+        assert data.stat().st_size > 50 * graph.stat().st_size
+        return graph.stat().st_size + data.stat().st_size
+
+    assert 0.5 * size(exported.fp32) < size(exported.int8) < 0.95 * size(exported.fp32)
     assert exported.info["int8_recipe"] == onnx_export.recipe_id() == "matmul-constb-perchannel-rr"
     assert not [p for p in folder.iterdir() if p.name.startswith(".")], "temp dir left"
     assert emb.is_valid_model_dir(folder)  # the export does not disturb the folder's marker
@@ -539,10 +545,14 @@ def test_onnx_vectors_match_torch(onnx_embedder: emb.Embedder, embedder: emb.Emb
         cosine = (got * want).sum(axis=1)
         # fp32 is the same computation; int8 weights move a vector by about a degree.
         assert cosine.min() > (0.9999 if onnx_embedder.engine == "onnx-fp32" else 0.98), cosine
-    # One text alone and in a batch of longer ones (padding) gives the same vector.
+    # One text alone and in a batch with a longer one (padding) gives the same vector; int8
+    # quantizes activations per batch (dynamic ranges), so there only nearly the same.
     alone = onnx_embedder.embed_passages([lines[0]])
     batched = onnx_embedder.embed_passages([lines[0], CLAUSE_4_10 * 3])[:1]
-    np.testing.assert_allclose(alone, batched, atol=1e-4)
+    if onnx_embedder.engine == "onnx-fp32":
+        np.testing.assert_allclose(alone, batched, atol=1e-4)
+    else:
+        assert float(alone[0] @ batched[0]) > 0.995
     assert onnx_embedder.embed_queries([]).shape == (0, 384)
     with pytest.raises(TypeError):
         onnx_embedder.embed_queries("not a list")

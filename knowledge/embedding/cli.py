@@ -26,7 +26,7 @@ def _export(folder: Path, force: bool) -> int:
         print(f"error: exporting the model to ONNX failed: {exc}", file=sys.stderr)
         return 1
     if made:
-        size_mb = (export.fp32.stat().st_size + export.int8.stat().st_size) / 1e6
+        size_mb = _dir_size(export.fp32.parent) / 1e6
         print(f"exported ONNX fp32 + int8 in {export.info['seconds']:.1f} s ({size_mb:.0f} MB)")
     else:
         print(f"ONNX export already current at {export.fp32.parent}; skipped")
