@@ -1,6 +1,6 @@
 """Load benchmark: many clients asking ``POST /api/ask`` at once, on loopback.
 
-``python -m evals.bench_load [--url URL [--pid PID]] [--engines torch,onnx-int8]
+``python -m evals.bench_load [--url URL [--pid PID]] [--engines torch,onnx-fp32,onnx-int8]
 [--levels 1,8,32] [--seconds 20] [--unique] [--ask-vs-encode 60] [--json]``
 
 Without ``--url`` it starts its own ``python -m ui`` on a free loopback port for each
@@ -51,7 +51,7 @@ from ui.launch import free_port, offline_env, spawn, stop
 
 GOLD_DIR = PROJECT_ROOT / "evals" / "gold"
 START_TIMEOUT_S = 300.0
-DEFAULT_ENGINES = "torch,onnx-int8"
+DEFAULT_ENGINES = "torch,onnx-fp32,onnx-int8"
 TARGET_ASK_VS_ENCODE = 0.5
 TARGET_UNIQUE_RPS = 150.0
 

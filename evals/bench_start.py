@@ -1,6 +1,6 @@
 """Start-up benchmark: where the seconds go before ``/healthz`` says ok, per engine.
 
-``python -m evals.bench_start [--engines torch,onnx-int8] [--runs 3] [--json]``
+``python -m evals.bench_start [--engines torch,onnx-fp32,onnx-int8] [--runs 3] [--json]``
 
 Two measurements, each in fresh processes (nothing warm but the OS page cache):
 
@@ -165,7 +165,7 @@ def print_report(report: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.bench_start", description=__doc__)
-    parser.add_argument("--engines", default="torch,onnx-int8")
+    parser.add_argument("--engines", default="torch,onnx-fp32,onnx-int8")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)

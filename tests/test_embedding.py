@@ -578,7 +578,7 @@ def test_onnx_engine_imports_no_torch(data_dir: Path, exported: onnx_export.Onnx
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
     ).stdout.split()
-    assert out == ["onnx-int8", "(1,", "384)", "False", "False"], out
+    assert out == ["onnx-fp32", "(1,", "384)", "False", "False"], out
 
 
 @pytest.mark.slow
