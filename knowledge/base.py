@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
@@ -15,7 +16,7 @@ from knowledge.clause import Clause, ParsedPolicy, PolicyMeta, split_ref
 from knowledge.embedding import Embedder, load_embedder
 from knowledge.index import ClauseIndex
 from knowledge.settings import Settings
-from knowledge.tokenize import REF_PREFIX, query_tokens, reference_tokens
+from knowledge.tokenize import REF_PREFIX, add_terms, query_tokens, reference_tokens
 
 SearchMode = Literal["fused", "rrf", "dense", "bm25"]
 
@@ -109,8 +110,15 @@ class KnowledgeBase:
     def open(
         cls, settings: Settings, *, rebuild_if_stale: bool = True, progress: bool = True
     ) -> KnowledgeBase:
-        embedder = load_embedder(settings)
-        policies = load_policies(settings)
+        # The model loads in C++ (onnxruntime or torch, the GIL released) while this thread
+        # reads the policies and loads jieba's dictionary (Python): start-up pays the longer
+        # of the two, not their sum.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="model-loader") as pool:
+            loading = pool.submit(load_embedder, settings)
+            policies = load_policies(settings)
+            for policy in policies:
+                add_terms(policy.meta.terms)
+            embedder = loading.result()
         index = ClauseIndex.open(
             settings, embedder, policies, rebuild_if_stale=rebuild_if_stale, progress=progress
         )

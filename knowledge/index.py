@@ -37,9 +37,9 @@ import numpy as np
 from chromadb.api.types import EmbeddingFunction
 from chromadb.utils.embedding_functions import register_embedding_function
 from pydantic import BaseModel
-from rank_bm25 import BM25Okapi
 from tqdm import tqdm
 
+from knowledge.bm25 import KeywordIndex
 from knowledge.chunking import CHUNKER_VERSION, Chunk, chunk_clauses
 from knowledge.clause import ParsedPolicy
 from knowledge.embedding import Embedder
@@ -61,6 +61,7 @@ class IndexManifest(BaseModel):
     format: str = INDEX_FORMAT
     build_id: str = ""
     model_id: str
+    embedding_engine: str = "torch"  # torch / onnx-fp32 / onnx-int8: what made the vectors
     parser_version: str
     chunker_version: str
     store: str  # "embedded" or "server:<host>:<port>"
@@ -69,7 +70,10 @@ class IndexManifest(BaseModel):
     built_at: str = ""
 
     def same_content(self, other: IndexManifest) -> bool:
-        keys = ("format", "model_id", "parser_version", "chunker_version", "store", "sources")
+        keys = (
+            "format", "model_id", "embedding_engine", "parser_version", "chunker_version",
+            "store", "sources",
+        )  # fmt: skip
         return all(getattr(self, k) == getattr(other, k) for k in keys)
 
 
@@ -192,6 +196,7 @@ def expected_manifest(
 ) -> IndexManifest:
     return IndexManifest(
         model_id=embedder.model_id,
+        embedding_engine=embedder.engine,
         parser_version=PARSER_VERSION,
         chunker_version=CHUNKER_VERSION,
         store=store_name(settings),
@@ -250,7 +255,7 @@ class ClauseIndex:
         self.manifest = manifest
         self.chunks = chunks
         self.build_dir = build_dir
-        self._bm25 = BM25Okapi(tokens)
+        self._bm25 = KeywordIndex(tokens)
         client = _chroma_client(settings, build_dir)
         self._collection = client.get_collection(
             _collection_name(manifest.build_id),
@@ -452,11 +457,7 @@ class ClauseIndex:
 
     def keyword_search(self, tokens: list[str], n: int) -> list[tuple[Chunk, float]]:
         """Chunks by BM25 score, best first; chunks sharing no token are left out."""
-        if not tokens:
-            return []
-        scores = self._bm25.get_scores(tokens)
-        order = np.argsort(-scores)[:n]
-        return [(self.chunks[i], float(scores[i])) for i in order if scores[i] > 0]
+        return [(self.chunks[i], score) for i, score in self._bm25.search(tokens, n)]
 
 
 def embed_with_cache(

