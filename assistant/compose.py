@@ -324,7 +324,10 @@ class Composer:
         )
         contact = next((p.contact for p in policies if p.contact.department), None)
         if contact is not None:
-            where = "、".join(x for x in (contact.hotline, contact.name or contact.department) if x)
+            office = contact.department
+            if contact.name and contact.department:
+                office = f"{contact.name}（{contact.department}）"
+            where = "，或".join(x for x in (contact.hotline, office or contact.name) if x)
             text += f"其他问题建议咨询{where}。"
         return Composed(text=text, citations=[], conclusion=text.split("。", 1)[0] + "。")
 

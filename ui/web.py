@@ -712,46 +712,43 @@ def _hotline_tab(service: Service) -> None:
             gr.Markdown("**本次来电的问题**")
             recent_md = gr.Markdown(question_list_markdown([]), elem_id="hotline-recent")
     state = gr.State([])
-    outputs = [echo, script, answer_box, clauses_md, calc_md, guide_md, order_box, recent_md]
+    # The call's context is kept by default; scripts calling /hotline_ask pass False for a
+    # standalone question (the API keeps its (question, follow_up) signature).
+    keep = gr.Checkbox(value=True, visible=False, label="沿用上文")
+    outputs = [answer_box, echo, script, clauses_md, calc_md, guide_md, order_box, recent_md]
 
-    def ask(q: str, asked: list[str]) -> tuple[Any, ...]:
+    def ask(q: str, follow_up: bool, asked: list[str]) -> tuple[Any, ...]:
         asked = list(asked or [])
         q = (q or "").strip()
         recent = question_list_markdown(asked)
-        keep = (gr.update(),) * 5
+        same = (gr.update(),) * 5
         if not q:
-            return ("请输入来电问题。", gr.update(), *keep, recent, asked, "")
+            return ("", "请输入来电问题。", gr.update(), *same, recent, asked, "")
         try:
             assistant = service.assistant
         except NotReadyError as exc:
-            return (esc(exc), gr.update(), *keep, recent, asked, q)
+            return ("", esc(exc), gr.update(), *same, recent, asked, q)
         from assistant.errors import QuestionError
 
-        history = asked[-5:]  # the call's context, kept until 新来电
+        history = asked[-5:] if follow_up else []  # the call's context, kept until 新来电
+        echo_text = _echo(q, len(history))
         try:
             answer = assistant.ask(q, history)
         except QuestionError as exc:
-            return (_echo(q, len(asked)), esc(exc), *keep, recent, asked, q)
+            return (str(exc), echo_text, esc(exc), *same, recent, asked, q)
         except Exception:
             logger.exception("hotline answer failed")
             facts = page_facts(service)
-            return (
-                _echo(q, len(asked)),
-                facts.sorry() if facts else SORRY,
-                *keep,
-                recent,
-                asked,
-                q,
-            )
+            sorry = facts.sorry() if facts else SORRY
+            return (sorry, echo_text, sorry, *same, recent, asked, q)
         service.log.record(answer, history, "hotline")
-        echo_text = _echo(q, len(asked))
         asked = [*asked, q][-HOTLINE_HISTORY:]
         awards = answer.awards or ([answer.award] if answer.award else [])
         guide = _guide_of(service, answer)
         return (
+            answer.answer,
             echo_text,
             _script_markdown(answer),
-            answer.answer,
             _top_clauses(service, q, answer),
             "\n\n".join(award_markdown(a) for a in awards),
             guide[1] if guide else "（本问题涉及的条款没有申兑指南）",
@@ -764,7 +761,9 @@ def _hotline_tab(service: Service) -> None:
     def reset() -> tuple[Any, ...]:
         return ("", "", "", "", "", "", "", question_list_markdown([]), [], "")
 
-    question.submit(ask, [question, state], [*outputs, state, question], api_name="hotline_ask")
+    question.submit(
+        ask, [question, keep, state], [*outputs, state, question], api_name="hotline_ask"
+    )
     new_call.click(reset, None, [*outputs, state, question], api_visibility="private")
     copy_order.click(None, [order_box], None, js=COPY_JS, api_visibility="private")
 
