@@ -43,7 +43,7 @@ from knowledge.guide import (
 from knowledge.parse import split_sentences
 from knowledge.tokenize import tokenize
 
-WHOLE_CLAUSE_ROUTES = ("lookup",)
+WHOLE_CLAUSE_ROUTES = ("lookup", "fact", "eligibility")
 WHOLE_CLAUSE_CHARS = 260
 # Labels that start the lines after the conclusion (the page and the hotline read them).
 STEPS = "计算过程："
@@ -361,7 +361,7 @@ class Composer:
         elif route.kind == "departments":
             draft = self._departments(question, awards, hits, meta, today)
         elif route.kind == "validity":
-            draft = self._validity_answer(hits, meta, today)
+            draft = self._validity_answer(question, hits, meta, today)
         else:
             draft = self._quote_answer(question, route, hits)
         if not draft.used:
@@ -637,13 +637,22 @@ class Composer:
             hit = targets[0]
             title = f"“{hit.clause.title}”" if hit.clause.title else ""
             depts = hit.clause.departments
-            who = "、".join(depts) if depts else f"未列明，可咨询{contact_phrase(meta)}"
-            conclusion = f"{clause_label(hit.clause, hit.ref)}{title}的责任单位是：{who}。"
+            label = clause_label(hit.clause, hit.ref)
+            if depts:
+                conclusion = f"{label}{title}的责任单位是：{'、'.join(depts)}。"
+            else:  # the text itself may say who does it (五.(一): 领导小组负责统筹…)
+                said = "".join(best_sentences(hit.clause, question, limit=1))
+                conclusion = (
+                    f"{label}{title}未列明责任单位，原文为：“{said}”"
+                    f"如需办理，可咨询{contact_phrase(meta)}。"
+                )
         else:
             conclusion = "；".join(pieces) + "。"
         draft = _Draft(conclusion)
         for hit in targets:
             draft.use(hit)
+        if len(targets) == 1 and targets[0].clause.departments:
+            draft.body.append(self._quote(targets[0], question))
         if _WHERE_HOW.search(question):
             who = contact_phrase(meta, targets[0].clause.departments)
             draft.body.append(f"申报地点、材料和受理方式原文未规定，请向{who}咨询。")
@@ -655,7 +664,7 @@ class Composer:
         return draft
 
     def _validity_answer(
-        self, hits: Sequence[ClauseHit], meta: PolicyMeta | None, today: date
+        self, question: str, hits: Sequence[ClauseHit], meta: PolicyMeta | None, today: date
     ) -> _Draft:
         main = hits[0]
         meta = self._meta(main.clause.slug) or meta
@@ -676,6 +685,7 @@ class Composer:
             )
             draft.use(hit)
             draft.body.append(self._quote(hit, "有效期 实施"))
+        self._related(draft, question, hits)
         return draft
 
     def _quote_answer(self, question: str, route: Route, hits: Sequence[ClauseHit]) -> _Draft:
@@ -696,9 +706,16 @@ class Composer:
         else:
             draft = _Draft(f"根据{label}{title}：“{quote}”")
         draft.use(main)
-        # Related clauses that also answer (close in relevance, sharing words with the question).
+        self._related(draft, question, hits)
+        draft.departments = self._departments_line(main.clause)
+        return draft
+
+    def _related(self, draft: _Draft, question: str, hits: Sequence[ClauseHit]) -> None:
+        """Related clauses that also answer (close in relevance, sharing words with the
+        question), one sentence each."""
+        main = hits[0]
         for hit in hits[1:3]:
-            if hit.score < 0.8 * main.score or hit.clause.id == main.clause.id:
+            if hit.score < 0.8 * main.score or any(h.clause is hit.clause for h in draft.used):
                 continue
             sentences = best_sentences(hit.clause, question, limit=1)
             overlap = set(tokenize(question)) & set(tokenize("".join(sentences)))
@@ -707,8 +724,6 @@ class Composer:
             draft.use(hit)
             label = clause_label(hit.clause, hit.ref)
             draft.body.append(f"{RELATED}{label}“{hit.clause.title}”：“{sentences[0]}”")
-        draft.departments = self._departments_line(main.clause)
-        return draft
 
     def _not_provided(
         self, topic: str, question: str, hits: Sequence[ClauseHit], meta: PolicyMeta | None

@@ -541,8 +541,7 @@ def test_dislike_asks_why_and_stores_it(sized: Any, live_server: LiveServer) -> 
     chat = pg.locator("#chat")
     chat.get_by_text(re.compile(r"引用条款（\d+ 条）")).first.wait_for()
     chat.locator('button[aria-label="踩"]').first.click()
-    reason = pg.locator("#dislike-box")
-    reason.wait_for(state="visible")
+    pg.locator("#dislike-wrong textarea").wait_for(state="visible")
     pg.locator("#dislike-wrong textarea").fill("金额没错，但没说清要先认定")
     pg.locator("#dislike-right textarea").fill("应先说明需经认定")
     pg.locator("#dislike-send").click()
@@ -575,3 +574,35 @@ def test_policy_browser_address_guide_and_phone_order(sized: Any, live_server: L
     pg.locator("#clause-tree").get_by_text(re.compile(r"四\.17\s")).click()
     detail.get_by_text("展销会", exact=False).first.wait_for()
     pg.wait_for_function("() => decodeURIComponent(location.search).includes('clause=四.17')")
+
+
+def test_plain_text_helpers() -> None:
+    """口径, 工单摘要 and the exported conversation are plain text built from the answer."""
+    from datetime import datetime
+
+    from ui.render import clause_link, conversation_text, script_line, work_order
+
+    answer = {
+        "answer": "按您提供的信息测算，可获320万元（四.10）。\n计算过程：…",
+        "citations": [
+            {"id": "四.10", "departments": ["市工信局", "市财政局"]},
+            {"id": "尾", "departments": []},
+        ],
+        "award": {"rule": "四.10", "steps": ["800万元 × 40% = 320万元", "上限500万元，未超过"]},
+        "awards": [],
+    }
+    assert script_line(answer) == (
+        "按您提供的信息测算，可获320万元（四.10）。具体请向市工信局、市财政局咨询。"
+    )
+    order = work_order("流片800万能补多少", answer, datetime(2026, 11, 28, 9, 5))
+    assert order.splitlines() == [
+        "来电问题：流片800万能补多少",
+        "答复结论：按您提供的信息测算，可获320万元（四.10）。",
+        "涉及条款：四.10、尾",
+        "责任单位：市工信局、市财政局",
+        "测算过程：800万元 × 40% = 320万元；上限500万元，未超过",
+        "受理时间：2026-11-28 09:05",
+    ]
+    text = conversation_text([("问一", "答一")], "记录", datetime(2026, 11, 28))
+    assert "【问1】问一" in text and "【答1】答一" in text
+    assert clause_link("二.(二)") == "/?clause=%E4%BA%8C.%28%E4%BA%8C%29"

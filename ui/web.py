@@ -91,7 +91,7 @@ CSS = """
 #hotline-answer textarea { line-height: 1.6; }
 @media (max-width: 640px) {
   .gradio-container { padding: 4px !important; }
-  #chat { height: 52vh !important; }
+  #chat { height: 42vh !important; }
   .example-row button { flex: 1 1 100%; }
   #policy-row { flex-direction: column-reverse !important; }
   #clause-tree .wrap { max-height: 40vh; }
@@ -462,6 +462,8 @@ def _chat_tab(service: Service) -> None:
 
     def on_export(st: dict[str, Any]) -> str | None:
         turns = list((st or {}).get("log", []))
+        if not turns:
+            return None
         facts = page_facts(service)
         title = f"《{facts.title}》政策咨询记录" if facts else "政策咨询记录"
         text = conversation_text(turns, title, datetime.now())
@@ -474,18 +476,20 @@ def _chat_tab(service: Service) -> None:
         return [], "", {"turns": [], "ids": {}, "log": [], "pending": None}, ""
 
     outputs = [chatbot, msg, state, notice]
-    msg.submit(respond, [msg, chatbot, state], outputs, api_name="chat")
+    # The download button always holds the conversation so far: one click downloads it.
+    msg.submit(respond, [msg, chatbot, state], outputs, api_name="chat").then(
+        on_export, [state], export, api_visibility="private"
+    )
     for button, question in zip(example_buttons, EXAMPLES, strict=True):
         button.click(lambda q=question: q, None, msg, queue=False, api_visibility="private").then(
             respond, [msg, chatbot, state], outputs, api_visibility="private"
-        )
+        ).then(on_export, [state], export, api_visibility="private")
     chatbot.like(
         on_like, [state], [notice, state, dislike_box, wrong, right], api_visibility="private"
     )
     send_reason.click(
         on_reason, [wrong, right, state], [notice, state, dislike_box], api_visibility="private"
     )
-    export.click(on_export, [state], export, api_visibility="private")
     clear.click(on_clear, None, outputs, queue=False, api_visibility="private")
     chatbot.clear(on_clear, None, outputs, queue=False, api_visibility="private")
 
