@@ -66,7 +66,7 @@ def test_while_loading_answers_503(live_server: LiveServer) -> None:
     for kind, status, body in seen:
         assert status == 503, (kind, status, body)
         if kind == "healthz":
-            assert body == {"status": "loading"}
+            assert body["status"] == "loading" and body["log"]["writable"] is True
         else:
             assert "加载" in body["error"]
 
@@ -333,32 +333,74 @@ def test_award_malformed_json(client: httpx.Client) -> None:
 
 def test_feedback_is_stored(live_server: LiveServer, client: httpx.Client) -> None:
     ask = client.post("/api/ask", json={"question": "智能工厂奖励多少？"}).json()
-    exchange_id = ask["exchange_id"]
+    exchange_id, token = ask["exchange_id"], ask["feedback_token"]
+    assert ask["recorded"] is True and isinstance(token, str) and len(token) >= 16
     r = client.post(
-        "/api/feedback", json={"exchange_id": exchange_id, "vote": "down", "comment": "不够具体"}
+        "/api/feedback",
+        json={
+            "exchange_id": exchange_id,
+            "vote": "down",
+            "comment": "不够具体",
+            "correct_answer": "应写明奖励上限",
+            "token": token,
+        },
     )
     assert r.status_code == 200, r.text
     assert r.json()["exchange_id"] == exchange_id
     conn = sqlite3.connect(live_server.log_path)
     try:
         votes = conn.execute(
-            "SELECT vote, comment FROM feedback WHERE exchange_id = ?", (exchange_id,)
+            "SELECT vote, comment, correct_answer FROM feedback WHERE exchange_id = ?",
+            (exchange_id,),
         ).fetchall()
     finally:
         conn.close()
-    assert votes == [("down", "不够具体")]
+    assert votes == [("down", "不够具体", "应写明奖励上限")]
+
+
+def test_feedback_needs_the_answers_token_and_does_not_enumerate(client: httpx.Client) -> None:
+    """Nobody votes on someone else's exchange, and a stranger cannot tell which ids exist."""
+    mine = client.post("/api/ask", json={"question": "流片补贴多少？"}).json()
+    theirs = client.post("/api/ask", json={"question": "百强企业奖励多少？"}).json()
+    wrong_token = client.post(
+        "/api/feedback",
+        json={
+            "exchange_id": theirs["exchange_id"],
+            "vote": "down",
+            "token": mine["feedback_token"],
+        },
+    )
+    unknown_id = client.post(
+        "/api/feedback",
+        json={"exchange_id": 987654321, "vote": "down", "token": mine["feedback_token"]},
+    )
+    assert wrong_token.status_code == unknown_id.status_code == 404
+    assert wrong_token.json() == unknown_id.json()
+    assert "987654321" not in unknown_id.text
+    no_token = client.post("/api/feedback", json={"exchange_id": mine["exchange_id"], "vote": "up"})
+    assert_error(no_token, 422)
 
 
 @pytest.mark.parametrize(
     ("body", "status"),
     [
-        ({"exchange_id": 987654321, "vote": "up"}, 404),
-        ({"exchange_id": 1, "vote": "meh"}, 422),
-        ({"exchange_id": "abc", "vote": "up"}, 422),
-        ({"vote": "up"}, 422),
-        ({"exchange_id": 1, "vote": "up", "comment": "x" * 5000}, 422),
+        ({"exchange_id": 987654321, "vote": "up", "token": "t"}, 404),
+        ({"exchange_id": 1, "vote": "meh", "token": "t"}, 422),
+        ({"exchange_id": "abc", "vote": "up", "token": "t"}, 422),
+        ({"vote": "up", "token": "t"}, 422),
+        ({"exchange_id": 1, "vote": "up", "token": "t", "comment": "x" * 5000}, 422),
+        ({"exchange_id": 1, "vote": "up", "token": "t", "correct_answer": "x" * 5000}, 422),
+        ({"exchange_id": 1, "vote": "up", "token": ""}, 422),
     ],
-    ids=["unknown-exchange", "bad-vote", "id-not-int", "no-id", "comment-too-long"],
+    ids=[
+        "unknown-exchange",
+        "bad-vote",
+        "id-not-int",
+        "no-id",
+        "comment-too-long",
+        "correct-answer-too-long",
+        "empty-token",
+    ],
 )
 def test_feedback_bad_input(client: httpx.Client, body: dict, status: int) -> None:
     assert_error(client.post("/api/feedback", json=body), status)

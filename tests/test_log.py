@@ -15,6 +15,9 @@ import pytest
 from assistant.answer import Answer, AwardResult, Citation
 from assistant.log import (
     _MIGRATIONS,
+    HISTORY_LOG_CHARS,
+    HISTORY_LOG_ITEMS,
+    MIGRATION_NAMES,
     SCHEMA_VERSION,
     ConversationLog,
     UnknownExchangeError,
@@ -137,13 +140,13 @@ def test_logs_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert logs_command(settings, -1, "table", None, None) == 2
 
 
-def test_migrations_idempotent_and_upgrade_old_file(tmp_path: Path) -> None:
-    path = tmp_path / "log.sqlite3"
-    # A file written by the first schema version, holding one row.
+def _old_file(path: Path, version: int) -> None:
+    """A file as the numbered migrations of an earlier release wrote it, holding one row."""
     conn = sqlite3.connect(path)
-    for statement in _MIGRATIONS[0]:
-        conn.execute(statement)
-    conn.execute("PRAGMA user_version = 1")
+    for _, statements in _MIGRATIONS[:version]:
+        for statement in statements:
+            conn.execute(statement)
+    conn.execute(f"PRAGMA user_version = {version}")
     conn.execute(
         "INSERT INTO exchanges (created_at, channel, question, answer)"
         " VALUES ('t', 'cli', '旧问题', '旧回答')"
@@ -151,16 +154,124 @@ def test_migrations_idempotent_and_upgrade_old_file(tmp_path: Path) -> None:
     conn.commit()
     conn.close()
 
+
+@pytest.mark.parametrize("version", [1, 3])
+def test_migrations_idempotent_and_upgrade_old_file(tmp_path: Path, version: int) -> None:
+    path = tmp_path / "log.sqlite3"
+    _old_file(path, version)
+
     log = ConversationLog(path)
     assert log.schema_version() == SCHEMA_VERSION
+    assert log.applied_migrations() == list(MIGRATION_NAMES)
     assert log.migrate() == SCHEMA_VERSION  # again: nothing to do, nothing breaks
     ConversationLog(path)
-    assert log.schema_version() == SCHEMA_VERSION
+    assert log.applied_migrations() == list(MIGRATION_NAMES)
     rows = log.rows()
     assert [r["question"] for r in rows] == ["旧问题"]
     old_id = rows[0]["id"]
-    log.feedback(old_id, "up")  # the feedback table came with migration 2
-    assert log.rows(feedback="up")[0]["id"] == old_id
+    log.feedback(old_id, "up", "好", correct_answer="应为320万元")  # columns of later migrations
+    row = log.rows(feedback="up")[0]
+    assert row["id"] == old_id and row["correct_answer"] == "应为320万元"
+
+
+def test_migrations_are_identified_by_name_not_position(tmp_path: Path) -> None:
+    """A file that has a later migration applied but lacks an earlier one gets that one."""
+    path = tmp_path / "log.sqlite3"
+    ConversationLog(path)
+    conn = sqlite3.connect(path)
+    conn.execute("DELETE FROM _migrations WHERE name = 'answer-json-and-award-columns'")
+    conn.execute("ALTER TABLE exchanges DROP COLUMN answer_json")
+    conn.execute("ALTER TABLE exchanges DROP COLUMN award_rule")
+    conn.execute("ALTER TABLE exchanges DROP COLUMN amount_yuan")
+    conn.commit()
+    conn.close()
+    log = ConversationLog(path)
+    assert sorted(log.applied_migrations()) == sorted(MIGRATION_NAMES)
+    assert log.record(make_answer(), [], "cli") == 1  # every column is back
+
+
+def test_feedback_needs_the_token_returned_with_the_answer(tmp_path: Path) -> None:
+    log = ConversationLog(tmp_path / "log.sqlite3")
+    a = log.record(make_answer(), [], "api", feedback_token="secret-a")
+    b = log.record(make_answer("网页上的问题"), [], "web")  # no token: held server-side
+    log.feedback(a, "down", "金额不对", correct_answer="应为300万元", token="secret-a")
+    with pytest.raises(UnknownExchangeError):
+        log.feedback(a, "up", token="wrong")
+    with pytest.raises(UnknownExchangeError):
+        log.feedback(b, "up", token="secret-a")  # someone else's token
+    with pytest.raises(UnknownExchangeError):
+        log.feedback(99999, "up", token="secret-a")
+    log.feedback(b, "up")  # the web page's own session
+    [row] = log.rows(feedback="down")
+    assert (row["id"], row["comment"], row["correct_answer"]) == (a, "金额不对", "应为300万元")
+    assert "feedback_token_sha256" not in row
+    conn = sqlite3.connect(log.path)
+    stored = conn.execute("SELECT feedback_token_sha256 FROM exchanges WHERE id = ?", (a,))
+    assert "secret-a" not in str(stored.fetchone())  # only the digest is kept
+    conn.close()
+
+
+def test_history_is_bounded_and_unencodable_text_cleaned(tmp_path: Path) -> None:
+    log = ConversationLog(tmp_path / "log.sqlite3")
+    history = [f"第{i}问" + "长" * 1000 for i in range(50)] + ["孤\ud800立"]
+    eid = log.record(Answer(question="问\udfff题", answer="答"), history, "api")
+    row = log.get(eid)
+    assert row is not None
+    assert len(row["history"]) == HISTORY_LOG_ITEMS
+    assert all(len(h) <= HISTORY_LOG_CHARS + 1 for h in row["history"])
+    assert row["history"][-1] == "孤\ufffd立" and row["question"] == "问\ufffd题"
+    log.feedback(eid, "down", "评\ud800论")
+
+
+def test_deleted_file_is_reopened_and_ids_never_reused(tmp_path: Path) -> None:
+    path = tmp_path / "log.sqlite3"
+    log = ConversationLog(path)
+    first = [log.record(make_answer(f"删除前{i}"), [], "api") for i in range(3)]
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)  # the fault: rm log.sqlite3*
+    after = log.record(make_answer("删除后"), [], "api")
+    assert after > max(first)  # never an id handed out before
+    assert log.reopened == 1
+    # The acknowledged row is in the file that now sits at the path, seen by a new reader.
+    assert [r["question"] for r in ConversationLog(path).rows(limit=None)] == ["删除后"]
+    # A restart (a new ConversationLog on the same file) continues after it.
+    assert ConversationLog(path).record(make_answer("重启后"), [], "api") > after
+
+
+def test_replaced_file_is_detected(tmp_path: Path) -> None:
+    path = tmp_path / "log.sqlite3"
+    log = ConversationLog(path)
+    log.record(make_answer("旧文件"), [], "api")
+    other = tmp_path / "other.sqlite3"
+    replacement = ConversationLog(other)
+    replacement.record(make_answer("换上来的文件"), [], "cli")
+    replacement.close()  # checkpointed: a complete file without a WAL of its own
+    other.replace(path)  # e.g. a backup restored over the live file
+    eid = log.record(make_answer("替换后"), [], "api")
+    questions = [r["question"] for r in ConversationLog(path).rows(limit=None)]
+    assert questions == ["替换后", "换上来的文件"]
+    assert eid > 1
+
+
+def test_a_row_written_while_the_file_vanishes_is_written_again(tmp_path: Path) -> None:
+    """The file is deleted between the connection check and the commit: the row went to the
+    dead file, so it is written once more into the new one before its id is returned."""
+    path = tmp_path / "log.sqlite3"
+    log = ConversationLog(path)
+    real_identity = log._file_changed
+    calls = {"n": 0}
+
+    def vanish_during_first_write() -> bool:
+        calls["n"] += 1
+        if calls["n"] == 1:  # the check before BEGIN passes; then the file goes
+            changed = real_identity()
+            path.unlink()
+            return changed
+        return real_identity()
+
+    log._file_changed = vanish_during_first_write  # type: ignore[method-assign]
+    eid = log.record(make_answer("竞态"), [], "api")
+    assert [r["id"] for r in ConversationLog(path).rows(limit=None)] == [eid]
 
 
 def test_concurrent_threads_lose_nothing(tmp_path: Path) -> None:

@@ -7,6 +7,8 @@ Blocking work (model inference, Chroma, SQLite) runs in worker threads, off the 
 from __future__ import annotations
 
 import logging
+import sqlite3
+import unicodedata
 from typing import Any, Literal
 
 import anyio
@@ -17,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.answer import Answer, AwardResult
-from assistant.log import UnknownExchangeError
+from assistant.log import UnknownExchangeError, clean_text
 from ui.service import NotReadyError, Service, worker_count
 
 logger = logging.getLogger("ui.api")
@@ -26,18 +28,61 @@ logger = logging.getLogger("ui.api")
 # -- request and response models ---------------------------------------------------------------
 
 
+# Ids are SQLite integers handed out from 1; 2**53 - 1 is the largest that every JSON
+# client (JavaScript included) reads exactly, and is written as an integer in the schema.
+MAX_EXCHANGE_ID = 2**53 - 1
+MAX_HISTORY_ITEMS = 50
+MAX_FEEDBACK_TEXT = 2000
+
+
+def _question_pattern() -> str:
+    """A JSON-schema ``pattern`` saying what the server checks: at least one character
+    that is neither white space nor a control, format, surrogate or private-use character
+    (those are dropped before the question is read; see ``assistant.chain.clean_question``)."""
+    dropped = [
+        ch
+        for ch in map(chr, range(0x10000))
+        if ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co")
+    ]
+    ranges: list[tuple[int, int]] = []
+    for ch in dropped:
+        if ranges and ranges[-1][1] == ord(ch) - 1:
+            ranges[-1] = (ranges[-1][0], ord(ch))
+        else:
+            ranges.append((ord(ch), ord(ch)))
+    body = "".join(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
+    return f"[^{body}]"
+
+
+def question_schema(max_chars: int) -> dict[str, Any]:
+    return {"minLength": 1, "maxLength": max_chars, "pattern": _question_pattern()}
+
+
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
+    # The limits are checked in the handler (a Chinese 400), and stated here for clients.
     question: str = Field(description="the question, in Chinese; 1..max_question_chars characters")
     history: list[str] = Field(
-        default_factory=list, description="earlier questions of the conversation, oldest first"
+        default_factory=list,
+        description="earlier questions of the conversation, oldest first",
     )
 
 
 class AskResponse(Answer):
     exchange_id: int | None = Field(
-        default=None, description="id of the logged exchange, for POST /api/feedback"
+        default=None,
+        ge=1,
+        le=MAX_EXCHANGE_ID,
+        description="id of the logged exchange, for POST /api/feedback; null when not logged",
+    )
+    feedback_token: str | None = Field(
+        default=None,
+        description="secret for POST /api/feedback on this exchange; null when not logged",
+    )
+    recorded: bool = Field(
+        default=True,
+        description="false when the answer could not be written to the conversation log",
     )
 
 
@@ -49,12 +94,21 @@ class AwardRequest(BaseModel):
 
 
 class FeedbackRequest(BaseModel):
-    # Bounded to SQLite's INTEGER range: a larger id cannot exist and would overflow.
     exchange_id: int = Field(
-        ge=1, le=2**63 - 1, description="exchange_id returned by POST /api/ask"
+        ge=1, le=MAX_EXCHANGE_ID, description="exchange_id returned by POST /api/ask"
     )
     vote: Literal["up", "down"]
-    comment: str | None = Field(default=None, max_length=2000)
+    token: str = Field(
+        min_length=1, max_length=200, description="feedback_token returned by POST /api/ask"
+    )
+    comment: str | None = Field(
+        default=None, max_length=MAX_FEEDBACK_TEXT, description="the user's reason, free text"
+    )
+    correct_answer: str | None = Field(
+        default=None,
+        max_length=MAX_FEEDBACK_TEXT,
+        description="what the user says the right answer is",
+    )
 
 
 class FeedbackResponse(BaseModel):
@@ -107,7 +161,9 @@ class ErrorOut(BaseModel):
 class HealthOut(BaseModel):
     model_config = ConfigDict(extra="allow")
 
-    status: Literal["ok", "loading", "error"]
+    status: Literal["ok", "degraded", "loading", "error"] = Field(
+        description="ok; degraded = answers are given but cannot be logged (see `log`)"
+    )
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -237,19 +293,30 @@ def build_api(service: Service) -> FastAPI:
                 400,
                 f"问题过长（{len(question)} 字），请控制在 {settings.max_question_chars} 字以内。",
             )
-        if len(req.history) > 50 or any(len(h) > settings.max_question_chars for h in req.history):
-            return _error(400, "对话历史过长：最多 50 条，每条不超过问题长度上限。")
+        if len(req.history) > MAX_HISTORY_ITEMS or any(
+            len(h) > settings.max_question_chars for h in req.history
+        ):
+            return _error(
+                400, f"对话历史过长：最多 {MAX_HISTORY_ITEMS} 条，每条不超过问题长度上限。"
+            )
+        history = [clean_text(h) for h in req.history]
         assistant = need_assistant()
 
         def work() -> AskResponse | JSONResponse:
             from assistant.errors import QuestionError
 
             try:
-                answer = assistant.ask(question, list(req.history))
+                answer = assistant.ask(question, history)
             except QuestionError as exc:
                 return _error(400, str(exc))
-            exchange_id = service.log.record(answer, req.history, "api")
-            return AskResponse(**answer.model_dump(), exchange_id=exchange_id)
+            token = service.new_feedback_token()
+            exchange_id = service.log.record(answer, history, "api", feedback_token=token)
+            return AskResponse(
+                **answer.model_dump(),
+                exchange_id=exchange_id,
+                feedback_token=token if exchange_id is not None else None,
+                recorded=exchange_id is not None,
+            )
 
         return await run(work)
 
@@ -302,11 +369,27 @@ def build_api(service: Service) -> FastAPI:
         responses=ERRORS,
     )
     async def feedback(req: FeedbackRequest) -> Any:
-        """Vote up or down on an answer returned by /api/ask (or shown on the page)."""
+        """Vote up or down on an answer returned by /api/ask, with the `feedback_token` that
+        came with it. An unknown id and a wrong token get the same 404."""
+
+        def work() -> int:
+            return service.log.feedback(
+                req.exchange_id,
+                req.vote,
+                req.comment,
+                correct_answer=req.correct_answer,
+                token=req.token,
+            )
+
         try:
-            fid = await run(service.log.feedback, req.exchange_id, req.vote, req.comment)
+            fid = await run(work)
         except UnknownExchangeError:
-            return _error(404, f"未找到问答记录 {req.exchange_id} (unknown exchange_id)")
+            return _error(404, "未找到该问答记录，或反馈凭证不符 (unknown exchange or token)")
+        except (OSError, sqlite3.Error):
+            logger.exception("feedback not stored")
+            raise _Unavailable(
+                "反馈暂时无法保存，请稍后再试 (feedback could not be stored)"
+            ) from None
         return FeedbackResponse(feedback_id=fid, exchange_id=req.exchange_id)
 
     # Anything else under /api/ would fall through to the Gradio mount at "/" and get its
@@ -324,4 +407,37 @@ def build_api(service: Service) -> FastAPI:
             return _error(405, f"不支持的请求方法 {request.method} (method not allowed)")
         return _error(404, f"没有这个接口 {request.url.path[:80]} (unknown API path)")
 
+    _document_limits(app, settings.max_question_chars)
     return app
+
+
+def _integral(node: Any) -> Any:
+    """FastAPI writes every bound as a float (``maximum: 9.0e15``); integers read better."""
+    if isinstance(node, dict):
+        out = {k: _integral(v) for k, v in node.items()}
+        if out.get("type") == "integer":
+            for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+                if isinstance(out.get(key), float) and out[key].is_integer():
+                    out[key] = int(out[key])
+        return out
+    if isinstance(node, list):
+        return [_integral(v) for v in node]
+    return node
+
+
+def _document_limits(app: FastAPI, max_chars: int) -> None:
+    """The OpenAPI document states the limits the handlers check (so a client, or
+    schemathesis, knows that a blank question is refused) and writes integer bounds."""
+    plain_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            spec = _integral(plain_openapi())
+            ask = spec["components"]["schemas"]["AskRequest"]["properties"]
+            ask["question"].update(question_schema(max_chars))
+            ask["history"].update(maxItems=MAX_HISTORY_ITEMS)
+            ask["history"]["items"].update(maxLength=max_chars)
+            app.openapi_schema = spec
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

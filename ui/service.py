@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
+import shutil
+import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.answer import Answer
 from assistant.log import ConversationLog
 from knowledge.settings import Settings
 
@@ -22,8 +27,86 @@ LOADING_MESSAGE = "系统正在加载政策知识库和模型，请稍候几秒�
 FAILED_MESSAGE = "系统加载失败，暂时无法回答，请联系管理员。"
 
 
+# Below this much free space the disk counts as full: SQLite needs room for its WAL.
+DISK_FULL_BYTES = 1 << 20
+DISK_LOW_BYTES = 64 << 20
+
+
 class NotReadyError(RuntimeError):
     """The Assistant is still loading (or failed to load)."""
+
+
+def disk_state(folder: Path) -> dict[str, Any]:
+    """``{"state": "ok"|"low"|"full"|"read_only"|"missing", "free_mb": …}`` of the disk
+    holding ``folder`` — no path in it (this goes into public answers)."""
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        stats = os.statvfs(probe)
+        free = shutil.disk_usage(probe).free
+    except OSError:
+        return {"state": "missing", "free_mb": None}
+    if stats.f_flag & os.ST_RDONLY or not os.access(probe, os.W_OK):
+        state = "read_only"
+    elif free < DISK_FULL_BYTES:
+        state = "full"
+    elif free < DISK_LOW_BYTES:
+        state = "low"
+    else:
+        state = "ok"
+    return {"state": state, "free_mb": round(free / (1 << 20), 1)}
+
+
+class ServerLog(ConversationLog):
+    """The conversation log as the server uses it: a write that fails (disk full, a
+    read-only folder, a file that cannot be recreated) is logged and reported by
+    ``record`` returning ``None`` — the answer already computed still goes out. Opening
+    is retried on every write, so the log comes back when the disk does."""
+
+    def __init__(self, path: Path) -> None:
+        self._last_failure: str | None = None
+        try:
+            super().__init__(path)
+        except (OSError, sqlite3.Error) as exc:  # a full or read-only disk at start-up
+            self._failed("open", exc)
+
+    def _failed(self, what: str, exc: BaseException) -> None:
+        # The path and the exception stay in the server's own log, never in an answer.
+        logger.error("会话日志%s失败（%s）：%s: %s", what, self.path, type(exc).__name__, exc)
+        self._last_failure = what
+
+    def record(  # type: ignore[override]
+        self,
+        answer: Answer,
+        history: Sequence[str] = (),
+        channel: str = "cli",
+        *,
+        feedback_token: str | None = None,
+    ) -> int | None:
+        try:
+            exchange_id = super().record(answer, history, channel, feedback_token=feedback_token)
+        except (OSError, sqlite3.Error) as exc:
+            self._failed("写入", exc)
+            return None
+        self._last_failure = None
+        return exchange_id
+
+    def status(self) -> dict[str, Any]:
+        """Whether answers are being logged, and why not; no paths, no exception text."""
+        disk = disk_state(self.path.parent)
+        if self._last_failure is not None:
+            try:  # has it come back? (a real write: the schema check commits)
+                self.migrate()
+                self._last_failure = None
+            except (OSError, sqlite3.Error):
+                pass
+        problem = "write_failed" if self._last_failure is not None else None
+        if disk["state"] in ("full", "read_only", "missing"):
+            problem = "disk_" + disk["state"]
+        elif self.path.exists() and not os.access(self.path, os.W_OK):
+            problem = "file_read_only"
+        return {"writable": problem is None, "problem": problem, "disk": disk}
 
 
 def _default_factory(settings: Settings) -> Assistant:
@@ -53,7 +136,7 @@ class Service:
         self._started = threading.Lock()
         self._thread: threading.Thread | None = None
         self.load_seconds: float | None = None
-        self.log = ConversationLog(settings.log_path)
+        self.log = ServerLog(settings.log_path)
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -73,7 +156,7 @@ class Service:
             logger.info("assistant ready in %.1f s", self.load_seconds)
         except Exception as exc:  # reported by /healthz; the server stays up to say so
             logger.exception("loading the assistant failed")
-            self._error = f"{type(exc).__name__}: {exc}"
+            self._error = f"{type(exc).__name__}: {exc}"  # for the operator; never sent
         finally:
             self._ready.set()
 
@@ -99,20 +182,30 @@ class Service:
     # -- plain data for the API and the page ---------------------------------------------------
 
     def health(self) -> dict[str, Any]:
+        """What /healthz says: ``ok``; ``degraded`` when answers are given but cannot be
+        logged; ``loading``; ``error``. Never a path or an exception's text."""
+        log = self.log.status()
         if self._error:
-            return {"status": "error", "error": self._error}
+            return {"status": "error", "error": FAILED_MESSAGE, "log": log}
         if not self.ready:
-            return {"status": "loading"}
+            return {"status": "loading", "log": log}
         kb = self.assistant.knowledge
         model = self.settings.embedding_model or str(self.settings.default_model_dir)
+        if os.path.isabs(model):
+            model = Path(model).name
         return {
-            "status": "ok",
+            "status": "ok" if log["writable"] else "degraded",
             "clauses": len(kb.clauses()),
             "policies": [p.slug for p in kb.policies()],
             "rules": len(self.assistant.rules()),
             "model": model,
             "load_seconds": round(self.load_seconds or 0.0, 2),
+            "log": log,
         }
+
+    @staticmethod
+    def new_feedback_token() -> str:
+        return secrets.token_urlsafe(18)
 
     def clause_dict(self, clause: Any) -> dict[str, Any]:
         kb = self.assistant.knowledge
