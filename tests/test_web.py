@@ -81,7 +81,8 @@ def feedback_rows(server: LiveServer, question: str) -> list[tuple]:
     conn = sqlite3.connect(server.log_path)
     try:
         return conn.execute(
-            "SELECT f.vote, f.comment FROM feedback f JOIN exchanges e ON e.id = f.exchange_id"
+            "SELECT f.vote, f.comment, f.correct_answer FROM feedback f"
+            " JOIN exchanges e ON e.id = f.exchange_id"
             " WHERE e.question = ? ORDER BY f.id",
             (question,),
         ).fetchall()
@@ -551,9 +552,9 @@ def test_dislike_asks_why_and_stores_it(sized: Any, live_server: LiveServer) -> 
     while time.monotonic() < deadline and not any(r[1] for r in rows):
         rows = feedback_rows(live_server, question)
         time.sleep(0.25)
-    comments = [r[1] for r in rows if r[1]]
-    assert rows and rows[-1][0] == "down" and comments, rows
-    assert "没说清要先认定" in comments[-1]
+    assert rows and rows[-1][0] == "down", rows
+    assert rows[-1][1] == "金额没错，但没说清要先认定"  # for evaluators: what was wrong
+    assert rows[-1][2] == "应先说明需经认定"  # … and the correct answer
 
 
 @pytest.mark.slow

@@ -495,16 +495,8 @@ def _chat_tab(service: Service) -> None:
 
 
 def _record_dislike(service: Service, exchange_id: int, what: str, correct: str) -> None:
-    """The reason goes into the log beside the vote; the correct answer in its own column
-    when the log has one, else after the reason."""
-    import inspect
-
-    params = inspect.signature(service.log.feedback).parameters
-    if "correct_answer" in params:
-        service.log.feedback(exchange_id, "down", what or None, correct_answer=correct or None)
-        return
-    comment = what + (f"\n正确答案：{correct}" if correct else "")
-    service.log.feedback(exchange_id, "down", comment)
+    """The reason and the optional correct answer go into the log beside the vote."""
+    service.log.feedback(exchange_id, "down", what or None, correct_answer=correct or None)
 
 
 def _guide_of(service: Service, answer: Answer) -> tuple[str, str] | None:
