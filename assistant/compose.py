@@ -567,9 +567,10 @@ class Composer:
         return ""
 
     def fitting_clauses(self, question: str) -> list[str]:
-        """Award clauses whose beneficiaries or topic terms the question names (芯片 → 四.2,
-        四.10). A word counts when at most three clauses' 惠及对象 use it: 企业 or 项目,
-        used by many, say nothing about which clauses fit."""
+        """Award clauses whose beneficiaries or topic terms the question names best (芯片 →
+        四.2, 四.10). A word counts when at most three clauses' 惠及对象 use it (企业 or
+        项目, used by many, say nothing about which clauses fit); clauses scoring well below
+        the best one are left out."""
         book = self.rulebook
         clause_ids = list(dict.fromkeys(r.clause for r in book.rules.values()))
         texts: dict[str, str] = {}
@@ -577,29 +578,29 @@ class Composer:
             clause = self._knowledge.clause(clause_id)
             entry = self.guide_entry(clause) if clause is not None else None
             texts[clause_id] = "".join(entry.惠及对象) if entry is not None else ""
-        named = book.named_clauses(question)
-        fit = set(named)
+        score = dict.fromkeys(clause_ids, 0)
+        for clause_id in book.named_clauses(question):
+            score[clause_id] = score.get(clause_id, 0) + 4
         for word in {w for w in tokenize(question) if len(w) >= 2}:
             users = [c for c, text in texts.items() if word in text]
             if 1 <= len(users) <= 3:
-                fit.update(users)
-        return [c for c in clause_ids if c in fit]
+                for c in users:
+                    score[c] += min(len(word), 4)
+        best = max(score.values(), default=0)
+        if best == 0:
+            return []
+        return [c for c in clause_ids if score[c] >= 0.6 * best]
 
     def _overview(self, fitting: Sequence[str], hits: Sequence[ClauseHit]) -> _Draft:
         fmt = self._format_yuan
         book = self.rulebook
         clause_ids = list(fitting) or list(dict.fromkeys(r.clause for r in book.rules.values()))
         rules = [r for c in clause_ids for r in book.for_clause(c)]
+        # No counts of our own in the text: every number an answer states is in a cited clause.
         if fitting:
-            conclusion = (
-                f"与您的情况相关的支持条款有{len(clause_ids)}条（{'、'.join(clause_ids)}），"
-                f"共{len(rules)}项："
-            )
+            conclusion = f"与您的情况相关的支持条款是{'、'.join(clause_ids)}，各项最高额如下："
         else:
-            conclusion = (
-                f"本政策的支持政策（第四部分）共{len(clause_ids)}条、{len(rules)}项补贴或奖励，"
-                "最高额如下："
-            )
+            conclusion = "本政策第四部分“支持政策”的各项补贴和奖励及其最高额如下："
         draft = _Draft(conclusion)
         draft.body.append("| 条款 | 事项 | 最高 |")
         draft.body.append("|---|---|---|")
@@ -608,7 +609,7 @@ class Composer:
         draft.body.append(
             "具体能申请哪几项、各多少，可在“一企一策”页填写企业情况逐条测算，或告诉我具体数额。"
         )
-        for clause_id in clause_ids[:3]:
+        for clause_id in clause_ids:  # every listed maximum is quoted from a cited clause
             hit = self._hit(clause_id, hits)
             if hit is not None:
                 draft.use(hit)
