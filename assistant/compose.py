@@ -348,20 +348,16 @@ class Composer:
         meta = self._meta(main.clause.slug)
         if not_provided:
             draft = self._not_provided(not_provided, question, hits, meta)
-        elif len(awards) > 1:
-            draft = self._several(question, awards, hits)
-        elif awards and route.kind not in ("departments", "validity"):
-            draft = self._award(question, awards[0], hits, award_phrases)
-        elif (
-            route.kind != "departments"
-            and asks_for_overview(question)
-            and len(fitting := self.fitting_clauses(question)) != 1
-        ):
-            draft = self._overview(fitting, hits)
-        elif route.kind == "departments":
+        elif route.kind == "departments":  # "这些找哪个部门？" after awards: their clauses
             draft = self._departments(question, awards, hits, meta, today)
         elif route.kind == "validity":
             draft = self._validity_answer(question, hits, meta, today)
+        elif len(awards) > 1:
+            draft = self._several(question, awards, hits)
+        elif awards:
+            draft = self._award(question, awards[0], hits, award_phrases)
+        elif asks_for_overview(question) and len(fitting := self.fitting_clauses(question)) != 1:
+            draft = self._overview(fitting, hits)
         else:
             draft = self._quote_answer(question, route, hits)
         if not draft.used:

@@ -117,11 +117,17 @@ def test_award_answer_shape(assistant: Assistant) -> None:
 
 
 @pytest.mark.slow
-def test_proposed_figure_is_answered_yes_or_no(assistant: Assistant) -> None:
-    yes = assistant.ask("首次进入中国电子信息企业百强，是不是能拿300万？")
-    assert lines(yes.answer)[0].startswith("是的") and "300万元" in lines(yes.answer)[0]
-    no = assistant.ask("首轮流片花了800万元，是不是能拿500万？")
-    assert lines(no.answer)[0].startswith("不是500万元") and "320万元" in lines(no.answer)[0]
+def test_proposed_figure_is_answered_yes_or_no(assistant: Assistant, composer: Composer) -> None:
+    top100 = assistant.award("四.1", {"first_time_top100": True})
+    hits = assistant.knowledge.search("百强奖励", k=5)
+    q = "首次进入中国电子信息企业百强，奖励是三百万元吗？"
+    yes = composer.run(q, Route(kind="award", reason="t"), hits, [top100], TODAY)
+    assert lines(yes.text)[0].startswith("是的") and "300万元" in lines(yes.text)[0]
+    chip = assistant.award("四.10", {"tapeout_cost_yuan": "800万"})
+    hits = assistant.knowledge.search("首轮流片补助", k=5)
+    q = "首轮流片花了800万元，是不是能拿500万？"
+    no = composer.run(q, Route(kind="award", reason="t"), hits, [chip], TODAY)
+    assert lines(no.text)[0].startswith("不是500万元") and "320万元" in lines(no.text)[0]
 
 
 @settings(
