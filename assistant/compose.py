@@ -356,7 +356,10 @@ class Composer:
             draft = self._several(question, awards, hits)
         elif awards:
             draft = self._award(question, awards[0], hits, award_phrases)
-        elif asks_for_overview(question) and len(fitting := self.fitting_clauses(question)) != 1:
+        elif (
+            asks_for_overview(question)
+            and len(fitting := self._overview_clauses(question, hits)) != 1
+        ):
             draft = self._overview(fitting, hits)
         else:
             draft = self._quote_answer(question, route, hits)
@@ -448,7 +451,13 @@ class Composer:
         if steps:
             draft.steps.append(STEPS + "；".join(steps) + "。")
         draft.confirm = self._conditions(award)
-        draft.body.append(self._quote(hit, question, phrases))
+        exploring = award.amount_yuan is None and not award.negotiated
+        if exploring and len(hit.clause.text) <= WHOLE_CLAUSE_CHARS:
+            title = f"“{hit.clause.title}”" if hit.clause.title else ""
+            label = clause_label(hit.clause, hit.ref)
+            draft.body.append(f"{BASIS}{label}{title}：“{hit.clause.text}”")
+        else:
+            draft.body.append(self._quote(hit, question, phrases))
         draft.departments = self._departments_line(hit.clause)
         return draft
 
@@ -587,6 +596,24 @@ class Composer:
             return []
         return [c for c in clause_ids if score[c] >= 0.6 * best]
 
+    def _overview_clauses(self, question: str, hits: Sequence[ClauseHit]) -> list[str]:
+        """The award clauses an overview lists: the items of the section the question is
+        about ("强化项目支撑有哪些支持" → 四.12, 四.13), else those the question fits."""
+        top = hits[0].clause if hits else None
+        if top is not None and top.kind == "section":
+            book = self.rulebook
+            items = [
+                c.id
+                for c in self._knowledge.clauses(top.slug)
+                if c.kind == "item"
+                and c.chapter == top.chapter
+                and c.section == top.section
+                and book.for_clause(c.id)
+            ]
+            if items:
+                return items
+        return self.fitting_clauses(question)
+
     def _overview(self, fitting: Sequence[str], hits: Sequence[ClauseHit]) -> _Draft:
         fmt = self._format_yuan
         book = self.rulebook
@@ -605,6 +632,8 @@ class Composer:
         draft.body.append(
             "具体能申请哪几项、各多少，可在“一企一策”页填写企业情况逐条测算，或告诉我具体数额。"
         )
+        if hits and hits[0].clause.kind == "section" and fitting:
+            draft.use(hits[0])  # the section asked about, cited first
         for clause_id in clause_ids:  # every listed maximum is quoted from a cited clause
             hit = self._hit(clause_id, hits)
             if hit is not None:
@@ -637,6 +666,12 @@ class Composer:
             label = clause_label(hit.clause, hit.ref)
             if depts:
                 conclusion = f"{label}{title}的责任单位是：{'、'.join(depts)}。"
+            elif hit.clause.kind == "closing" and meta is not None and meta.office:
+                issued = f"于{cn_date(meta.issued)}" if meta.issued else ""
+                conclusion = (
+                    f"本政策由{meta.office}{issued}印发；{label}{title}未列明责任单位，"
+                    f"申报事宜可咨询{contact_phrase(meta)}。"
+                )
             else:  # the text itself may say who does it (五.(一): 领导小组负责统筹…)
                 said = "".join(best_sentences(hit.clause, question, limit=1))
                 conclusion = (
@@ -681,7 +716,11 @@ class Composer:
                 clause=closing, ref=self._knowledge.qualified_id(closing), score=main.score
             )
             draft.use(hit)
-            draft.body.append(self._quote(hit, "有效期 实施"))
+            if len(closing.text) <= WHOLE_CLAUSE_CHARS:
+                label = clause_label(closing, hit.ref)
+                draft.body.append(f"{BASIS}{label}：“{closing.text}”")
+            else:
+                draft.body.append(self._quote(hit, "有效期 实施"))
         self._related(draft, question, hits)
         return draft
 
