@@ -280,7 +280,7 @@ def test_policy_browser(page: Any, live_server: LiveServer) -> None:
     open_tab(page, "政策原文")
     page.locator("#clause-tree").get_by_text(re.compile(r"四\.10\s")).click()
     detail = page.locator("#clause-detail")
-    detail.get_by_text("首轮流片费用40%", exact=False).wait_for()
+    detail.get_by_text("首轮流片费用40%", exact=False).first.wait_for()
     assert "责任单位：市工信局、市财政局" in detail.inner_text()
     shot(page, "policy")
 
