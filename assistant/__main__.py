@@ -48,7 +48,7 @@ def _log(settings: Settings):
 
 
 def cmd_ask(args, settings: Settings) -> int:
-    from assistant.chain import Assistant, clean_question
+    from assistant.chain import clean_question
     from assistant.errors import QuestionError
 
     history = _load_history(args.history)
@@ -57,7 +57,7 @@ def cmd_ask(args, settings: Settings) -> int:
     except QuestionError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
-    assistant = Assistant.from_settings(settings, progress=not args.json)
+    assistant = load_with_progress(settings, progress=not args.json)
     try:
         answer = assistant.ask(args.question, history)
     except QuestionError as exc:
@@ -73,11 +73,55 @@ def cmd_ask(args, settings: Settings) -> int:
     return 0
 
 
-def cmd_chat(args, settings: Settings) -> int:
+def load_with_progress(settings: Settings, *, progress: bool = True, out=None):
+    """The Assistant, saying on stderr what is loading and how far it got (the model and
+    the index take seconds; stdout stays clean for --json)."""
+    import time
+
     from assistant.chain import Assistant
+    from knowledge.base import KnowledgeBase
+    from knowledge.catalog import load_policies
+    from knowledge.embedding import load_embedder
+    from knowledge.index import ClauseIndex
+
+    out = out or sys.stderr
+    started = time.perf_counter()
+    state: dict = {}
+    steps = [
+        ("加载嵌入模型", lambda: state.update(embedder=load_embedder(settings))),
+        ("读取政策文本", lambda: state.update(policies=load_policies(settings))),
+        (
+            "打开检索索引",
+            lambda: state.update(
+                index=ClauseIndex.open(
+                    settings, state["embedder"], state["policies"], progress=progress
+                )
+            ),
+        ),
+        (
+            "准备问答流程",
+            lambda: state.update(
+                assistant=Assistant(
+                    settings,
+                    KnowledgeBase(settings, state["embedder"], state["policies"], state["index"]),
+                )
+            ),
+        ),
+    ]
+    print("正在加载政策助手（首次约需十几秒）……", file=out, flush=True)
+    for n, (name, step) in enumerate(steps, 1):
+        print(f"  [{n}/{len(steps)}] {name}……", end="", file=out, flush=True)
+        t = time.perf_counter()
+        step()
+        print(f"完成（{time.perf_counter() - t:.1f} 秒）", file=out, flush=True)
+    print(f"加载完成，共 {time.perf_counter() - started:.1f} 秒。\n", file=out, flush=True)
+    return state["assistant"]
+
+
+def cmd_chat(args, settings: Settings) -> int:
     from assistant.errors import QuestionError
 
-    assistant = Assistant.from_settings(settings)
+    assistant = load_with_progress(settings)
     log = _log(settings)
     history: list[str] = []
     as_json = False

@@ -253,7 +253,7 @@ class Assistant:
             turn.question,
             turn.route,
             turn.hits,
-            turn.award,
+            [turn.award] if turn.award else [],
             self.settings.resolved_today(),
             award_phrases=turn.award_phrases,
         )

@@ -49,7 +49,7 @@ CITE_RE = re.compile(r"【([^】]{1,60})】")
 
 SYSTEM_PROMPT = "\n".join(
     [
-        "你是郑州市新一代信息技术产业政策的咨询助手，为12345热线工作人员和企业解答政策问题。",
+        "你是产业政策的咨询助手，为热线工作人员和企业解答下面给出的政策条款中的问题。",
         "请严格遵守：",
         "1. 只依据下面给出的政策条款原文回答，不使用条款以外的知识，不编造条款内容。",
         "2. 引用条款时用【条款编号】标注，例如【四.10】；至少引用一个条款，"
@@ -61,6 +61,12 @@ SYSTEM_PROMPT = "\n".join(
         "5. 信息不足或没有把握时，直接说明不确定，说明还需要哪些信息，或建议向责任单位咨询。",
         "6. 这个问题已经确认属于本政策范围，请直接回答，不要拒绝。",
         "7. 用简洁、礼貌的中文回答，说明责任单位，并提示最终以责任单位的审核认定为准。",
+        "8. 回答的结构固定（与确定性答复相同，热线坐席会朗读第一句）："
+        "第一句直接给出结论——金额（如“可获补助320万元”）、能否、日期、责任单位，"
+        "或“本政策未规定……”；涉及多项奖励时先给合计或说明只能就高享受一项；"
+        "然后依次是计算过程、需要确认的条件（每条一行，简短）、"
+        "承载规则的条款原句（不要整条照抄）、一行有效期说明（只写一次）、一句免责说明。",
+        "9. 下面的【参考答复】是按规则生成的确定性答复，可以改写得更自然，但结论、数字和结构不变。",
     ]
 )
 
@@ -165,10 +171,11 @@ class LLMComposer:
             v = composed.validity
             state = "已过有效期" if v.expired else "在有效期内"
             parts.append(f"【有效期】{'；'.join(v.steps)}；目前{state}。")
-        if turn.award is not None:
-            parts.append(
-                "【测算结果】（由测算工具按条款计算，可直接引用）\n" + _award_text(turn.award)
-            )
+        awards = list(getattr(turn, "awards", None) or ([turn.award] if turn.award else []))
+        for award in awards:
+            parts.append("【测算结果】（由测算工具按条款计算，可直接引用）\n" + _award_text(award))
+        if composed is not None and composed.text:
+            parts.append("【参考答复】\n" + composed.text)
         if turn.history:
             parts.append("【此前的提问】\n" + "\n".join(f"- {q}" for q in turn.history))
         parts.append(f"【当前问题】{turn.question}")

@@ -10,6 +10,14 @@ from pydantic import BaseModel, Field
 ClauseKind = Literal["preamble", "chapter", "section", "item", "closing"]
 
 
+class PolicyContact(BaseModel):
+    """Whom answers send people to when the text is silent or names no department."""
+
+    department: str = Field(default="", description="short name as the text uses it (市工信局)")
+    name: str = Field(default="", description="full name (郑州市工业和信息化局)")
+    hotline: str = Field(default="", description="public hotline (12345政务服务便民热线)")
+
+
 class PolicyMeta(BaseModel):
     """What a policy says about itself (``policy.yaml`` beside its text)."""
 
@@ -31,6 +39,7 @@ class PolicyMeta(BaseModel):
     terms: list[str] = Field(
         default_factory=list, description="the policy's own terms, kept whole by the tokenizer"
     )
+    contact: PolicyContact = Field(default_factory=PolicyContact)
 
     @property
     def valid_until(self) -> date | None:

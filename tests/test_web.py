@@ -10,6 +10,7 @@ import re
 import sqlite3
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -22,16 +23,39 @@ from tests.conftest import LiveServer
 SHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
 TIMEOUT_MS = 60_000
 FLOW_QUESTION = "我们首轮流片花了800万元，能补多少？"
+DESKTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+SIZES = [pytest.param(DESKTOP, id="desktop"), pytest.param(PHONE, id="phone")]
 
 
-@pytest.fixture
-def page(chromium: Any, live_server: LiveServer) -> Iterator[Any]:
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+def new_page(chromium: Any, viewport: dict[str, int]) -> tuple[Any, Any]:
+    phone = viewport["width"] < 600
+    context = chromium.new_context(
+        viewport=viewport, locale="zh-CN", is_mobile=phone, has_touch=phone, accept_downloads=True
+    )
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
     pg = context.new_page()
     pg.set_default_timeout(TIMEOUT_MS)
     dialogs: list[str] = []
     pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     pg.dialogs = dialogs  # any alert() would mean user text ran as script
+    return context, pg
+
+
+@pytest.fixture
+def page(chromium: Any, live_server: LiveServer) -> Iterator[Any]:
+    context, pg = new_page(chromium, DESKTOP)
+    try:
+        yield pg
+    finally:
+        context.close()
+
+
+@pytest.fixture(params=SIZES)
+def sized(chromium: Any, live_server: LiveServer, request: Any) -> Iterator[Any]:
+    """The page at 1366×900 and at 390×844 (a phone)."""
+    context, pg = new_page(chromium, request.param)
+    pg.size_name = "phone" if request.param is PHONE else "desktop"
     try:
         yield pg
     finally:
@@ -40,7 +64,30 @@ def page(chromium: Any, live_server: LiveServer) -> Iterator[Any]:
 
 def open_page(pg: Any, server: LiveServer, query: str = "") -> None:
     pg.goto(server.url + "/" + query)
-    pg.locator("#load-status").get_by_text("已加载").wait_for()
+    pg.locator("#page-head").get_by_text("有效期", exact=False).first.wait_for()
+
+
+def top_of(pg: Any, selector: str) -> float:
+    box = pg.locator(selector).first.bounding_box()
+    assert box is not None, f"{selector} is not shown"
+    return box["y"] + pg.evaluate("() => window.scrollY")
+
+
+def clipboard(pg: Any) -> str:
+    return pg.evaluate("() => navigator.clipboard.readText()")
+
+
+def feedback_rows(server: LiveServer, question: str) -> list[tuple]:
+    conn = sqlite3.connect(server.log_path)
+    try:
+        return conn.execute(
+            "SELECT f.vote, f.comment, f.correct_answer FROM feedback f"
+            " JOIN exchanges e ON e.id = f.exchange_id"
+            " WHERE e.question = ? ORDER BY f.id",
+            (question,),
+        ).fetchall()
+    finally:
+        conn.close()
 
 
 def shot(pg: Any, name: str) -> None:
@@ -203,6 +250,7 @@ def test_calculator_tapeout(page: Any, live_server: LiveServer) -> None:
     result = page.locator("#calc-result")
     result.get_by_text("320万元").first.wait_for()
     assert "符合条件" in result.inner_text()
+    assert top_of(page, "#calc-result") < top_of(page, "#calc-go")  # where the eye is
     assert "40%" in result.inner_text()
     shot(page, "calculator")
 
@@ -232,7 +280,7 @@ def test_policy_browser(page: Any, live_server: LiveServer) -> None:
     open_tab(page, "政策原文")
     page.locator("#clause-tree").get_by_text(re.compile(r"四\.10\s")).click()
     detail = page.locator("#clause-detail")
-    detail.get_by_text("首轮流片费用40%", exact=False).wait_for()
+    detail.get_by_text("首轮流片费用40%", exact=False).first.wait_for()
     assert "责任单位：市工信局、市财政局" in detail.inner_text()
     shot(page, "policy")
 
@@ -259,25 +307,51 @@ def test_policy_deep_link(page: Any, live_server: LiveServer) -> None:
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_hotline_enter_to_ask(page: Any, live_server: LiveServer) -> None:
-    open_page(page, live_server)
-    open_tab(page, "热线坐席")
-    box = page.locator("#hotline-input textarea")
+def test_hotline_call_keeps_context_until_new_call(sized: Any, live_server: LiveServer) -> None:
+    pg = sized
+    open_page(pg, live_server)
+    open_tab(pg, "热线坐席")
+    box = pg.locator("#hotline-input textarea")
     box.fill(FLOW_QUESTION)
     box.press("Enter")
-    answer = page.locator("#hotline-answer textarea")
-    page.wait_for_function(
-        "() => (document.querySelector('#hotline-answer textarea')?.value || '').includes('320')"
-    )
-    assert "320万" in answer.input_value().replace(" ", "")
-    clauses = page.locator("#hotline-clauses")
-    clauses.get_by_text("四.10").first.wait_for()
-    assert clauses.locator("tbody tr").count() == 5
-    assert "市工信局" in clauses.inner_text()
-    page.locator("#hotline-calc").get_by_text("计算步骤").wait_for()
-    assert FLOW_QUESTION in page.locator("#hotline-recent").inner_text()
-    assert box.input_value() == ""  # cleared for the next caller
-    shot(page, "hotline")
+    script = pg.locator("#hotline-script")
+    script.get_by_text("口径", exact=False).first.wait_for()
+    assert FLOW_QUESTION in pg.locator("#hotline-echo").inner_text()  # the question, echoed
+    said = script.inner_text().replace(" ", "")
+    assert "320万元" in said and "市工信局" in said
+    if pg.size_name == "desktop":  # conclusion, amount and departments above the fold
+        box_ = script.bounding_box()
+        assert box_ is not None and box_["y"] + box_["height"] <= 900, box_
+    # related clauses link to the policy browser
+    links = pg.locator("#hotline-clauses a[href*='clause=']")
+    assert links.count() >= 3
+    assert "clause=%E5%9B%9B.10" in links.first.get_attribute("href")
+    # 复制工单摘要: plain text with question, conclusion, clause ids, departments, steps, time
+    pg.locator("#hotline-copy").click()
+    pg.wait_for_function("() => navigator.clipboard.readText().then(t => t.length > 0)")
+    order = clipboard(pg)
+    for part in (
+        "来电问题：" + FLOW_QUESTION,
+        "答复结论：",
+        "涉及条款：四.10",
+        "市工信局",
+        "800万元 × 40% = 320万元",
+        "受理时间：",
+    ):
+        assert part in order, (part, order)
+    assert "**" not in order and "<" not in order and "|" not in order
+    shot(pg, f"hotline-{pg.size_name}")
+    # a follow-up keeps the call's context by default
+    box.fill("那上限呢？")
+    box.press("Enter")
+    pg.locator("#hotline-echo").get_by_text("第2问", exact=False).wait_for()
+    assert "四.10" in pg.locator("#hotline-answer textarea").input_value()
+    # 新来电 clears it
+    pg.locator("#hotline-new").click()
+    pg.locator("#hotline-recent").get_by_text("尚无问题", exact=False).wait_for()
+    box.fill("这个找哪个部门？")
+    box.press("Enter")
+    pg.locator("#hotline-echo").get_by_text("新来电第1问", exact=False).wait_for()
 
 
 # -- 一企一策 -------------------------------------------------------------------------------------
@@ -297,7 +371,11 @@ def test_matcher(page: Any, live_server: LiveServer) -> None:
     result.get_by_text("320万元").first.wait_for()
     text = result.inner_text()
     assert "四.10" in text and "四.17" in text
-    assert "请核实" in text
+    assert "请核实" in text and "合计约 390万元" in text.replace("\xa0", " ")  # 320 + 70
+    assert top_of(page, "#match-result") < top_of(page, "#match-go")  # results on top
+    page.wait_for_timeout(300)
+    box = result.bounding_box()
+    assert box is not None and box["y"] < 900 and box["y"] + 40 > 0  # scrolled into view
     shot(page, "matcher")
 
 
@@ -331,7 +409,7 @@ def test_gradio_queue_serves_eight_at_once(live_server: LiveServer) -> None:
 
     client = Client(live_server.url, verbose=False, analytics_enabled=False, download_files=False)
     try:
-        client.predict("流片补贴多少？", False, api_name="/hotline_ask")  # warm-up
+        client.predict("流片补贴多少？", False, api_name="/hotline_ask")  # warm-up (no context)
         before = _count_channel(live_server, "hotline")
         answers: list[str] = []
         result = run_parallel(
@@ -397,3 +475,135 @@ def test_render_escapes_and_formats() -> None:
     }
     text = award_markdown(award)
     assert "不符合条件" in text and "<i>" not in text and "尚需提供" in text
+
+
+# -- the page at both sizes (issue 11) ---------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_header_validity_and_no_developer_line(sized: Any, live_server: LiveServer) -> None:
+    pg = sized
+    open_page(pg, live_server)
+    head = pg.locator("#page-head").inner_text()
+    assert "2022年6月2日" in head and "2025年6月1日" in head and "已过有效期" in head
+    assert "已加载" not in pg.locator("body").inner_text()
+    # Chinese labels for screen readers, and a live region for new answers
+    english = pg.evaluate(
+        "() => [...document.querySelectorAll('[aria-label]')]"
+        ".map(e => e.getAttribute('aria-label'))"
+        ".filter(a => ['Like','Dislike','Copy','Clear','Submit'].includes(a))"
+    )
+    assert english == []
+    assert pg.locator("#chat").get_attribute("aria-live") == "polite"
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_chat_citations_link_guide_copy_and_export(sized: Any, live_server: LiveServer) -> None:
+    pg = sized
+    open_page(pg, live_server)
+    if pg.size_name == "phone":  # the input is above the fold on a phone
+        box = pg.locator("#chat-input textarea").bounding_box()
+        assert box is not None and box["y"] + box["height"] <= 844, box
+    ask_in_chat(pg, FLOW_QUESTION)
+    chat = pg.locator("#chat")
+    chat.get_by_text(re.compile(r"引用条款（\d+ 条）")).first.click()
+    link = chat.locator("a[href*='clause=']").first
+    link.wait_for()
+    assert "clause=%E5%9B%9B.10" in link.get_attribute("href")
+    chat.get_by_text("申兑指南（四.10）").first.click()
+    chat.get_by_text("原文未规定", exact=False).first.wait_for()
+    # the first line is the conclusion with the amount
+    first = chat.locator(".message-row, [data-testid='bot']").nth(1).inner_text()
+    assert "可获320万元" in first.replace(" ", "")[:80]
+    # copy yields plain text
+    copy = chat.locator('button[aria-label="复制"]').first
+    copy.click()
+    pg.wait_for_function("() => navigator.clipboard.readText().then(t => t.includes('320'))")
+    copied = clipboard(pg)
+    assert "&lt;" not in copied and "**" not in copied and "<br" not in copied
+    shot(pg, f"chat-{pg.size_name}")
+    # export the conversation as text
+    with pg.expect_download() as info:
+        pg.locator("#chat-export").click()
+    path = info.value.path()
+    text = Path(path).read_text("utf-8")
+    assert FLOW_QUESTION in text and "320万元" in text and "**" not in text
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_dislike_asks_why_and_stores_it(sized: Any, live_server: LiveServer) -> None:
+    pg = sized
+    question = f"首轮流片费用一千万元，补助多少？（{pg.size_name}）"
+    open_page(pg, live_server)
+    ask_in_chat(pg, question)
+    chat = pg.locator("#chat")
+    chat.get_by_text(re.compile(r"引用条款（\d+ 条）")).first.wait_for()
+    chat.locator('button[aria-label="踩"]').first.click()
+    pg.locator("#dislike-wrong textarea").wait_for(state="visible")
+    pg.locator("#dislike-wrong textarea").fill("金额没错，但没说清要先认定")
+    pg.locator("#dislike-right textarea").fill("应先说明需经认定")
+    pg.locator("#dislike-send").click()
+    pg.locator("#chat-notice").get_by_text("已记录").wait_for()
+    deadline = time.monotonic() + 20
+    rows: list[tuple] = []
+    while time.monotonic() < deadline and not any(r[1] for r in rows):
+        rows = feedback_rows(live_server, question)
+        time.sleep(0.25)
+    assert rows and rows[-1][0] == "down", rows
+    assert rows[-1][1] == "金额没错，但没说清要先认定"  # for evaluators: what was wrong
+    assert rows[-1][2] == "应先说明需经认定"  # … and the correct answer
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_policy_browser_address_guide_and_phone_order(sized: Any, live_server: LiveServer) -> None:
+    pg = sized
+    open_page(pg, live_server, "?clause=" + quote("四.10"))
+    detail = pg.locator("#clause-detail")
+    detail.get_by_text("首轮流片费用40%", exact=False).first.wait_for(state="visible")
+    assert "已过有效期" in detail.inner_text()  # validity, from the metadata
+    detail.get_by_text("申兑指南").first.click()
+    detail.get_by_text("原文未规定", exact=False).first.wait_for(state="visible")
+    if pg.size_name == "phone":  # the deep-linked clause comes first, not under the TOC
+        assert top_of(pg, "#clause-detail") < 844
+        assert top_of(pg, "#clause-detail") < top_of(pg, "#clause-tree")
+    shot(pg, f"policy-{pg.size_name}")
+    # picking a clause writes its address
+    pg.locator("#clause-tree").get_by_text(re.compile(r"四\.17\s")).click()
+    detail.get_by_text("展销会", exact=False).first.wait_for()
+    pg.wait_for_function("() => decodeURIComponent(location.search).includes('clause=四.17')")
+
+
+def test_plain_text_helpers() -> None:
+    """口径, 工单摘要 and the exported conversation are plain text built from the answer."""
+    from datetime import datetime
+
+    from ui.render import clause_link, conversation_text, script_line, work_order
+
+    answer = {
+        "answer": "按您提供的信息测算，可获320万元（四.10）。\n计算过程：…",
+        "citations": [
+            {"id": "四.10", "departments": ["市工信局", "市财政局"]},
+            {"id": "尾", "departments": []},
+        ],
+        "award": {"rule": "四.10", "steps": ["800万元 × 40% = 320万元", "上限500万元，未超过"]},
+        "awards": [],
+    }
+    assert script_line(answer) == (
+        "按您提供的信息测算，可获320万元（四.10）。具体请向市工信局、市财政局咨询。"
+    )
+    order = work_order("流片800万能补多少", answer, datetime(2026, 11, 28, 9, 5))
+    assert order.splitlines() == [
+        "来电问题：流片800万能补多少",
+        "答复结论：按您提供的信息测算，可获320万元（四.10）。",
+        "涉及条款：四.10、尾",
+        "责任单位：市工信局、市财政局",
+        "测算过程：800万元 × 40% = 320万元；上限500万元，未超过",
+        "受理时间：2026-11-28 09:05",
+    ]
+    text = conversation_text([("问一", "答一")], "记录", datetime(2026, 11, 28))
+    assert "【问1】问一" in text and "【答1】答一" in text
+    assert clause_link("二.(二)") == "/?clause=%E4%BA%8C.%28%E4%BA%8C%29"

@@ -135,6 +135,14 @@ class ClauseOut(BaseModel):
     order: int
 
 
+class ClauseWithGuide(ClauseOut):
+    guide: dict[str, str] | None = Field(
+        default=None,
+        description="申兑指南 of a support clause (CONTRACT §5): 惠及对象, 申报条件, 支持标准, "
+        "责任单位, 政策依据, 有效期, 申报材料, 申报时间, 受理方式",
+    )
+
+
 class RuleInput(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -352,14 +360,17 @@ def build_api(service: Service) -> FastAPI:
             lambda: [service.clause_dict(c) for c in service.assistant.knowledge.clauses()]
         )
 
-    @app.get("/api/clauses/{clause_id}", response_model=ClauseOut, responses=ERRORS)
+    @app.get("/api/clauses/{clause_id}", response_model=ClauseWithGuide, responses=ERRORS)
     async def clause(clause_id: str) -> Any:
-        """One clause by id (`四.10`, `二.(二)`, `序`, or `slug:四.12`)."""
+        """One clause by id (`四.10`, `二.(二)`, `序`, or `slug:四.12`), with its guide."""
+        from knowledge.guide import clause_guide
+
         need_assistant()
         found = await run(service.find_clause, clause_id)
         if found is None:
             return _error(404, f"未找到条款 {clause_id[:50]!r} (unknown clause id)")
-        return service.clause_dict(found)
+        kb, today = service.assistant.knowledge, settings.resolved_today()
+        return {**service.clause_dict(found), "guide": clause_guide(kb, found, today)}
 
     @app.get("/api/rules", response_model=list[RuleOut], responses=ERRORS)
     async def rules() -> Any:

@@ -9,24 +9,34 @@ there is no hand-written form per rule.
 from __future__ import annotations
 
 import logging
+import tempfile
 import time
 from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from assistant.answer import Answer
 from ui.guard import bounded_text, bounded_values
+from ui.page_meta import page_facts
 from ui.render import (
     award_markdown,
     citations_markdown,
+    clause_anchor,
     clause_markdown,
+    conversation_text,
     departments_line,
+    departments_of,
     eligibility_label,
     esc,
     esc_md,
+    guide_markdown,
     money,
     question_list_markdown,
+    script_line,
+    work_order,
 )
 from ui.service import LOADING_MESSAGE, NotReadyError, Service
 
@@ -40,23 +50,68 @@ EXAMPLES = [
     "工业互联网标识解析二级节点怎么奖励？",
 ]
 HOTLINE_HISTORY = 20
-SORRY = "抱歉，系统暂时无法回答这个问题，请稍后再试，或拨打 12345 热线咨询市工信局。"
+SORRY = "抱歉，系统暂时无法回答这个问题，请稍后再试。"
 LOAD_WAIT_S = 300.0
 MAX_INPUT_CHARS = 200  # a calculator field is a number, not an essay
+MAX_COMMENT_CHARS = 500
 
-HEAD = '<meta name="viewport" content="width=device-width, initial-scale=1">'
+# Gradio labels its own buttons in English; screen readers should hear Chinese. A live
+# region announces new answers. Picking a clause writes its address (?clause=…).
+HEAD = """<meta name="viewport" content="width=device-width, initial-scale=1">
+<script>
+(() => {
+  const names = {"Like": "赞", "Dislike": "踩", "Copy": "复制", "Copied": "已复制",
+    "Copy message": "复制", "Clear": "清空", "Retry": "重试", "Undo": "撤销",
+    "Edit": "编辑", "Share": "分享", "Submit": "发送", "Close": "关闭",
+    "Download": "下载", "Fullscreen": "全屏", "Clear chat": "清空对话"};
+  const live = {"chat": "polite", "hotline-script": "polite", "calc-result": "polite",
+    "match-result": "polite", "clause-detail": "polite"};
+  const fix = () => {
+    document.querySelectorAll("[aria-label],[title]").forEach((el) => {
+      const a = el.getAttribute("aria-label");
+      if (a && names[a]) el.setAttribute("aria-label", names[a]);
+      const t = el.getAttribute("title");
+      if (t && names[t]) el.setAttribute("title", names[t]);
+    });
+    for (const [id, mode] of Object.entries(live)) {
+      const el = document.getElementById(id);
+      if (el && el.getAttribute("aria-live") !== mode) el.setAttribute("aria-live", mode);
+    }
+  };
+  new MutationObserver(fix).observe(document.documentElement, {subtree: true, childList: true});
+  document.addEventListener("DOMContentLoaded", fix);
+})();
+</script>"""
 CSS = """
 .gradio-container { max-width: 1100px !important; margin: auto; }
 #clause-tree .wrap { flex-direction: column; flex-wrap: nowrap; max-height: 60vh;
                      overflow-y: auto; gap: 2px; }
 #clause-tree label { width: 100%; }
-#hotline-answer textarea { font-size: 1.1em; line-height: 1.6; }
+#hotline-script { font-size: 1.15em; line-height: 1.6; border-left: 4px solid #2563eb;
+                  padding-left: 10px; }
+#hotline-answer textarea { line-height: 1.6; }
 @media (max-width: 640px) {
   .gradio-container { padding: 4px !important; }
-  #chat { height: 60vh !important; }
+  #chat { height: 42vh !important; }
   .example-row button { flex: 1 1 100%; }
+  #policy-row { flex-direction: column-reverse !important; }
+  #clause-tree .wrap { max-height: 40vh; }
 }
 """
+# Writes the picked clause into the address bar, so it can be copied and shared.
+CLAUSE_URL_JS = """(ref) => {
+  if (ref) {
+    const url = new URL(window.location.href);
+    url.searchParams.set("clause", ref);
+    window.history.replaceState(null, "", url.toString());
+  }
+  return ref;
+}"""
+SCROLL_JS = """(...args) => {
+  setTimeout(() => document.getElementById("%s")?.scrollIntoView({block: "start"}), 50);
+  return args;
+}"""
+COPY_JS = """(text) => { navigator.clipboard?.writeText(text || ""); return text; }"""
 
 TAB_IDS = ("chat", "calc", "policy", "hotline", "match")
 
@@ -169,12 +224,7 @@ def _collect_inputs(specs: list[dict[str, Any]], values: tuple[Any, ...]) -> dic
 
 def build_web(service: Service) -> gr.Blocks:
     with gr.Blocks(title="郑州新一代信息技术产业政策助手", analytics_enabled=False) as demo:
-        gr.Markdown(
-            "## 郑州市新一代信息技术产业政策助手\n"
-            "依据《郑州市人民政府办公厅关于加快新一代信息技术产业发展的意见》（2022年6月2日印发，"
-            "有效期三年）。回答仅供参考，以主管部门（市工信局）解释为准；也可拨打 12345 热线。",
-            elem_id="page-head",
-        )
+        head = gr.Markdown("## 郑州市新一代信息技术产业政策助手", elem_id="page-head")
         status = gr.Markdown(LOADING_MESSAGE, elem_id="load-status")
         rules_state = gr.State([])
 
@@ -194,7 +244,17 @@ def build_web(service: Service) -> gr.Blocks:
             # Wait for the Assistant (seconds at start-up), then fill the policy-driven parts.
             if not service.wait(LOAD_WAIT_S):
                 message = f"**提示**：{esc(service.error or LOADING_MESSAGE)}"
-                return (message, gr.update(), [], gr.update(), gr.update(), gr.update())
+                return (
+                    message,
+                    gr.update(),
+                    [],
+                    gr.update(),
+                    gr.update(),
+                    gr.update(),
+                    gr.update(),
+                )
+            facts = page_facts(service)
+            head_value = "## 郑州市新一代信息技术产业政策助手\n" + (facts.header() if facts else "")
             rules = service.rules()
             clauses = [service.clause_dict(c) for c in service.assistant.knowledge.clauses()]
             choices = [(_clause_label(c), c["id"]) for c in clauses]
@@ -208,7 +268,7 @@ def build_web(service: Service) -> gr.Blocks:
                 if found is not None:
                     data = service.clause_dict(found)
                     tree_update = gr.update(choices=choices, value=data["id"])
-                    detail_value = clause_markdown(data, link=f"/?clause={data['id']}")
+                    detail_value = _clause_detail(service, found)
                 else:
                     detail_value = (
                         f"未找到条款“{esc_md(ref[:50])}”，请检查条款号（如 四.10、二.(二)）。"
@@ -218,14 +278,22 @@ def build_web(service: Service) -> gr.Blocks:
                 choices=[(_rule_label(r), r["id"]) for r in rules],
                 value=rules[0]["id"] if rules else None,
             )
-            ready = f"已加载 {len(clauses)} 条条款、{len(rules)} 条补贴规则。"
             tabs_update = gr.update(selected=tab) if tab else gr.update()
-            return (ready, rule_update, rules, tree_update, detail_value, tabs_update)
+            status_update = gr.update(value="", visible=False)
+            return (
+                status_update,
+                rule_update,
+                rules,
+                tree_update,
+                detail_value,
+                tabs_update,
+                head_value,
+            )
 
         demo.load(
             on_load,
             None,
-            [status, rule_dd, rules_state, tree, detail, tabs],
+            [status, rule_dd, rules_state, tree, detail, tabs, head],
             show_progress="hidden",
             api_visibility="private",
         )
@@ -248,12 +316,14 @@ def _chat_tab(service: Service) -> None:
         buttons=["copy"],
         placeholder="您好！我可以解答郑州市新一代信息技术产业政策的条款、申报条件和补贴金额。",
     )
-    # turns: the user's raw questions; ids: chat message index → exchange id (for likes)
-    state = gr.State({"turns": [], "ids": {}})
-    with gr.Row():
+    # turns: the user's raw questions; ids: chat message index → exchange id (for likes);
+    # log: (question, answer text) for 导出对话; pending: the exchange a dislike is about
+    state = gr.State({"turns": [], "ids": {}, "log": [], "pending": None})
+    with gr.Row(elem_id="chat-input-row"):
         msg = gr.Textbox(
             placeholder="请输入您的问题，按回车发送",
             show_label=False,
+            label="您的问题",
             scale=6,
             elem_id="chat-input",
             max_length=service.settings.max_question_chars,
@@ -263,14 +333,28 @@ def _chat_tab(service: Service) -> None:
         example_buttons = [gr.Button(q, size="sm", elem_classes="example-q") for q in EXAMPLES]
     with gr.Row():
         clear = gr.Button("清空对话", size="sm", elem_id="chat-clear")
+        export = gr.DownloadButton("导出对话（文本）", size="sm", elem_id="chat-export")
     notice = gr.Markdown(elem_id="chat-notice")
+    with gr.Group(visible=False, elem_id="dislike-box") as dislike_box:
+        gr.Markdown("**这条回答哪里不对？**（您的意见会交给评估人员改进回答）")
+        wrong = gr.Textbox(
+            label="哪里不对", lines=2, max_length=MAX_COMMENT_CHARS, elem_id="dislike-wrong"
+        )
+        right = gr.Textbox(
+            label="正确的答案（选填）",
+            lines=2,
+            max_length=MAX_COMMENT_CHARS,
+            elem_id="dislike-right",
+        )
+        send_reason = gr.Button("提交意见", size="sm", variant="primary", elem_id="dislike-send")
 
     def respond(
         message: str, history: list[dict[str, Any]], st: dict[str, Any]
     ) -> Iterator[tuple[Any, ...]]:
         message = bounded_text(message, 10 * service.settings.max_question_chars)
         history = list(history or [])
-        st = {"turns": list(st.get("turns", [])), "ids": dict(st.get("ids", {}))}
+        st = {**st, "turns": list(st.get("turns", [])), "ids": dict(st.get("ids", {}))}
+        st["log"] = list(st.get("log", []))
         question = (message or "").strip()
         if not question:
             yield history, "", st, "请输入问题后再发送。"
@@ -310,7 +394,8 @@ def _chat_tab(service: Service) -> None:
             return
         except Exception:  # a bug must not leave the user with a spinner or a trace
             logger.exception("chat answer failed")
-            history[-1] = {"role": "assistant", "content": SORRY}
+            facts = page_facts(service)
+            history[-1] = {"role": "assistant", "content": facts.sorry() if facts else SORRY}
             yield history, "", st, ""
             return
         if answer is None:  # the stream ended without its Answer: ask plainly instead
@@ -329,41 +414,116 @@ def _chat_tab(service: Service) -> None:
                     },
                 }
             )
-        if answer.award is not None:
+        awards = answer.awards or ([answer.award] if answer.award is not None else [])
+        if awards:
             history.append(
                 {
                     "role": "assistant",
-                    "content": award_markdown(answer.award),
+                    "content": "\n\n".join(award_markdown(a) for a in awards),
                     "metadata": {"title": "计算过程", "status": "done"},
+                }
+            )
+        guide = _guide_of(service, answer)
+        if guide is not None:
+            ref, table = guide
+            history.append(
+                {
+                    "role": "assistant",
+                    "content": table,
+                    "metadata": {"title": f"申兑指南（{ref}）", "status": "done"},
                 }
             )
         exchange_id = service.log.record(answer, earlier, "web")
         for index in range(first, len(history)):
             st["ids"][str(index)] = exchange_id
         st["turns"].append(question)
+        st["log"].append((question, answer.answer))
         yield history, "", st, ""
 
-    def on_like(data: gr.LikeData, st: dict[str, Any]) -> str:
+    def on_like(data: gr.LikeData, st: dict[str, Any]) -> tuple[Any, ...]:
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
         exchange_id = (st or {}).get("ids", {}).get(str(index))
         if exchange_id is None or data.liked not in (True, False):
-            return ""
-        vote = "up" if data.liked is True else "down"
-        service.log.feedback(int(exchange_id), vote)
-        return "感谢您的反馈！" if vote == "up" else "感谢反馈，我们会据此改进回答。"
+            return "", st, gr.update(visible=False), gr.update(), gr.update()
+        if data.liked is True:
+            service.log.feedback(int(exchange_id), "up")
+            return "感谢您的反馈！", st, gr.update(visible=False), "", ""
+        service.log.feedback(int(exchange_id), "down")
+        st = {**st, "pending": int(exchange_id)}
+        return "感谢反馈。可以告诉我们哪里不对吗？", st, gr.update(visible=True), "", ""
+
+    def on_reason(what: str, correct: str, st: dict[str, Any]) -> tuple[Any, ...]:
+        exchange_id = (st or {}).get("pending")
+        what, correct = (what or "").strip(), (correct or "").strip()
+        if exchange_id is None:
+            return "", st, gr.update(visible=False)
+        if not what and not correct:
+            return "请写一句哪里不对（或正确答案）后再提交。", st, gr.update(visible=True)
+        _record_dislike(service, int(exchange_id), what, correct)
+        return "已记录您的意见，谢谢！", {**st, "pending": None}, gr.update(visible=False)
+
+    def on_export(st: dict[str, Any]) -> str | None:
+        turns = list((st or {}).get("log", []))
+        if not turns:
+            return None
+        facts = page_facts(service)
+        title = f"《{facts.title}》政策咨询记录" if facts else "政策咨询记录"
+        text = conversation_text(turns, title, datetime.now())
+        folder = Path(tempfile.mkdtemp(prefix="chat-export-"))
+        path = folder / f"对话记录-{datetime.now():%Y%m%d-%H%M%S}.txt"
+        path.write_text(text, "utf-8")
+        return str(path)
 
     def on_clear() -> tuple[Any, ...]:
-        return [], "", {"turns": [], "ids": {}}, ""
+        return [], "", {"turns": [], "ids": {}, "log": [], "pending": None}, ""
 
     outputs = [chatbot, msg, state, notice]
-    msg.submit(respond, [msg, chatbot, state], outputs, api_name="chat")
+    # The download button always holds the conversation so far: one click downloads it.
+    msg.submit(respond, [msg, chatbot, state], outputs, api_name="chat").then(
+        on_export, [state], export, api_visibility="private"
+    )
     for button, question in zip(example_buttons, EXAMPLES, strict=True):
         button.click(lambda q=question: q, None, msg, queue=False, api_visibility="private").then(
             respond, [msg, chatbot, state], outputs, api_visibility="private"
-        )
-    chatbot.like(on_like, [state], notice, api_visibility="private")
+        ).then(on_export, [state], export, api_visibility="private")
+    chatbot.like(
+        on_like, [state], [notice, state, dislike_box, wrong, right], api_visibility="private"
+    )
+    send_reason.click(
+        on_reason, [wrong, right, state], [notice, state, dislike_box], api_visibility="private"
+    )
     clear.click(on_clear, None, outputs, queue=False, api_visibility="private")
     chatbot.clear(on_clear, None, outputs, queue=False, api_visibility="private")
+
+
+def _record_dislike(service: Service, exchange_id: int, what: str, correct: str) -> None:
+    """The reason and the optional correct answer go into the log beside the vote."""
+    service.log.feedback(exchange_id, "down", what or None, correct_answer=correct or None)
+
+
+def _guide_of(service: Service, answer: Answer) -> tuple[str, str] | None:
+    """The 申兑指南 of the answer's first cited clause, when it has one."""
+    from knowledge.guide import clause_guide
+
+    kb = service.assistant.knowledge
+    for citation in answer.citations[:1]:
+        clause = service.find_clause(citation.id)
+        guide = clause_guide(kb, clause, service.settings.resolved_today()) if clause else None
+        if guide is not None:
+            return citation.id, guide_markdown(guide)
+    return None
+
+
+def _clause_detail(service: Service, clause: Any) -> str:
+    """One clause for the policy browser: text, departments, validity, its guide folded."""
+    from knowledge.guide import clause_guide
+
+    data = service.clause_dict(clause)
+    facts = page_facts(service)
+    guide = clause_guide(service.assistant.knowledge, clause, service.settings.resolved_today())
+    return clause_markdown(
+        data, link=f"/?clause={data['id']}", guide=guide, validity=facts.validity if facts else ""
+    )
 
 
 # -- 补贴计算器 --
@@ -374,6 +534,7 @@ def _calculator_tab(service: Service, rules_state: gr.State) -> gr.Dropdown:
         "选择补贴条款，填写数额（可写“800万”“2.5亿”等），即可看到是否符合条件、金额和计算过程。"
     )
     rule_dd = gr.Dropdown(choices=[], label="补贴规则（条款）", elem_id="calc-rule")
+    result = gr.Markdown(elem_id="calc-result")  # above the form: where the eye is
 
     @gr.render(inputs=[rule_dd, rules_state])
     def form(rule_id: str | None, rules: list[dict[str, Any]]) -> None:
@@ -396,12 +557,16 @@ def _calculator_tab(service: Service, rules_state: gr.State) -> gr.Dropdown:
             values = bounded_values(values, MAX_INPUT_CHARS)
             return _compute(service, rule["id"], specs, values)
 
-        button.click(compute, fields, result, api_visibility="private")
+        scroll = SCROLL_JS % "calc-result"
+        button.click(compute, fields, result, api_visibility="private").then(
+            None, js=scroll, api_visibility="private"
+        )
         for field in fields:
             if isinstance(field, gr.Textbox):
-                field.submit(compute, fields, result, api_visibility="private")
+                field.submit(compute, fields, result, api_visibility="private").then(
+                    None, js=scroll, api_visibility="private"
+                )
 
-    result = gr.Markdown(elem_id="calc-result")  # below the form; the handlers find it
     rule_dd.change(lambda: "", None, result, queue=False, api_visibility="private")
     return rule_dd
 
@@ -436,9 +601,12 @@ def _policy_tab(service: Service) -> tuple[gr.Radio, gr.Markdown, gr.Textbox]:
             scale=4,
         )
         reset = gr.Button("显示全部", size="sm", scale=1)
-    with gr.Row(equal_height=False):
-        with gr.Column(scale=2, min_width=260):
-            tree = gr.Radio(choices=[], label="条款目录（按条款号）", elem_id="clause-tree")
+    with gr.Row(equal_height=False, elem_id="policy-row"):
+        with (
+            gr.Column(scale=2, min_width=260),
+            gr.Accordion("条款目录（按条款号，可收起）", open=True, elem_id="clause-toc"),
+        ):
+            tree = gr.Radio(choices=[], label="条款目录", elem_id="clause-tree")
         with gr.Column(scale=3, min_width=300):
             detail = gr.Markdown(elem_id="clause-detail")
 
@@ -486,8 +654,7 @@ def _policy_tab(service: Service) -> tuple[gr.Radio, gr.Markdown, gr.Textbox]:
         found = service.find_clause(ref)
         if found is None:
             return f"未找到条款“{esc_md(ref)}”。"
-        data = service.clause_dict(found)
-        return clause_markdown(data, link=f"/?clause={data['id']}")
+        return _clause_detail(service, found)
 
     search.submit(on_search, search, [tree, detail], api_name="search_clauses")
     reset.click(
@@ -496,7 +663,7 @@ def _policy_tab(service: Service) -> tuple[gr.Radio, gr.Markdown, gr.Textbox]:
         [search, tree, detail],
         api_visibility="private",
     )
-    tree.change(on_select, tree, detail, api_visibility="private")
+    tree.change(on_select, tree, detail, js=CLAUSE_URL_JS, api_visibility="private")
     return tree, detail, search
 
 
@@ -504,8 +671,10 @@ def _policy_tab(service: Service) -> tuple[gr.Radio, gr.Markdown, gr.Textbox]:
 
 
 def _hotline_tab(service: Service) -> None:
-    gr.Markdown("坐席专用：输入来电问题后**按回车**即可得到答复；答复可直接朗读或复制。")
-    with gr.Row():
+    gr.Markdown(
+        "坐席专用：输入来电问题后**按回车**；同一来电的追问自动沿用上文，换下一位来电请点“新来电”。"
+    )
+    with gr.Row(equal_height=True):
         question = gr.Textbox(
             label="来电问题",
             placeholder="输入问题，回车提问",
@@ -514,10 +683,14 @@ def _hotline_tab(service: Service) -> None:
             scale=5,
             autofocus=False,
         )
-        follow = gr.Checkbox(label="追问（沿用上一问的上下文）", value=False, scale=1)
+        new_call = gr.Button("新来电（清空上下文）", scale=1, elem_id="hotline-new")
+    echo = gr.Markdown(elem_id="hotline-echo")
+    script = gr.Markdown(elem_id="hotline-script")
+    with gr.Row():
+        copy_order = gr.Button("复制工单摘要", size="sm", elem_id="hotline-copy")
     answer_box = gr.Textbox(
-        label="答复（可朗读或复制）",
-        lines=6,
+        label="答复全文（可朗读或复制）",
+        lines=8,
         interactive=False,
         buttons=["copy"],
         elem_id="hotline-answer",
@@ -526,47 +699,92 @@ def _hotline_tab(service: Service) -> None:
         with gr.Column(scale=3):
             clauses_md = gr.Markdown(elem_id="hotline-clauses")
             calc_md = gr.Markdown(elem_id="hotline-calc")
+            with gr.Accordion("申兑指南", open=False, elem_id="hotline-guide-box"):
+                guide_md = gr.Markdown(elem_id="hotline-guide")
         with gr.Column(scale=2):
-            gr.Markdown("**本次会话最近 20 个问题**")
+            order_box = gr.Textbox(
+                label="工单摘要（纯文本）",
+                lines=7,
+                interactive=False,
+                buttons=["copy"],
+                elem_id="hotline-order",
+            )
+            gr.Markdown("**本次来电的问题**")
             recent_md = gr.Markdown(question_list_markdown([]), elem_id="hotline-recent")
     state = gr.State([])
+    # The call's context is kept by default; scripts calling /hotline_ask pass False for a
+    # standalone question (the API keeps its (question, follow_up) signature).
+    keep = gr.Checkbox(value=True, visible=False, label="沿用上文")
+    outputs = [answer_box, echo, script, clauses_md, calc_md, guide_md, order_box, recent_md]
 
     def ask(q: str, follow_up: bool, asked: list[str]) -> tuple[Any, ...]:
         asked = list(asked or [])
         q = bounded_text(q, 10 * service.settings.max_question_chars).strip()
+        recent = question_list_markdown(asked)
+        same = (gr.update(),) * 5
         if not q:
-            return gr.update(), "请输入来电问题。", "", question_list_markdown(asked), asked, ""
+            return ("", "请输入来电问题。", gr.update(), *same, recent, asked, "")
         try:
             assistant = service.assistant
         except NotReadyError as exc:
-            return gr.update(), esc(exc), "", question_list_markdown(asked), asked, q
+            return ("", esc(exc), gr.update(), *same, recent, asked, q)
         from assistant.errors import QuestionError
 
-        history = asked[-5:] if follow_up else []
+        history = asked[-5:] if follow_up else []  # the call's context, kept until 新来电
+        echo_text = _echo(q, len(history))
         try:
             answer = assistant.ask(q, history)
         except QuestionError as exc:
-            return str(exc), "", "", question_list_markdown(asked), asked, q
+            return (str(exc), echo_text, esc(exc), *same, recent, asked, q)
         except Exception:
             logger.exception("hotline answer failed")
-            return SORRY, "", "", question_list_markdown(asked), asked, q
+            facts = page_facts(service)
+            sorry = facts.sorry() if facts else SORRY
+            return (sorry, echo_text, sorry, *same, recent, asked, q)
         service.log.record(answer, history, "hotline")
         asked = [*asked, q][-HOTLINE_HISTORY:]
+        awards = answer.awards or ([answer.award] if answer.award else [])
+        guide = _guide_of(service, answer)
         return (
             answer.answer,
+            echo_text,
+            _script_markdown(answer),
             _top_clauses(service, q, answer),
-            award_markdown(answer.award) if answer.award else "",
+            "\n\n".join(award_markdown(a) for a in awards),
+            guide[1] if guide else "（本问题涉及的条款没有申兑指南）",
+            work_order(q, answer, datetime.now()),
             question_list_markdown(asked),
             asked,
             "",
         )
 
+    def reset() -> tuple[Any, ...]:
+        return ("", "", "", "", "", "", "", question_list_markdown([]), [], "")
+
     question.submit(
-        ask,
-        [question, follow, state],
-        [answer_box, clauses_md, calc_md, recent_md, state, question],
-        api_name="hotline_ask",
+        ask, [question, keep, state], [*outputs, state, question], api_name="hotline_ask"
     )
+    new_call.click(reset, None, [*outputs, state, question], api_visibility="private")
+    copy_order.click(None, [order_box], None, js=COPY_JS, api_visibility="private")
+
+
+def _echo(question: str, earlier: int) -> str:
+    turn = f"（本次来电第{earlier + 1}问，沿用上文）" if earlier else "（新来电第1问）"
+    return f"**来电问题**：{esc_md(question)}　{turn}"
+
+
+def _script_markdown(answer: Answer) -> str:
+    """口径 above the fold: the sentence to read aloud, the amount, the departments."""
+    out = [f"**口径**：{esc(script_line(answer))}"]
+    awards = answer.awards or ([answer.award] if answer.award else [])
+    amounts = [a for a in awards if a.amount_yuan]
+    if amounts:
+        shown = "、".join(f"{esc_md(a.rule)} **{money(a.amount_yuan)}**" for a in amounts)
+        out.append(f"金额：{shown}")
+    depts = departments_of(answer)
+    if depts:
+        out.append(f"责任单位：{esc('、'.join(depts))}")
+    return "\n\n".join(out)
 
 
 def _top_clauses(service: Service, question: str, answer: Answer) -> str:
@@ -585,9 +803,16 @@ def _top_clauses(service: Service, question: str, answer: Answer) -> str:
                 seen.add(hit.ref)
             if len(rows) >= 5:
                 break
-    lines = ["**相关条款（前 5）**", "", "| 条款号 | 标题 | 责任单位 |", "|---|---|---|"]
+    lines = [
+        "**相关条款（前 5，点条款号查看原文）**",
+        "",
+        "| 条款号 | 标题 | 责任单位 |",
+        "|---|---|---|",
+    ]
     for ref, title, depts in rows[:5]:
-        lines.append(f"| {esc_md(ref)} | {esc_md(title)} | {esc_md('、'.join(depts) or '—')} |")
+        lines.append(
+            f"| {clause_anchor(ref)} | {esc_md(title)} | {esc_md('、'.join(depts) or '—')} |"
+        )
     return "\n".join(lines)
 
 
@@ -673,6 +898,7 @@ def _matcher_tab(service: Service, rules_state: gr.State) -> None:
         "填写企业概况（不清楚的可留空），再展开与贵企业有关的条款填写具体数额；"
         "系统按每条补贴规则逐条测算可申请的条款和估算金额。结果仅供参考，以主管部门审核为准。"
     )
+    result = gr.Markdown(elem_id="match-result")  # on top, with the total
 
     @gr.render(inputs=[rules_state])
     def form(rules: list[dict[str, Any]]) -> None:
@@ -718,19 +944,33 @@ def _matcher_tab(service: Service, rules_state: gr.State) -> None:
                 matches = match_profile(service, rules, keys, shared, own)
             except NotReadyError as exc:
                 return esc(exc)
-            return _matches_markdown(matches)
+            return _matches_markdown(matches, _matcher_notes(service))
 
-        button.click(run, components, result, api_visibility="private")
+        button.click(run, components, result, api_visibility="private").then(
+            None, js=SCROLL_JS % "match-result", api_visibility="private"
+        )
 
-    result = gr.Markdown(elem_id="match-result")
+
+def _matcher_notes(service: Service) -> str:
+    """The caveat under the matcher's results, from the rule file and the policy metadata."""
+    book = service.assistant.rulebook
+    note = book.note("就高不重复")
+    facts = page_facts(service)
+    parts = ["**请核实**：以上为按政策条文的估算"]
+    if note is not None:
+        parts.append(f"原文：“{note.reference.rstrip('。')}”")
+    parts.append("申报时须以主管部门认定的金额、条件和申报期限为准")
+    if facts is not None and facts.validity:
+        parts.append(f"本政策{facts.validity}")
+    return "；".join(parts) + "。"
 
 
-def _matches_markdown(matches: list[dict[str, Any]]) -> str:
+def _matches_markdown(matches: list[dict[str, Any]], notes: str = "") -> str:
     possible = [m for m in matches if m["award"] is not None and m["award"].eligible is not False]
     ruled_out = [m for m in matches if m["award"] is not None and m["award"].eligible is False]
     errors = [m for m in matches if m["award"] is None]
     if not possible and not ruled_out and not errors:
-        return "按所填信息，暂未匹配到可申请的补贴条款。可补充更多信息后再试，或咨询市工信局。"
+        return "按所填信息，暂未匹配到可申请的补贴条款。可补充更多信息后再试，或咨询责任单位。"
     total = sum(m["award"].amount_yuan or 0 for m in possible)
     out = [f"### 可能可申请 {len(possible)} 项，已算出的金额合计约 {money(total)}", ""]
     if possible:
@@ -758,8 +998,6 @@ def _matches_markdown(matches: list[dict[str, Any]]) -> str:
             reason = "；".join(m["award"].steps[-1:]) or "条件不符"
             out.append(f"- {esc_md(m['rule']['id'])}：{esc(reason)}")
         out.append("")
-    out.append(
-        "**请核实**：以上为按政策条文的估算；同一事项符合多项政策的按“就高不重复”执行，"
-        "申报时须以主管部门认定的金额、条件和申报期限为准（本意见有效期至2025年6月1日）。"
-    )
+    if notes:
+        out.append(notes)
     return "\n".join(out)

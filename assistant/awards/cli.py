@@ -81,14 +81,44 @@ def award_command(
     return 0
 
 
+# How each formula kind and input unit reads in Chinese (``award --list`` is for people).
+KIND_NAMES = {
+    "fixed": "固定金额",
+    "rate_with_cap": "按比例，有上限",
+    "per_step_with_cap": "按档累计，有上限",
+    "per_item_with_yearly_cap": "按项计，年度上限",
+    "up_to_cap": "不超过上限",
+    "matching_share": "按上级资金比例配套",
+    "tiered_levels": "按级别，升级按差额",
+    "highest_of": "多项就高取一",
+    "interest_subsidy": "贷款贴息",
+    "negotiated": "一事一议",
+}
+UNIT_NAMES = {
+    "yuan": "金额（元，可写800万）",
+    "percent": "百分比",
+    "count": "数量",
+    "times": "次数",
+    "bool": "是/否",
+    "enum": "单选",
+    "enum_list": "可多选",
+}
+
+
 def list_rules(policy_dir: Path | None = None) -> str:
-    """Every rule with its clause, title and inputs (for ``award --list``)."""
+    """Every rule with its clause, title and inputs (for ``award --list``), in Chinese."""
     book = _book(policy_dir)
     lines = []
     for rule in book.rules.values():
-        lines.append(f"{rule.id}\t{rule.title}\t[{rule.kind}]")
+        kind = KIND_NAMES.get(rule.kind, rule.kind)
+        lines.append(f"{rule.id}　{rule.title}　［计算方式：{kind}］")
         for spec in rule.inputs:
-            need = "必填" if rule.formula_needs(spec.name) else "可选"
+            need = "必填" if rule.formula_needs(spec.name) else "选填"
             opts = f"（{'/'.join(spec.option_values())}）" if spec.options else ""
-            lines.append(f"    {spec.name}={spec.unit}\t{spec.label}{opts}\t{need}")
+            unit = UNIT_NAMES.get(spec.unit, spec.unit)
+            lines.append(f"    {spec.label}{opts}　{unit}　{need}　输入名：{spec.name}")
+    lines.append("")
+    lines.append(
+        "用法：python -m assistant award 四.10 -i 输入名=数值（如 tapeout_cost_yuan=800万）"
+    )
     return "\n".join(lines)
