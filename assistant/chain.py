@@ -20,7 +20,7 @@ from assistant.answer import Answer, AwardResult
 from assistant.awards import evaluate, load_rulebook
 from assistant.awards.format import format_money
 from assistant.awards.rules import RuleBook
-from assistant.compose import Composed, Composer, citation_for
+from assistant.compose import Composed, Composer
 from assistant.condense import Condensed, Condenser
 from assistant.errors import QuestionError
 from assistant.route import Route, Router
@@ -53,6 +53,8 @@ class Turn(BaseModel):
     route: Route | None = None
     award: AwardResult | None = None  # the first of ``awards``
     awards: list[AwardResult] = []
+    # awards of earlier turns a follow-up refers to ("这些找哪个部门？"): composed, not reported
+    earlier_awards: list[AwardResult] = []
     award_phrases: list[str] = []
     composed: Composed | None = None
     understood: list[str] = []  # what the front door changed ("繁体已转为简体" …)
@@ -202,6 +204,11 @@ class Assistant:
         # a question in other words ("…有什么奖励", "这两项各多少") is computed when the clause
         # fixes the amount or the message names several awards; otherwise it stays an overview
         may_compute = turn.route.kind in ("fact", "eligibility", "lookup")
+        if turn.route.kind in ("departments", "validity") and turn.history:
+            turn.earlier_awards = self._earlier_awards(turn)
+            for result in reversed(turn.earlier_awards):
+                self._pin_rule_clause(turn, result)
+            return turn
         if turn.route.kind != "award" and not may_compute:
             return turn
         ranked = [h.clause.id for h in turn.hits if h.clause.slug == self.settings.default_policy]
@@ -236,66 +243,40 @@ class Assistant:
         # The rules' clauses are cited first, in the order the awards were asked about,
         # whatever retrieval ranked first.
         for result in reversed(awards):
-            found = self.rulebook.find(result.rule)
-            clause = self.knowledge.clause(
-                found.clause if found is not None else result.rule.split("-")[0]
-            )
-            if clause is not None:
-                self._pin_first(turn, clause)
+            self._pin_rule_clause(turn, result)
         return turn
+
+    def _pin_rule_clause(self, turn: Turn, result: AwardResult) -> None:
+        found = self.rulebook.find(result.rule)
+        clause = self.knowledge.clause(
+            found.clause if found is not None else result.rule.split("-")[0]
+        )
+        if clause is not None:
+            self._pin_first(turn, clause)
+
+    def _earlier_awards(self, turn: Turn) -> list[AwardResult]:
+        """The awards of the latest earlier turn that asked about some (at most 3 back)."""
+        today = self.settings.resolved_today()
+        history = turn.history
+        for back in range(1, min(3, len(history)) + 1):
+            asked, before = history[-back], history[: len(history) - back]
+            found = answer_awards(asked, before, [], today, rulebook=self.rulebook)
+            if found:
+                return found
+        return []
 
     def _compose(self, turn: Turn) -> Turn:
         assert turn.route is not None
-        if turn.route.kind == "not_provided":
-            turn.composed = self._not_provided(turn)
-            return turn
         turn.composed = self._composer.run(
             turn.question,
             turn.route,
             turn.hits,
-            [turn.award] if turn.award else [],
+            turn.awards or turn.earlier_awards,
             self.settings.resolved_today(),
             award_phrases=turn.award_phrases,
+            not_provided=turn.route.topic if turn.route.kind == "not_provided" else None,
         )
-        if len(turn.awards) > 1:  # interim until the composer lays several awards out itself
-            extra = "\n\n".join(self._award_lines(a) for a in turn.awards[1:])
-            turn.composed = turn.composed.model_copy(
-                update={"text": turn.composed.text + "\n\n" + extra}
-            )
         return turn
-
-    def _not_provided(self, turn: Turn) -> Composed:
-        """In the policy's field, not provided for: say so, the nearest clause only as 相关."""
-        assert turn.route is not None
-        topic = turn.route.topic or "该事项"
-        lines = [f"本政策没有关于“{topic}”的条款，未规定此项支持。"]
-        citations = []
-        if turn.hits:
-            near = turn.hits[0]
-            citations.append(citation_for(near))
-            lines.append(f"相关条款（仅供参考）：{near.ref}“{near.clause.title}”。")
-            who = near.clause.departments
-        else:
-            who = []
-        meta = self._knowledge_policy(turn)
-        ask = "、".join(who) if who else (meta.office if meta else "")
-        if ask:
-            lines.append(f"如需了解其他支持政策，可咨询{ask}。")
-        return Composed(text="\n".join(lines), citations=citations)
-
-    def _knowledge_policy(self, turn: Turn):
-        slug = turn.hits[0].clause.slug if turn.hits else self.settings.default_policy
-        return self.knowledge.policy(slug)
-
-    @staticmethod
-    def _award_lines(award: AwardResult) -> str:
-        head = f"另：{award.title or award.rule}（{award.clause or award.rule}）"
-        if award.amount_yuan is not None:
-            head += f"：可获{format_money(award.amount_yuan)}"
-        lines = [head, *award.steps]
-        if award.follow_up:
-            lines.append(award.follow_up)
-        return "\n".join(lines)
 
     # -- public API ---------------------------------------------------------------------------
 
