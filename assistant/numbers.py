@@ -113,8 +113,9 @@ _QUANTITY_RE = re.compile(
     rf"|(?P<cnum>{_CN_NUM})(?:(?P<capprox>{_APPROX_RE})|个(?=亿))?(?P<cmult>(?<=[来多余个])(?:亿|万))?)"
     rf"\s*(?P<unit>{_UNIT_RE})?"
 )
-# 一家 / 一户 before a noun is the indefinite article ("北京的一家双跨平台"), never a count.
-_ARTICLE_UNITS = ("家", "户")
+# 一家 / 一户 / 一套 / 一台 before a noun is the indefinite article ("北京的一家双跨平台",
+# "上了一套智能产线"), never a count.
+_ARTICLE_UNITS = ("家", "户", "套", "台")
 # Words around a number that make it a round figure: 3000万左右, 大约3000万, 将近3000万
 _APPROX_AFTER = ("左右", "上下", "出头", "开外")
 _APPROX_BEFORE = re.compile(
