@@ -498,3 +498,17 @@ def test_warm_up_then_normalise() -> None:
 
     warm_up(TERMS)
     assert normalise("双夸平台", TERMS).text == "双跨平台"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("主营收入同比增长了三分之一", "主营收入同比增长了33.33%"),  # cut, never rounded up
+        ("今年主营收入是上年的1.6倍", "今年主营收入比上年增长60%"),
+        ("今年是去年的两倍", "今年比去年增长100%"),
+        ("三分之一的企业", "三分之一的企业"),  # no verb of growth: left alone
+        ("是上年的1倍", "是上年的1倍"),  # not a growth
+    ],
+)
+def test_growth_as_a_fraction_or_a_multiple_of_the_base_year(text: str, expected: str) -> None:
+    assert normalise(text).text == expected

@@ -12,7 +12,7 @@ wrote), and anything in another currency ($, USD, 美元 …) is never turned in
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from functools import lru_cache
 
 from assistant.numbers import NumberError
@@ -197,6 +197,15 @@ _PROBABLY = re.compile(r"[是要会不没就也又得]")  # 八成是…: "proba
 _FAN = re.compile(r"翻(?P<le>了)?(?P<n>一|两|二|三|四|[1-4])?番")
 _FAN_BEI = re.compile(r"翻(?P<le>了)?(?:一|1)?倍")
 _TIMES = re.compile(r"(?P<verb>增长|增加|提高|提升|上涨|上升)(?P<le>了)?(?P<n>一|1|半|0\.\d+)倍")
+# 增长了三分之一 → 增长了33.33% (cut, never rounded up); 是上年的1.6倍 → 比上年增长60% (a
+# multiple of a named base year is unambiguous, unlike 增长两倍)
+_FRACTION = re.compile(
+    r"(?P<verb>增长|增加|提高|提升|上涨|上升|涨|多)(?P<le>了)?"
+    r"(?P<den>[二两三四五六七八九十]|\d{1,2})分之(?P<num>[一二两三四五六七八九]|\d{1,2})"
+)
+_MULTIPLE = re.compile(
+    r"是(?P<base>上年|去年|上一年|上年度|前一年)的(?P<n>\d+(?:\.\d+)?|[两二三四五六七八九])倍"
+)
 _DIGIT_SPACE = re.compile(r"(?<=\d)\s+(?=[万亿千百元块%])|(?<=[万亿])\s+(?=元)")
 _SMALL = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
@@ -300,6 +309,29 @@ def _times(m: re.Match[str], changes: list[Change]) -> str:
     return new
 
 
+def _small_or_digits(raw: str) -> Decimal:
+    return Decimal(raw) if raw[0].isdigit() else Decimal(_SMALL.get(raw, 10 if raw == "十" else 0))
+
+
+def _fraction(m: re.Match[str], changes: list[Change]) -> str:
+    den, num = _small_or_digits(m.group("den")), _small_or_digits(m.group("num"))
+    if den <= 0 or num <= 0 or num >= den:
+        return m.group(0)
+    share = (num / den * 100).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    new = f"{m.group('verb')}{m.group('le') or ''}{_plain(share)}%"
+    changes.append((m.group(0), new))
+    return new
+
+
+def _multiple(m: re.Match[str], changes: list[Change]) -> str:
+    n = _small_or_digits(m.group("n"))
+    if n <= 1:
+        return m.group(0)
+    new = f"比{m.group('base')}增长{_plain((n - 1) * 100)}%"
+    changes.append((m.group(0), new))
+    return new
+
+
 def rewrite_chinese(text: str, changes: list[Change]) -> str:
     """Chinese forms: capital and ordinary numerals, 千万 after digits, 成, 翻番, 1,200."""
     text = _CAN.sub("叁", text)
@@ -314,6 +346,8 @@ def rewrite_chinese(text: str, changes: list[Change]) -> str:
     text = _FAN.sub(lambda m: _fan(m, changes), text)
     text = _FAN_BEI.sub(lambda m: _fan_bei(m, changes), text)
     text = _TIMES.sub(lambda m: _times(m, changes), text)
+    text = _FRACTION.sub(lambda m: _fraction(m, changes), text)
+    text = _MULTIPLE.sub(lambda m: _multiple(m, changes), text)
     return _DIGIT_SPACE.sub("", text)
 
 
