@@ -21,7 +21,7 @@ from assistant.understand.asks import asks_about_awards, is_award_question, quan
 from assistant.understand.choose import keyword_score, relevant_turns, select_rule
 from assistant.understand.frames import frames
 from assistant.understand.lexicon import general_words
-from assistant.understand.mentions import extract_turn
+from assistant.understand.mentions import LEFT_OUT, extract_turn
 
 _FOLLOW_MARKERS = general_words("follow_markers")
 
@@ -90,8 +90,10 @@ def _extract_all(rule: Rule, texts: Sequence[str]) -> tuple[dict[str, Any], dict
 def _approx_notes(rule: Rule, inputs: dict[str, Any], approx: dict[str, list[str]]) -> list[str]:
     """ "三千来万" was computed as 3000万元: say so, and that the exact figure decides."""
     notes = []
+    for said in approx.get(LEFT_OUT, []):
+        notes.append(f"您提到的“{said}”未说明属于本项的计算基数，未计入；如属于，请告诉我")
     for name, raws in approx.items():
-        if name not in inputs:
+        if name == LEFT_OUT or name not in inputs:
             continue
         spec = rule.input(name)
         said = "、".join(f"“{r}”" for r in raws)

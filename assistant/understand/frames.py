@@ -75,12 +75,19 @@ def segments(text: str) -> list[Segment]:
             continue
         try:
             quantities = [
-                q for q in extract_quantities(piece) if q.kind in ("money", "count", "percent")
+                q
+                for q in extract_quantities(piece)
+                if q.kind in ("money", "count", "percent") and not _article(q)
             ]
         except NumberError:
             quantities = []
         out.append(Segment(text=piece, start=a, quantities=quantities))
     return out
+
+
+def _article(q: Quantity) -> bool:
+    """ "做了一个智能化改造项目": 一个 is an article; it makes no frame of its own."""
+    return q.kind == "count" and q.value == 1 and q.raw.startswith("一")
 
 
 def _keyword_chars(rule: Rule, text: str) -> int:

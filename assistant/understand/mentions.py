@@ -72,6 +72,16 @@ def _segments(text: str) -> list[tuple[int, int]]:
     return bounds
 
 
+# The key under which ``approx`` collects figures left out of a sum (see _assign_quantities).
+LEFT_OUT = "__left_out__"
+
+
+def _names_input(spec: InputSpec, before: str) -> bool:
+    """Words before a figure name this input itself, not just a verb of spending (花了, 投入)."""
+    generic = set(general_words("spending_verbs"))
+    return any(a in before for a in spec.aliases if len(a) >= 2 and a not in generic)
+
+
 def _assign_quantities(
     rule: Rule,
     text: str,
@@ -100,6 +110,12 @@ def _assign_quantities(
             free = [s for s in candidates if s.name not in out]
             spec = next((s for s in free if rule.formula_needs(s.name)), free[0] if free else spec)
         if spec.aggregate == "sum" and spec.name in out:
+            # a further figure is added only when its own words say it is this input
+            # ("配套的工业软件花了300万"); "车间土建和水电改造花了500万" is left out and said so
+            if not _names_input(spec, before):
+                if approx is not None:
+                    approx.setdefault(LEFT_OUT, []).append(text[max(seg[0], prev_end) : q.span[1]])
+                continue
             out[spec.name] = out[spec.name] + q.value
         else:
             out[spec.name] = q.value
