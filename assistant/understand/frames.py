@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from assistant.awards.rules import Rule, RuleBook
 from assistant.numbers import NumberError, Quantity, extract_quantities
+from assistant.understand.choose import keyword_score
 from assistant.understand.lexicon import general_words
 from assistant.understand.mentions import unit_fits
 
@@ -90,15 +91,6 @@ def _article(q: Quantity) -> bool:
     return q.kind == "count" and q.value == 1 and q.raw.startswith("一")
 
 
-def _keyword_chars(rule: Rule, text: str) -> int:
-    covered: set[int] = set()
-    for k in rule.keywords:
-        pos = text.find(k) if k else -1
-        if pos >= 0:
-            covered.update(range(pos, pos + len(k)))
-    return len(covered)
-
-
 def _fits(rule: Rule, q: Quantity) -> list:
     return [s for s in rule.inputs if unit_fits(s, q)]
 
@@ -114,7 +106,7 @@ def _alias_near(rule: Rule, seg: Segment) -> bool:
 
 
 def _segment_score(book: RuleBook, rule: Rule, seg: Segment, message_clauses: set[str]) -> float:
-    score = KEYWORD * _keyword_chars(rule, seg.text)
+    score = KEYWORD * keyword_score(rule, seg.text)
     if rule.clause in book.named_clauses(seg.text):
         score += SEGMENT_TOPIC
     elif rule.clause in message_clauses:
@@ -129,7 +121,7 @@ def _segment_score(book: RuleBook, rule: Rule, seg: Segment, message_clauses: se
 
 
 def _own_evidence(book: RuleBook, rule: Rule, seg: Segment) -> bool:
-    return bool(_keyword_chars(rule, seg.text)) or rule.clause in book.named_clauses(seg.text)
+    return bool(keyword_score(rule, seg.text)) or rule.clause in book.named_clauses(seg.text)
 
 
 def assign(book: RuleBook, text: str) -> list[Segment]:
@@ -216,8 +208,8 @@ def frames(book: RuleBook, text: str) -> list[Frame]:
             and f.rule.clause == frame.rule.clause
             and not any(s.quantities for s in f.segments)
         ]
-        mine = _keyword_chars(frame.rule, text)
-        if any(_keyword_chars(f.rule, text) > mine for f in siblings):
+        mine = keyword_score(frame.rule, text)
+        if any(keyword_score(f.rule, text) > mine for f in siblings):
             continue
         if any(f in result for f in siblings):
             continue
