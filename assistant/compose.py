@@ -61,7 +61,7 @@ _WHERE_HOW = re.compile(
 )
 _WHEN = re.compile(r"(还能|现在|有效期|截止|到期|过期|什么时候|何时)")
 _YES_NO = re.compile(
-    r"(能不能|能否|可不可以|可以申请|能申请|能享受|可以享受|符合|算不算|属于|吗|么)"
+    r"(能不能|能否|可不可以|可以申请|能申请|能享受|可以享受|符合|算不算|属于|吗|(?<!怎|什|那|这)么)"
 )
 _HOW_MUCH = re.compile(r"(多少|几|怎么算|如何计算|怎么计算|金额|比例|上限|最高)")
 # "有哪些补贴", "我们能申请什么": an overview of the award clauses, not one clause.
@@ -440,7 +440,7 @@ class Composer:
                     f"（{most}要测算金额请提供{need}）。"
                 )
             else:
-                conclusion = f"还需要{need}才能测算金额（{name}）；{most.rstrip('；')}。"
+                conclusion = f"{name}：还需要{need}才能测算金额；{most.rstrip('；')}。"
         else:
             conclusion = self._amount_conclusion(question, award, name)
         draft = _Draft(conclusion)
