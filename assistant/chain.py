@@ -106,7 +106,7 @@ class Assistant:
         self._router = Router(
             knowledge, is_award_question=is_award_question, names_policy=self._names_policy
         )
-        self._composer = Composer(knowledge, format_yuan=format_money)
+        self._composer = Composer(knowledge, format_yuan=format_money, rulebook=self.rulebook)
         self._llm = None
         if settings.llm_model:
             from assistant.llm import LLMComposer

@@ -259,12 +259,18 @@ def grounding_sources(case: GoldCase, answer: Mapping[str, Any]) -> tuple[list[s
     the user said (echoing the user's own figure is not an invention)."""
     texts = [c.get("text", "") or "" for c in answer.get("citations") or []]
     texts += [c.get("title", "") or "" for c in answer.get("citations") or []]
-    award = answer.get("award") or {}
-    for key in ("steps", "assumptions", "missing"):
-        texts += [s for s in award.get(key) or [] if isinstance(s, str)]
+    # every award of the answer (several in one question), and their total
+    awards = [a for a in answer_awards(answer) if isinstance(a, Mapping)]
+    extra: list[Decimal] = []
+    for award in awards:
+        for key in ("steps", "assumptions", "missing"):
+            texts += [s for s in award.get(key) or [] if isinstance(s, str)]
+        if isinstance(award.get("amount_yuan"), int):
+            extra.append(Decimal(award["amount_yuan"]))
+    if len(extra) > 1:
+        extra.append(sum(extra, Decimal(0)))
     texts.append(case.last_question)
     texts += case.history
-    extra = [Decimal(award["amount_yuan"])] if isinstance(award.get("amount_yuan"), int) else []
     return texts, extra
 
 
