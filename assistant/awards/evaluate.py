@@ -178,16 +178,19 @@ def _stated_value(rule: Rule, cond: Condition, values: dict[str, Any]) -> str:
     return f"；{spec.label}为{shown}"
 
 
-def validity_note(v: Validity, today: date) -> tuple[str, bool]:
-    """Chinese note on the period as of ``today`` and whether the period has ended."""
+def validity_note(v: Validity, today: date, contact: str = "") -> tuple[str, bool]:
+    """Chinese note on the period as of ``today`` and whether the period has ended; every fact
+    comes from the rule's validity (rules.yaml) and the policy's contact (policy.yaml)."""
+    years = "一二三四五六七八九十"[v.years - 1] if 1 <= v.years <= 10 else str(v.years)
     period = (
-        f"本意见自{v.start.year}年{v.start.month}月{v.start.day}日公布之日起实施，有效期三年，"
+        f"本意见自{v.start.year}年{v.start.month}月{v.start.day}日公布之日起实施，有效期{years}年，"
         f"至{v.end.year}年{v.end.month}月{v.end.day}日止"
     )
     if today > v.end:
+        ask = f"请向{contact}咨询" if contact else "请向责任单位咨询"
         return (
             f"{period}，截至今天（{today.isoformat()}）已经到期。以上按原条款测算，仅供参考；"
-            "能否申报请向市工信局咨询是否有接续政策。",
+            f"能否申报{ask}是否有接续政策。",
             True,
         )
     if today < v.start:
@@ -240,7 +243,7 @@ def evaluate(
         else:
             assumptions.append(f"{cond.assumption}（条件：“{cond.phrase}”，{cond.reading}）")
 
-    note, expired = validity_note(rule.validity, today)
+    note, expired = validity_note(rule.validity, today, book.contact)
     result = AwardResult(
         rule=rule.id,
         clause=rule.clause,

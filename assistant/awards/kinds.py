@@ -298,7 +298,7 @@ def negotiated(rule: Rule, values: Values) -> Outcome:
         None,
         [
             f"本条采取“一事一议”方式给予支持，条文未规定具体金额（“{ref}”）",
-            "具体支持内容和额度需与市工信局、市财政局逐项商定",
+            "具体支持内容和额度需与责任单位逐项商定",
         ],
         negotiated=True,
     )

@@ -246,6 +246,8 @@ class RuleBook(BaseModel):
     # names one is about that clause, whatever retrieval ranked first
     topics: dict[str, list[str]] = {}
     rules: dict[str, Rule]
+    # whom answers send people to (policy.yaml contact.department), for notes the rules write
+    contact: str = ""
 
     def get(self, rule_id: str) -> Rule:
         """The rule by id (四.10), slug-qualified id, or ASCII name; AwardInputError if unknown."""
@@ -413,7 +415,18 @@ def load_rulebook(policy_dir: Path) -> RuleBook:
         synonyms=synonyms,
         topics={c: _with_synonyms(list(t), synonyms) for c, t in topics.items()},
         rules=rules,
+        contact=_contact_department(Path(policy_dir)),
     )
+
+
+def _contact_department(policy_dir: Path) -> str:
+    """Whom the policy's metadata (policy.yaml ``contact.department``) sends people to."""
+    path = policy_dir / "policy.yaml"
+    if not path.exists():
+        return ""
+    meta = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    contact = meta.get("contact") if isinstance(meta, dict) else None
+    return str(contact.get("department") or "") if isinstance(contact, dict) else ""
 
 
 @lru_cache(maxsize=4)
