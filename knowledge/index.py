@@ -429,7 +429,12 @@ class ClauseIndex:
         the rest, and any folder without a manifest (a build that died half-way: only one
         writer runs, under the lock, so no such folder is still being written)."""
         builds = sorted((settings.index_dir / "builds").iterdir(), key=lambda p: p.name)
-        complete = [p for p in builds if (p / "manifest.json").is_file()]
+        # newest by when the manifest was written: ids made within one second (the id's
+        # timestamp) sort by their random suffix, not by age
+        complete = sorted(
+            (p for p in builds if (p / "manifest.json").is_file()),
+            key=lambda p: ((p / "manifest.json").stat().st_mtime_ns, p.name),
+        )
         keep |= {p.name for p in complete[-2:]}
         for folder in builds:
             if folder.name in keep or (folder in complete and _in_use(folder)):
