@@ -19,7 +19,7 @@ from assistant.awards.rules import Rule, RuleBook, default_rulebook
 from assistant.numbers import NumberError, to_decimal
 from assistant.understand.asks import asks_about_awards, is_award_question, quantities_in
 from assistant.understand.choose import keyword_score, relevant_turns, select_rule
-from assistant.understand.frames import frames
+from assistant.understand.frames import frames, states_identity
 from assistant.understand.lexicon import general_words
 from assistant.understand.mentions import LEFT_OUT, extract_turn
 
@@ -144,9 +144,8 @@ def _names_fixed_award(rule: Rule, question: str) -> bool:
     names 百强 as a premise, not as the award asked about)."""
     if rule.kind != "fixed":
         return False
-    openers = general_words("identity_openers")
     parts = [p for p in re.split(r"[，,。；;！!？?]", question) if p.strip()]
-    asked = [p for p in parts if not any(p.lstrip().startswith(w) for w in openers)]
+    asked = [p for p in parts if not states_identity(p)]
     return any(keyword_score(rule, p) > 0 for p in asked)
 
 

@@ -167,9 +167,9 @@ def _states_obtained(rule: Rule, seg: Segment) -> bool:
     )
 
 
-def _states_identity(seg: Segment) -> bool:
+def states_identity(part: str) -> bool:
     """ "我们是双跨平台": who the enterprise is — a premise of an award, not an award asked."""
-    return any(seg.text.lstrip().startswith(w) for w in general_words("identity_openers"))
+    return any(part.lstrip().startswith(w) for w in general_words("identity_openers"))
 
 
 def frames(book: RuleBook, text: str) -> list[Frame]:
@@ -183,7 +183,7 @@ def frames(book: RuleBook, text: str) -> list[Frame]:
         makes_frame = bool(seg.quantities) or (
             seg.own_evidence
             and _needs_no_quantity(seg.rule)
-            and not _states_identity(seg)
+            and not states_identity(seg.text)
             and _states_obtained(seg.rule, seg)
         )
         if not makes_frame:
