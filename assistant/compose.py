@@ -192,7 +192,7 @@ def short_conditions(assumption: str) -> list[str]:
 
 def rule_maximum(rule: Rule, fmt: Callable[[int], str]) -> str:
     """The most a rule gives, as the clause states it: 最高500万元, 300万元, 一事一议."""
-    if rule.kind == "negotiated":
+    if rule.formula.negotiated:
         return "一事一议"
     cap = rule.parameters.get("cap")
     if cap is not None:
@@ -202,7 +202,7 @@ def rule_maximum(rule: Rule, fmt: Callable[[int], str]) -> str:
         first = next(iter(rule.parameters.values()), None)
         return re.split(r"[,，]", first.reference)[-1] if first is not None else "见条款"
     top = fmt(int(max(yuan)))
-    return top if rule.kind == "fixed" else f"最高{top}"
+    return top if rule.formula.amount_is_fixed else f"最高{top}"
 
 
 def rule_cap(rule: Rule | None, fmt: Callable[[int], str]) -> str:
@@ -215,9 +215,9 @@ def rule_cap(rule: Rule | None, fmt: Callable[[int], str]) -> str:
             cap.cap_period or "", ""
         )
         return f"{period}{fmt(int(cap.value))}"
-    if rule.kind == "negotiated":
+    if rule.formula.negotiated:
         return "一事一议"
-    return "一次性" if rule.kind == "fixed" else "—"
+    return "一次性" if rule.formula.amount_is_fixed else "—"
 
 
 def _trace(award: AwardResult) -> list[str]:

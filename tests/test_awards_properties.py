@@ -18,7 +18,14 @@ from assistant.understand.dialogue import answer_award
 
 BOOK = default_rulebook()
 TODAY = date(2024, 6, 1)
-BASE_RULES = [r for r in BOOK.rules.values() if "base" in r.formula]
+
+
+def _base(rule) -> str | None:
+    """The input the rule's kind computes from directly (rate_with_cap, per_step_with_cap …)."""
+    return getattr(rule.formula, "base", None)
+
+
+BASE_RULES = [r for r in BOOK.rules.values() if _base(r)]
 CAPPED = [r for r in BASE_RULES if r.cap is not None]
 CONDITIONED = [r for r in BOOK.rules.values() if r.conditions]
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -27,7 +34,7 @@ money = st.integers(min_value=1, max_value=10**11)
 
 
 def _base_value(rule, n: int) -> Any:
-    spec = rule.input(rule.formula["base"])
+    spec = rule.input(_base(rule))
     if spec.unit == "percent":
         return Decimal(n % 100000) / 100 + 1
     if spec.unit in ("count", "times"):
@@ -49,7 +56,7 @@ def _walk_no_float(obj: Any) -> None:
 @FAST
 @given(n=money)
 def test_amount_never_exceeds_cap(rule, n: int) -> None:
-    r = evaluate(rule.id, {rule.formula["base"]: _base_value(rule, n)}, today=TODAY)
+    r = evaluate(rule.id, {_base(rule): _base_value(rule, n)}, today=TODAY)
     assert r.amount_yuan is not None
     assert 0 <= r.amount_yuan <= rule.cap
 
@@ -59,8 +66,8 @@ def test_amount_never_exceeds_cap(rule, n: int) -> None:
 @given(a=money, b=money)
 def test_monotone_in_the_base(rule, a: int, b: int) -> None:
     lo, hi = sorted((_base_value(rule, a), _base_value(rule, b)))
-    r_lo = evaluate(rule.id, {rule.formula["base"]: lo}, today=TODAY)
-    r_hi = evaluate(rule.id, {rule.formula["base"]: hi}, today=TODAY)
+    r_lo = evaluate(rule.id, {_base(rule): lo}, today=TODAY)
+    r_hi = evaluate(rule.id, {_base(rule): hi}, today=TODAY)
     assert r_lo.amount_yuan <= r_hi.amount_yuan
 
 
@@ -79,8 +86,9 @@ def _violating_value(cond) -> Any:
 def test_zero_when_a_stated_condition_fails(rule, n: int, pick: int) -> None:
     cond = rule.conditions[pick % len(rule.conditions)]
     inputs: dict[str, Any] = {cond.input: _violating_value(cond)}
-    if "base" in rule.formula and rule.formula["base"] != cond.input:
-        inputs[rule.formula["base"]] = _base_value(rule, n)
+    base = _base(rule)
+    if base and base != cond.input:
+        inputs[base] = _base_value(rule, n)
     r = evaluate(rule.id, inputs, today=TODAY)
     assert r.eligible is False
     assert r.amount_yuan == 0
@@ -90,7 +98,8 @@ def test_zero_when_a_stated_condition_fails(rule, n: int, pick: int) -> None:
 @FAST
 @given(n=money)
 def test_never_a_float_in_the_result(rule, n: int) -> None:
-    inputs = {rule.formula["base"]: _base_value(rule, n)} if "base" in rule.formula else {}
+    base = _base(rule)
+    inputs = {base: _base_value(rule, n)} if base else {}
     r = evaluate(rule.id, inputs, today=TODAY)
     assert r.amount_yuan is None or type(r.amount_yuan) is int
     _walk_no_float(json.loads(r.model_dump_json()))

@@ -69,7 +69,10 @@ def test_no_policy_facts_in_code() -> None:
         "assistant/llm.py",
         "assistant/chain.py",
         "assistant/awards/evaluate.py",
-        "assistant/awards/kinds.py",
+        *(
+            f"assistant/awards/formulas/{p.name}"
+            for p in sorted((PROJECT_ROOT / "assistant/awards/formulas").glob("*.py"))
+        ),
         "ui/render.py",
         "ui/api.py",
     ):

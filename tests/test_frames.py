@@ -108,7 +108,7 @@ def test_no_figure_is_used_by_two_awards(picks, amounts) -> None:
     assert [r.rule for r in results] == [_PARTS[i][1] for i in picks]
     for result, a in zip(results, amounts, strict=False):
         rule = book.get(result.rule)
-        alone = evaluate(rule.id, {rule.formula["base"]: a * 10000}, today=TODAY)
+        alone = evaluate(rule.id, {rule.formula.amount_inputs[0]: a * 10000}, today=TODAY)
         assert result.amount_yuan == alone.amount_yuan
         if rule.cap is not None:
             assert result.amount_yuan <= rule.cap

@@ -14,6 +14,7 @@ from assistant.answer import AwardResult
 from assistant.awards.errors import AwardInputError
 from assistant.awards.evaluate import evaluate
 from assistant.awards.format import format_money
+from assistant.awards.formulas import KIND_LABELS
 from assistant.awards.rules import RuleBook, default_rulebook, load_rulebook
 
 
@@ -82,18 +83,7 @@ def award_command(
 
 
 # How each formula kind and input unit reads in Chinese (``award --list`` is for people).
-KIND_NAMES = {
-    "fixed": "固定金额",
-    "rate_with_cap": "按比例，有上限",
-    "per_step_with_cap": "按档累计，有上限",
-    "per_item_with_yearly_cap": "按项计，年度上限",
-    "up_to_cap": "不超过上限",
-    "matching_share": "按上级资金比例配套",
-    "tiered_levels": "按级别，升级按差额",
-    "highest_of": "多项就高取一",
-    "interest_subsidy": "贷款贴息",
-    "negotiated": "一事一议",
-}
+KIND_NAMES = KIND_LABELS  # each kind's model names itself (FormulaBase.label)
 UNIT_NAMES = {
     "yuan": "金额（元，可写800万）",
     "percent": "百分比",
@@ -110,7 +100,7 @@ def list_rules(policy_dir: Path | None = None) -> str:
     book = _book(policy_dir)
     lines = []
     for rule in book.rules.values():
-        kind = KIND_NAMES.get(rule.kind, rule.kind)
+        kind = rule.formula.label
         lines.append(f"{rule.id}　{rule.title}　［计算方式：{kind}］")
         for spec in rule.inputs:
             need = "必填" if rule.formula_needs(spec.name) else "选填"

@@ -17,8 +17,7 @@ from typing import Any
 
 from assistant.answer import AwardResult
 from assistant.awards.errors import AwardInputError
-from assistant.awards.format import format_count, format_money, format_percent, format_value
-from assistant.awards.kinds import KINDS
+from assistant.awards.format import format_count, format_money, format_value
 from assistant.awards.rules import Condition, InputSpec, Rule, RuleBook, Validity, default_rulebook
 from assistant.numbers import MAX_VALUE, NumberError, parse_quantity, to_decimal
 
@@ -118,44 +117,14 @@ def coerce(spec: InputSpec, raw: Any) -> Any:
 
 
 def _derive(rule: Rule, values: dict[str, Any], stated: set[str], steps: list[str]) -> None:
-    for d in rule.formula.get("derive", []):
-        target, sources = d["input"], d["from"]
-        if target in values or not all(s in values for s in sources):
+    for d in rule.formula.derive:
+        step = d.apply(values, lambda name: rule.input(name).label)
+        if step is None:
             continue
-        if d["method"] == "growth_percent":
-            last, this = values[sources[0]], values[sources[1]]
-            growth = (this - last) / last * 100
-            # keep two decimals for display; whole points are what counts
-            shown = growth.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-            approx = "" if shown == growth else "约"
-            steps.append(
-                f"{rule.input(target).label}：({format_money(this)} − {format_money(last)}) ÷ "
-                f"{format_money(last)} × 100% = {approx}{format_percent(shown)}"
-            )
-            values[target] = growth
-        elif d["method"] == "add":
-            # 上年收入 and the increase given ("比上年的7000万多了700万") → this year's revenue
-            base, increase = values[sources[0]], values[sources[1]]
-            current = base + increase
-            steps.append(
-                f"{rule.input(target).label}：{format_money(base)} + {format_money(increase)} = "
-                f"{format_money(current)}"
-            )
-            values[target] = current
-        elif d["method"] == "apply_growth":
-            # 上年收入 and 增长率 given → this year's revenue, so its threshold can be checked
-            last, growth = values[sources[0]], values[sources[1]]
-            current = last * (100 + growth) / 100
-            steps.append(
-                f"{rule.input(target).label}：{format_money(last)} × (1 + "
-                f"{format_percent(growth)}) = {format_money(current)}"
-            )
-            values[target] = current
-        else:  # pragma: no cover - the rule file names only the methods above
-            raise AwardInputError(f"规则{rule.id}：未知的推算方法 {d['method']}")
+        steps.append(step)
         # derived from facts the user stated → itself a stated fact (conditions are checked)
-        if all(s in stated for s in sources):
-            stated.add(target)
+        if all(s in stated for s in d.sources):
+            stated.add(d.input)
 
 
 def _check(cond: Condition, value: Any) -> bool:
@@ -263,7 +232,7 @@ def evaluate(
         result.assumptions = assumptions
         return _finish(result, expired, note)
 
-    outcome = KINDS[rule.kind](rule, values)
+    outcome = rule.formula.compute(rule, values)
     steps += outcome.steps
     assumptions += outcome.assumptions
     result.steps = steps

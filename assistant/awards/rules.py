@@ -2,132 +2,40 @@
 
 The YAML is the single place where amounts, rates, caps and thresholds live; each number
 carries the Chinese phrase of the clause it comes from (``reference``). YAML floats are
-refused at load time so no binary fraction ever enters a calculation.
+refused at load time so no binary fraction ever enters a calculation. A rule's ``formula``
+is one of the typed kinds of :mod:`assistant.awards.formulas`, checked against the rule's
+inputs and parameters at load.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from assistant.awards.errors import AwardInputError
+from assistant.awards.formulas import KINDS, Formula
+from assistant.awards.specs import (
+    Condition,
+    InputSpec,
+    Option,
+    Parameter,
+    StrictModel,
+)
 
 DEFAULT_POLICY_DIR = (
     Path(__file__).resolve().parent.parent.parent / "knowledge" / "policies" / "zhengzhou-ngit-2022"
 )
 
-CapPeriod = Literal["per_item", "per_year", "one_time"]
-InputUnit = Literal["yuan", "percent", "count", "times", "bool", "enum", "enum_list"]
-InputType = Literal["decimal", "integer", "bool", "enum", "enum_list"]
-Op = Literal[">=", ">", "<=", "<", "==", "in", "bool"]
+__all__ = ["Condition", "InputSpec", "Option", "Parameter", "Rule", "RuleBook", "Validity"]
 
 
-def _exact(value: Any) -> Any:
-    """YAML numbers must be int or str: a float would already have lost exactness."""
-    if isinstance(value, float):
-        raise ValueError(f"use an integer or a quoted string, not the float {value!r}")
-    if isinstance(value, int) and not isinstance(value, bool):
-        return Decimal(value)
-    if isinstance(value, str):
-        return Decimal(value)
-    return value
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Parameter(_Strict):
-    value: Decimal
-    unit: Literal["yuan", "percent", "count", "times"]
-    description: str
-    reference: str = Field(description="the exact Chinese phrase of the clause")
-    cap_period: CapPeriod | None = None
-
-    _v = field_validator("value", mode="before")(lambda cls, v: _exact(v))
-
-
-class Condition(_Strict):
-    input: str
-    op: Op
-    threshold: Decimal | None = None
-    values: list[str] | None = None
-    expect: bool = True  # for op "bool": the value the clause requires
-    phrase: str = Field(description="the Chinese phrase of the clause")
-    reading: str = Field(description="how the phrase was read (以上 inclusive, 超过 strict …)")
-    assumption: str = Field(description="Chinese sentence used when the user did not say")
-    failure: str = Field(description="Chinese sentence used when a stated fact violates it")
-
-    _t = field_validator("threshold", mode="before")(
-        lambda cls, v: None if v is None else _exact(v)
-    )
-
-
-class Option(_Strict):
-    value: str
-    aliases: list[str] = Field(default_factory=list)
-    # the "anything else" value (其他): chosen for a stated value outside the list, and
-    # overridden by a listed value mentioned in the same text
-    catch_all: bool = False
-
-
-class InputSpec(_Strict):
-    name: str
-    label: str
-    unit: InputUnit
-    type: InputType
-    aliases: list[str] = Field(default_factory=list)
-    false_aliases: list[str] = Field(default_factory=list)
-    # regexes for stated values that contradict the condition in free wording
-    # ("在省级电视台做广告", "第二轮流片"); read like ``false_aliases``
-    false_patterns: list[str] = Field(default_factory=list)
-    priority: int = 1
-    optional: bool = False
-    allow_zero: bool = False
-    allow_negative: bool = False
-    max: Decimal | None = None
-    quantity_units: list[str] | None = None
-    options: list[Option] | None = None
-    question: str | None = None
-    aggregate: Literal["last", "sum"] = "last"
-    # regexes with a named group ``v`` that catch a stated value in free wording
-    # ("我们是做软件开发的" → 软件); a capture naming no option maps to the catch-all option
-    patterns: list[str] = Field(default_factory=list)
-    fallback_from: str | None = None
-    fallback_assumption: str | None = None
-
-    _m = field_validator("max", mode="before")(lambda cls, v: None if v is None else _exact(v))
-
-    @field_validator("patterns")
-    @classmethod
-    def _patterns_compile(cls, patterns: list[str]) -> list[str]:
-        for p in patterns:
-            if "v" not in re.compile(p).groupindex:
-                raise ValueError(f"pattern {p!r} needs a named group (?P<v>…)")
-        return patterns
-
-    @field_validator("false_patterns")
-    @classmethod
-    def _false_patterns_compile(cls, patterns: list[str]) -> list[str]:
-        for p in patterns:
-            re.compile(p)  # a bad regex fails at load time, naming the rule
-        return patterns
-
-    def option_values(self) -> list[str]:
-        return [o.value for o in self.options or []]
-
-    def ask(self) -> str:
-        return self.question or f"请问{self.label}是多少？"
-
-
-class Validity(_Strict):
+class Validity(StrictModel):
     start: date
     years: int
     end: date
@@ -135,33 +43,46 @@ class Validity(_Strict):
     note: str = ""
 
 
-class Rule(_Strict):
+class Rule(StrictModel):
     id: str
     name: str = Field(description="ASCII name, used as the langchain tool name")
     clause: str
     title: str
     kind: str
     keywords: list[str] = Field(default_factory=list)
-    formula: dict[str, Any] = Field(default_factory=dict)
+    formula: Formula
     parameters: dict[str, Parameter] = Field(default_factory=dict)
     conditions: list[Condition] = Field(default_factory=list)
     inputs: list[InputSpec] = Field(default_factory=list)
     validity: Validity
 
+    @model_validator(mode="before")
+    @classmethod
+    def _formula_kind(cls, data: Any) -> Any:
+        """rules.yaml writes ``kind`` beside ``formula`` (and may omit ``formula``): copy it in
+        so the formula is read as the model of its kind."""
+        if not isinstance(data, dict):
+            return data
+        formula = data.get("formula") or {}
+        if not isinstance(formula, dict):
+            return data  # pydantic reports the wrong type
+        if "kind" in formula and formula["kind"] != data.get("kind"):
+            raise ValueError(f"formula.kind {formula['kind']} differs from kind {data.get('kind')}")
+        return {**data, "formula": {**formula, "kind": data.get("kind")}}
+
     @model_validator(mode="after")
     def _consistent(self) -> Rule:
         if not self.id.startswith(self.clause):
-            raise ValueError(f"rule id {self.id} must start with its clause id {self.clause}")
+            raise ValueError(f"id: must start with its clause id {self.clause}")
         if not self.name.isascii() or not self.name.replace("_", "").isalnum():
-            raise ValueError(f"rule {self.id}: name must be ASCII letters, digits, _")
+            raise ValueError("name: must be ASCII letters, digits, _")
         names = {i.name for i in self.inputs}
         for c in self.conditions:
             if c.input not in names:
-                raise ValueError(f"rule {self.id}: condition on unknown input {c.input}")
-        for key in ("base", "level", "previous_level", "levels_input", "principal", "rate"):
-            ref = self.formula.get(key)
-            if isinstance(ref, str) and ref not in names:
-                raise ValueError(f"rule {self.id}: formula.{key} names unknown input {ref}")
+                raise ValueError(f"conditions: condition on unknown input {c.input}")
+        problems = self.formula.problems({i.name: i for i in self.inputs}, self.parameters)
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     def input(self, name: str) -> InputSpec:
@@ -218,15 +139,18 @@ class Rule(_Strict):
         }
 
     def formula_needs(self, name: str) -> bool:
-        """True when the formula cannot give an amount without this input."""
+        """True when the formula cannot give an amount without this input (its kind computes
+        from it and the input is not optional)."""
         spec = next((i for i in self.inputs if i.name == name), None)
         if spec is None or spec.optional or spec.type == "bool":
+            return False
+        if name not in self.formula.amount_inputs:
             return False
         # a condition-only input is assumed met when absent
         return not any(c.input == name for c in self.conditions)
 
 
-class Note(_Strict):
+class Note(StrictModel):
     id: str
     text: str
     reference: str
@@ -365,8 +289,6 @@ def load_lexicon(policy_dir: Path) -> dict[str, Any]:
 def load_rulebook(policy_dir: Path) -> RuleBook:
     """Load and validate ``policy_dir/rules.yaml`` with the question vocabulary of
     ``lexicon.yaml`` beside it; errors name the file, rule and field at fault."""
-    from assistant.awards.kinds import KINDS  # here, not at the top: kinds imports these models
-
     path = Path(policy_dir) / "rules.yaml"
     lexicon_path = Path(policy_dir) / "lexicon.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -395,11 +317,12 @@ def load_rulebook(policy_dir: Path) -> RuleBook:
     for raw in data["rules"]:
         where = f"{lexicon_path} rules.{raw.get('id')}"
         merged = _merge_lexicon(raw, vocab_by_rule.get(raw.get("id")) or {}, where)
-        rule = Rule.model_validate(_expand_synonyms(merged, synonyms))
+        try:
+            rule = Rule.model_validate(_expand_synonyms(merged, synonyms))
+        except ValidationError as exc:
+            raise ValueError(f"{path}: rule {raw.get('id')}: {_explain(exc)}") from exc
         if rule.id in rules:
             raise ValueError(f"{path}: duplicate rule id {rule.id}")
-        if rule.kind not in KINDS:
-            raise ValueError(f"{path}: rule {rule.id} has unknown kind {rule.kind}")
         rules[rule.id] = rule
     clauses = {r.clause for r in rules.values()}
     unknown = [c for c in topics if c not in clauses]
@@ -417,6 +340,20 @@ def load_rulebook(policy_dir: Path) -> RuleBook:
         rules=rules,
         contact=_contact_department(Path(policy_dir)),
     )
+
+
+def _explain(exc: ValidationError) -> str:
+    """A rule's validation errors as "field: message" (formula.bse: Extra inputs are not
+    permitted), without the union tag pydantic puts in the path (formula.rate_with_cap.bse)."""
+    parts = []
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"]]
+        if len(loc) > 1 and loc[0] == "formula" and loc[1] in KINDS:
+            del loc[1]
+        where = ".".join(loc)
+        message = err["msg"].removeprefix("Value error, ")
+        parts.append(f"{where}: {message}" if where else message)
+    return "; ".join(parts)
 
 
 def _contact_department(policy_dir: Path) -> str:

@@ -59,10 +59,10 @@ def states_upgrade(text: str, rulebook: RuleBook | None = None) -> bool:
         return False
     book = rulebook or default_rulebook()
     for rule in book.rules.values():
-        level, prev = rule.formula.get("level"), rule.formula.get("previous_level")
-        if not (level and prev):
+        upgrade = rule.formula.upgrade
+        if upgrade is None:
             continue
-        mentions = option_mentions(rule.input(level), text)
+        mentions = option_mentions(rule.input(upgrade.level), text)
         if len({v for _, v in mentions}) < 2:
             continue
         between = text[mentions[0][0] : mentions[-1][0]]

@@ -31,8 +31,7 @@ def keyword_score(rule: Rule, text: str) -> int:
 def _usable_inputs(rule: Rule) -> set[str]:
     """Inputs the formula needs, plus those it can derive them from (两年收入 → 增长率)."""
     names = {s.name for s in rule.inputs if rule.formula_needs(s.name)}
-    for d in rule.formula.get("derive", []):
-        names.update(d["from"])
+    names.update(rule.formula.derived_from())
     names.update(s.fallback_from for s in rule.inputs if s.fallback_from)
     return names
 

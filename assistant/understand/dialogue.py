@@ -37,8 +37,11 @@ def _carry_previous_level(
 ) -> None:
     """ "省级智能车间奖多少？" then "我们拿过这个奖，后来又评上了标杆": the level of the earlier
     turn is the one already awarded, so the new one pays the difference (级差)."""
-    level, prev = rule.formula.get("level"), rule.formula.get("previous_level")
-    if not (level and prev) or prev in found or level not in found:
+    upgrade = rule.formula.upgrade
+    if upgrade is None:
+        return
+    level, prev = upgrade
+    if prev in found or level not in found:
         return
     earlier = inputs.get(level)
     changed = earlier is not None and earlier != found[level]
@@ -142,7 +145,7 @@ def _names_fixed_award(rule: Rule, question: str) -> bool:
     """The question's own words name a rule whose amount the clause fixes (no input needed),
     outside a statement of who the enterprise is ("我们是全国电子信息百强，想把总部搬到郑州"
     names 百强 as a premise, not as the award asked about)."""
-    if rule.kind != "fixed":
+    if not rule.formula.amount_is_fixed:
         return False
     parts = [p for p in re.split(r"[，,。；;！!？?]", question) if p.strip()]
     asked = [p for p in parts if not states_identity(p)]

@@ -227,8 +227,8 @@ def option_mentions(spec: InputSpec, text: str) -> list[tuple[int, str]]:
 
 def _read_enums(rule: Rule, text: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    level_name = rule.formula.get("level")
-    prev_name = rule.formula.get("previous_level")
+    upgrade = rule.formula.upgrade  # a ladder read against a previous award (级差)
+    level_name, prev_name = upgrade if upgrade is not None else (None, None)
     for spec in rule.inputs:
         if spec.type not in ("enum", "enum_list") or spec.name == prev_name:
             continue
