@@ -10,7 +10,7 @@ Semantics (also written in rules.yaml):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -35,7 +35,7 @@ _MAX_BY_UNIT = {
     "count": MAX_VALUE["count"],
     "times": MAX_VALUE["times"],
 }
-_OPS = {
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
     ">=": lambda a, b: a >= b,
     ">": lambda a, b: a > b,
     "<=": lambda a, b: a <= b,

@@ -32,7 +32,7 @@ def _field_type(spec: InputSpec) -> Any:
     if spec.type == "bool":
         return bool | None
     if spec.type == "enum":
-        return Literal[tuple(spec.option_values())] | None  # type: ignore[misc]
+        return Literal[tuple(spec.option_values())] | None
     if spec.type == "enum_list":
         return list[Literal[tuple(spec.option_values())]] | None  # type: ignore[misc]
     return int | str | None
