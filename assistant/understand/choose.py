@@ -101,6 +101,11 @@ def _scores(
         # turn names ("央媒广告…" then "那参加展会的补贴比例呢？" is about the booth rule).
         for distance, turn in enumerate(reversed(history), start=2):
             score += keyword_score(rule, turn) / distance
+        if score <= 0:
+            # retrieval's rank alone is no evidence that this rule's award is asked about
+            # ("算力券能领多少" ranks 四.9 first): without a word or figure of its own, no rule
+            scores[rule.id] = 0.0
+            continue
         if rule.clause in ranked_bare:
             score += 4.0 / (ranked_bare.index(rule.clause) + 1)
         scores[rule.id] = score
