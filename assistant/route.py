@@ -271,6 +271,8 @@ class Router:
             kept.append(t)
         phrase = "".join(kept)
         # the matter must still hold a word the support clauses do not use ("补贴" alone is none)
+        forms = {w[1:] if w[:1] in self._function_words and len(w) >= 3 else w for w in subject}
+        subject = [*subject, *forms]
         if not any(w in phrase.lower() for w in subject) and generic:
             # "独角兽企业有奖励吗": the matter is the kind of enterprise itself
             before = [t for t in all_tokens[: generic[-1] + 1] if t not in self._function_words]

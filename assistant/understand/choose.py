@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from assistant.awards.rules import InputSpec, Rule, RuleBook, default_rulebook
 from assistant.numbers import Quantity
 from assistant.understand.asks import quantities_in
-from assistant.understand.lexicon import general_words
+from assistant.understand.lexicon import general_pattern, general_words
 from assistant.understand.mentions import option_mentions, unit_fits
 
 
@@ -66,6 +66,7 @@ def _scores(
     ranked_bare = [c.split(":")[-1] for c in ranked if isinstance(c, str)]
     quantities = quantities_in(question)
     named = book.named_clauses(question)
+    points_back = bool(general_pattern("points_back").search(question))
     scores: dict[str, float] = {}
     for rule in book.rules.values():
         score = 3.0 * keyword_score(rule, question)
@@ -101,9 +102,10 @@ def _scores(
         # turn names ("央媒广告…" then "那参加展会的补贴比例呢？" is about the booth rule).
         for distance, turn in enumerate(reversed(history), start=2):
             score += keyword_score(rule, turn) / distance
-        if score <= 0:
+        if score <= 0 and not points_back:
             # retrieval's rank alone is no evidence that this rule's award is asked about
-            # ("算力券能领多少" ranks 四.9 first): without a word or figure of its own, no rule
+            # ("算力券能领多少" ranks 四.9 first): without a word or figure of its own, no rule —
+            # unless the question points back at what was found ("这个补贴最多多少？")
             scores[rule.id] = 0.0
             continue
         if rule.clause in ranked_bare:

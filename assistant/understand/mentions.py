@@ -83,11 +83,24 @@ def unit_fits(spec: InputSpec, q: Quantity) -> bool:
     return False
 
 
+# What may stand beside an alias without changing what it measures (设备 → 设备投资, 投资 →
+# 项目投资); any other word makes another measure (投资 → 总投资 is a total, not a part).
+_SAME_MEASURE = ("项目", "投资", "投入", "金额", "费用", "额", "资金", "支出", "成本", "的")
+
+
+def _extends(alias: str, label: str) -> bool:
+    """``label`` is ``alias`` with only a word of the same measure beside it."""
+    head, _, tail = label.partition(alias)
+    return (head + tail) in _SAME_MEASURE
+
+
 def _inside_other_label(spec: InputSpec, text: str, pos: int, alias: str, labels) -> bool:
     """The alias at ``pos`` is part of a longer word that labels another input (总投资 ⊃ 投资)."""
     own = set(spec.aliases)
     for label in labels:
         if len(label) <= len(alias) or alias not in label or label in own:
+            continue
+        if _extends(alias, label):
             continue
         start = text.find(label, max(0, pos - len(label)))
         while 0 <= start <= pos:
@@ -155,6 +168,7 @@ def _labelled_otherwise(rule: Rule, before: str, book: BookContext) -> bool:
         and label not in own
         and label not in generic
         and not any(label in a for a in own)
+        and not any(a in label and _extends(a, label) for a in own if len(a) >= 2)
         for label in book.labels
     )
 
