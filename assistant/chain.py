@@ -104,7 +104,14 @@ class Assistant:
         )
         self._condenser = Condenser(has_topic=self._has_topic, names_policy=self._names_policy)
         self._router = Router(
-            knowledge, is_award_question=is_award_question, names_policy=self._names_policy
+            knowledge,
+            is_award_question=is_award_question,
+            names_policy=self._names_policy,
+            support_clauses=sorted({r.clause for r in self.rulebook.rules.values()}),
+            support_terms=[
+                *self._terms,
+                *(k for r in self.rulebook.rules.values() for k in r.keywords),
+            ],
         )
         self._composer = Composer(knowledge, format_yuan=format_money, rulebook=self.rulebook)
         self._llm = None
@@ -219,9 +226,7 @@ class Assistant:
             self.settings.resolved_today(),
             rulebook=self.rulebook,  # the one this assistant loaded, not a second copy
         )
-        if may_compute and not (
-            len(awards) > 1 or (awards and awards[0].amount_yuan is not None)
-        ):
+        if may_compute and not (len(awards) > 1 or (awards and awards[0].amount_yuan is not None)):
             return turn
         if not awards:
             turn.route = Route(

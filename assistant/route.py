@@ -93,6 +93,8 @@ class Router:
         knowledge: KnowledgeBase,
         is_award_question,
         names_policy: Callable[[str], bool] = lambda text: False,
+        support_clauses: Sequence[str] = (),
+        support_terms: Sequence[str] = (),
     ) -> None:
         self._knowledge = knowledge
         self._is_award_question = is_award_question
@@ -122,6 +124,20 @@ class Router:
         # Words people use about any policy (政策, 申请, 有效期 …) count as known vocabulary.
         generic = {w for phrase in scope.get("domain_words", []) for w in tokenize(phrase)}
         self._vocabulary = {word for doc in documents for word in doc} | generic
+        # What the support clauses themselves (those with award rules) and their question
+        # vocabulary say: a matter named only in the tasks or the background ("5G基站建设" in
+        # 三.8) is in the policy but not provided for. Without them, the whole vocabulary.
+        wanted = set(support_clauses)
+        support_docs = [
+            tokenize(c.text + " " + c.title) for c in knowledge.clauses() if c.id in wanted
+        ]
+        self._support_vocabulary = (
+            {w for doc in support_docs for w in doc}
+            | {w for term in support_terms for w in tokenize(term)}
+            | generic
+            if support_docs
+            else self._vocabulary
+        )
         self._jurisdiction = {w for p in knowledge.policies() for w in p.jurisdiction}
         self._places = [p for p in scope.get("places", []) if p not in self._jurisdiction]
 
@@ -206,8 +222,12 @@ class Router:
         asks = [w for w in self._support_asks if w in question]
         if not support and not asks:
             return None
-        subject = [w for w in evidence.unknown_words if len(w) >= 2 and not re.search(r"\d", w)]
-        if not subject or evidence.coverage >= self.PROVIDED_COVERAGE:
+        words = [w for w in dict.fromkeys(tokenize(question)) if not w.isdigit()]
+        unknown = [w for w in words if w not in self._support_vocabulary]
+        subject = [w for w in unknown if len(w) >= 2 and not re.search(r"\d", w)]
+        total = sum(min(len(w), 4) for w in words) or 1
+        coverage = 1 - sum(min(len(w), 4) for w in unknown) / total
+        if not subject or coverage >= self.PROVIDED_COVERAGE:
             return None
         if support:
             return self._topic_phrase(question, support, subject, keep_word=True)
@@ -221,13 +241,24 @@ class Router:
         word = max(support, key=len)
         at = question.find(word)
         start = max(question.rfind(p, 0, at) for p in "，,。；;！!？?") + 1
+        low = question.lower()  # the subject words are tokenised lower case (cmmi)
+        if not any(0 <= low.find(w, start) < at for w in subject) and start > 0:
+            # "我们是专精特新小巨人企业，有奖励吗": the matter is the clause before the ask
+            begin = max(question.rfind(p, 0, start - 1) for p in "，,。；;！!？?") + 1
+            part = question[begin : start - 1]
+            skip = self._function_words | self._generic_subjects | {"是", "属于", "作为"}
+            kept = [t for t in jieba.lcut(part) if t not in skip and t.strip()]
+            if not any(w in part.lower() for w in subject) or not kept:
+                return None
+            return "".join(kept) + (word if keep_word else "")
         start = max(start, at - self.TOPIC_REACH)
-        found = [question.find(w, start) for w in subject]
+        found = [low.find(w, start) for w in subject]
         # at == at: the word of support is itself the matter ("有安家费吗")
         found = [p for p in found if start <= p <= at and (keep_word or p < at)]
         if not found:
             return None
         tokens = jieba.lcut(question[min(found) : at + (len(word) if keep_word else 0)])
+        all_tokens = tokens
         generic = [i for i, t in enumerate(tokens) if t in self._generic_subjects]
         if generic:  # "模型企业有算力补贴": the matter comes after the one it belongs to
             tokens = tokens[generic[-1] + 1 :]
@@ -238,7 +269,15 @@ class Router:
             if t[:1] in self._function_words and len(t) >= 3:
                 t = t[1:]  # jieba's 有算力 is 有 + 算力
             kept.append(t)
-        return "".join(kept) or None
+        phrase = "".join(kept)
+        # the matter must still hold a word the support clauses do not use ("补贴" alone is none)
+        forms = {w[1:] if w[:1] in self._function_words and len(w) >= 3 else w for w in subject}
+        subject = [*subject, *forms]
+        if not any(w in phrase.lower() for w in subject) and generic:
+            # "独角兽企业有奖励吗": the matter is the kind of enterprise itself
+            before = [t for t in all_tokens[: generic[-1] + 1] if t not in self._function_words]
+            phrase = "".join(before) + (word if keep_word else "")
+        return phrase if any(w in phrase.lower() for w in subject) else None
 
     def in_scope(self, question: str, hits: Sequence[ClauseHit]) -> tuple[bool, str, Evidence]:
         """Whether retrieval found the policies talking about this question at all."""
@@ -255,15 +294,28 @@ class Router:
         return True, "in scope", evidence
 
     def kind(self, question: str) -> RouteKind | None:
-        """The kind of question from its own wording; None when it does not say."""
-        if _DEPARTMENTS.search(question):
+        """The kind of question from its own wording; None when it does not say.
+
+        What is asked is read in the sentences that ask (ending in ？): a long message that
+        tells its story first ("这几年一直做平台…截至今年10月…") asks only at its end."""
+        asking = _asking_sentences(question)
+        if _DEPARTMENTS.search(asking):
             return "departments"
-        if _VALIDITY.search(question):
+        if _VALIDITY.search(asking):
             return "validity"
         if self._is_award_question(question):
             return "award"
-        if _ELIGIBILITY.search(question):
+        if _ELIGIBILITY.search(asking):
             return "eligibility"
         if reference_tokens(question) or _LOOKUP.search(question):
             return "lookup"
         return None
+
+
+_SENTENCE = re.compile(r"[^。！!？?；;\n]*[。！!？?；;\n]?")
+
+
+def _asking_sentences(text: str) -> str:
+    """The sentences of ``text`` that end in a question mark, or the whole text if none do."""
+    asking = [s for s in _SENTENCE.findall(text) if s.rstrip().endswith(("？", "?"))]
+    return "".join(asking) or text

@@ -42,6 +42,9 @@ class Expect(BaseModel):
     amounts_yuan: list[int] | None = None
     eligible: bool | None = None
     refuse: bool | None = None
+    # (2026-12) true: no award may state an amount — the answer must ask back for a missing or
+    # unclear fact (a foreign currency, an ambiguous figure) or state the clause gives none.
+    no_amount: bool | None = None
 
     @field_validator("amount_yuan")
     @classmethod
@@ -115,7 +118,12 @@ class GoldCase(BaseModel):
     @property
     def checks_award(self) -> bool:
         exp = self.expect
-        return exp.amount_yuan is not None or exp.eligible is not None or bool(exp.amounts_yuan)
+        return (
+            exp.amount_yuan is not None
+            or exp.eligible is not None
+            or bool(exp.amounts_yuan)
+            or bool(exp.no_amount)
+        )
 
 
 def _describe(err: ValidationError) -> str:

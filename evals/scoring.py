@@ -321,6 +321,11 @@ def wrong_amounts(case: GoldCase, answer: Mapping[str, Any]) -> list[int]:
     """
     exp = case.expect
     wrong: list[int] = []
+    if exp.no_amount:
+        # any stated number is wrong where the case expects a question back
+        for value in (stated_amount(a) for a in answer_awards(answer)):
+            if value is not None and value not in wrong:
+                wrong.append(value)
     if exp.amount_yuan is not None:
         first = answer.get("award") or (answer_awards(answer) or [None])[0]
         value = stated_amount(first)
@@ -512,7 +517,12 @@ def score_case(
             reasons.append(f"must_include: answer lacks {missing}")
 
     # award
-    if case.checks_award:
+    if exp.no_amount:
+        stated = [v for v in (stated_amount(a) for a in awards) if v is not None]
+        result.award_ok = not stated
+        if stated:
+            reasons.append(f"award: expected no amount (a question back), got {stated}")
+    elif case.checks_award:
         award = result.award or {}
         ok = True
         if not result.award:

@@ -358,10 +358,15 @@ def test_named_topic_outranks_retrieval_but_not_without_a_name() -> None:
     assert book.named_clauses("合同1000万元，能补多少") == set()
     rule = select_rule("不是揭榜挂帅项目，合同1000万元，能补多少", [], ["四.13", "四.16"])
     assert rule is not None and rule.id == "四.16"
-    # nothing named: retrieval's first clause still decides between generic words
+    # nothing named: retrieval's first clause is no evidence of what the figure is, so no
+    # rule is guessed (a wrong amount is worse than a question back) …
     for ranked in (["四.13"], ["四.16"], ["四.10"]):
-        rule = select_rule("花了1000万元，能补多少", [], ranked)
-        assert rule is not None and rule.clause == ranked[0]
+        assert select_rule("花了1000万元，能补多少", [], ranked) is None
+    # … but a figure's own label names its rule, and a question pointing back takes the clause
+    rule = select_rule("设备和软件花了1000万元，能补多少", [], ["四.13"])
+    assert rule is not None and rule.clause == "四.13"
+    rule = select_rule("这个补贴最多多少？", [], ["四.10"])
+    assert rule is not None and rule.clause == "四.10"
 
 
 def test_bare_facts_follow_up_that_asks_something_else_is_left_alone() -> None:

@@ -147,6 +147,18 @@ def test_amount_compared_exactly():
     assert s["amount_exact"] == pytest.approx(2 / 5)
 
 
+def test_no_amount_expects_a_question_back():
+    want = case(expect={"no_amount": True})
+    asked = score_case(want, answer(award={**AWARD, "amount_yuan": None}))
+    assert asked.passed and asked.award_ok and not asked.wrong_amounts
+    nothing = score_case(want, answer(award=None))
+    assert nothing.passed
+    stated = score_case(want, answer(award=AWARD))
+    assert not stated.passed and stated.wrong_amounts == [3_200_000]
+    assert "expected no amount" in stated.reasons[0]
+    assert summarise([asked, nothing, stated])["wrong_amounts"] == 1
+
+
 # -- refusal ----------------------------------------------------------------------------------
 
 

@@ -71,6 +71,10 @@ def test_another_places_own_policy_is_refused(assistant: Assistant) -> None:
     [
         ("郑州对人工智能大模型企业有算力补贴吗？", "算力补贴"),
         ("芯片企业的厂房租金能补贴吗？", "厂房租金"),
+        # named only in the key tasks (三.8), not in a support clause
+        ("建设5G基站有补贴吗？", "基站"),
+        # the matter is the clause before the ask, or the kind of enterprise itself
+        ("我们是制造业单项冠军企业，有奖励吗？", "单项冠军"),
     ],
 )
 def test_support_the_policy_does_not_provide_is_said_so(
@@ -80,6 +84,23 @@ def test_support_the_policy_does_not_provide_is_said_so(
     assert not a.refused and a.route == "not_provided"
     assert a.answer.startswith("本政策没有") and topic in a.answer
     assert a.award is None and a.awards == []
+
+
+@pytest.mark.slow
+def test_a_long_message_is_asked_at_its_end(assistant: Assistant) -> None:
+    # "这几年", "截至" in the story are not questions about the policy's validity
+    a = assistant.ask(
+        "我们这几年一直做标识解析，截至今年6月，依托二级节点服务了80家企业，"
+        "年度标识解析服务收入600万元。请问能补多少？"
+    )
+    assert a.route == "award" and a.award is not None and a.award.amount_yuan == 600_000
+
+
+@pytest.mark.slow
+def test_a_foreign_currency_is_asked_back_in_yuan(assistant: Assistant) -> None:
+    a = assistant.ask("We paid USD 800k for booth rental at an expo, how much subsidy?")
+    assert a.award is not None and a.award.amount_yuan is None
+    assert "人民币" in a.answer
 
 
 @pytest.mark.slow

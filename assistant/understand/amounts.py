@@ -76,6 +76,28 @@ _OTHER_CURRENCY_AFTER = re.compile(
     r"\s*(?:USD|HKD|EUR|GBP|JPY|dollars?|euros?|pounds?|美元|美金|港币|港元|欧元|英镑|日元)",
     re.IGNORECASE,
 )
+# An amount in another currency, as the front door leaves it (USD 1 million, 50万美元, HK$2m):
+# never converted, so the award asks for the figure in yuan (understand/dialogue.py).
+_FOREIGN_BEFORE = r"(?:US\$|HK\$|\$|USD|HKD|EUR|€|£|GBP|JPY|美元|美金|港币|港元|欧元|英镑|日元)"
+_FOREIGN_AFTER = (
+    r"(?:USD|HKD|EUR|GBP|JPY|dollars?|euros?|pounds?|美元|美金|港币|港元|欧元|英镑|日元|韩元)"
+)
+_FOREIGN_NUMBER = (
+    r"\d+(?:,\d{3})*(?:\.\d+)?\s*(?:thousand|million|billion|mln|mn|bn|k|m|b|千万|百万|十万|万|亿|千)?"
+    r"|[零〇一二两三四五六七八九十百千万亿]+"
+)
+_FOREIGN_AMOUNT = re.compile(
+    rf"{_FOREIGN_BEFORE}\s*(?:{_FOREIGN_NUMBER})|(?:{_FOREIGN_NUMBER})\s*{_FOREIGN_AFTER}",
+    re.IGNORECASE,
+)
+
+
+def foreign_amounts(text: str) -> list[str]:
+    """Amounts the text states in a currency other than yuan, as written."""
+    found = (m.group(0).strip() for m in _FOREIGN_AMOUNT.finditer(text))
+    return [f for f in found if re.search(r"[\d一二两三四五六七八九十]", f)]
+
+
 # 4K/8K are display resolutions, not 4000/8000; so is anything followed by a display word.
 _DISPLAY_AFTER = re.compile(r"\s*(?:超高清|高清|电视|屏|显示|视频|分辨率|摄像|投影|TV|HDR|UHD)")
 _COUNT_AFTER = re.compile(r"\s*[台套家个条次项户人]")

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from assistant.awards.rules import InputSpec, Rule, RuleBook, default_rulebook
 from assistant.numbers import Quantity
 from assistant.understand.asks import quantities_in
-from assistant.understand.lexicon import general_words
+from assistant.understand.lexicon import general_pattern, general_words
 from assistant.understand.mentions import option_mentions, unit_fits
 
 
@@ -59,12 +59,57 @@ def _alias_before(text: str, q: Quantity, specs: Sequence[InputSpec]) -> bool:
     return any(len(a) >= 3 and a in before for s in specs for a in s.aliases)
 
 
+_OWNERS: dict[int, tuple[RuleBook, dict[str, set[str]]]] = {}
+
+
+def _alias_owners(book: RuleBook) -> dict[str, set[str]]:
+    """Every input and option alias of the book (lower case) → the rules that use it."""
+    cached = _OWNERS.get(id(book))
+    if cached is None or cached[0] is not book:
+        found: dict[str, set[str]] = {}
+        for rule in book.rules.values():
+            for spec in rule.inputs:
+                words = [*spec.aliases, *(a for o in spec.options or [] for a in o.aliases)]
+                for word in words:
+                    found.setdefault(word.lower(), set()).add(rule.id)
+        cached = (book, found)
+        _OWNERS[id(book)] = cached
+    return cached[1]
+
+
+def _said_options(spec: InputSpec, text: str) -> list[tuple[str, str]]:
+    """(input name, the alias as said, lower case) for each option value the text names."""
+    low = text.lower()
+    out = []
+    for opt in spec.options or []:
+        for alias in [opt.value, *opt.aliases]:
+            if not alias.isdigit() and alias.lower() in low:
+                out.append((spec.name, alias.lower()))
+    return out
+
+
+def _labelled_by(text: str, q: Quantity, specs: Sequence[InputSpec]) -> bool:
+    """An alias of two characters or more, not a bare verb or a time (花了, 获评, 去年), stands
+    right before the figure in its clause part ("设备800万"): the figure names its input."""
+    start = max(text.rfind(p, 0, q.span[0]) for p in "，,。；;？?！!") + 1
+    before = text[max(start, q.span[0] - _ALIAS_REACH) : q.span[0]]
+    # verbs of spending or obtaining (花了, 获评) and times (去年) say nothing of what it measures
+    generic = {
+        *general_words("spending_verbs"),
+        *general_words("obtained_markers"),
+        *general_words("time_words"),
+    }
+    return any(len(a) >= 2 and a not in generic and a in before for s in specs for a in s.aliases)
+
+
 def _scores(
     book: RuleBook, question: str, history: Sequence[str], ranked: Sequence[str]
 ) -> dict[str, float]:
     ranked_bare = [c.split(":")[-1] for c in ranked if isinstance(c, str)]
     quantities = quantities_in(question)
     named = book.named_clauses(question)
+    points_back = bool(general_pattern("points_back").search(question))
+    owners = _alias_owners(book)
     scores: dict[str, float] = {}
     for rule in book.rules.values():
         score = 3.0 * keyword_score(rule, question)
@@ -75,7 +120,7 @@ def _scores(
         # a quantity the rule's formula can use tips the balance between rules that tie on
         # keywords ("双跨平台，服务收入1000万" → the revenue subsidy, not the fixed award)
         needed = [s for s in rule.inputs if s.name in _usable_inputs(rule)]
-        score += 2.0 * sum(1 for q in quantities if any(unit_fits(s, q) for s in needed))
+        fitting = 2.0 * sum(1 for q in quantities if any(unit_fits(s, q) for s in needed))
         # what a figure is said to be ("设备投资额就到了5000万", "服务收入300万") belongs to the
         # rule whose input that names, more than a title word elsewhere in the message
         score += _ALIAS_NEAR * sum(
@@ -93,13 +138,33 @@ def _scores(
         ):
             score += _ALIAS_NEAR
         # likewise a level or title the formula needs ("三级证书", "AAA级") named in the question
-        score += 2.0 * sum(
+        levels = [
+            said
+            for s in needed
+            if s.type in ("enum", "enum_list")
+            for said in _said_options(s, question)
+        ]
+        fitting += 2.0 * sum(
             1 for s in needed if s.type in ("enum", "enum_list") and option_mentions(s, question)
         )
+        # a level said in words only this rule uses ("AAA级", "三级证书") names the rule; one
+        # that many rules use ("国家级") only tips the balance
+        score += 2.0 * len({s for s, alias in levels if owners.get(alias, {rule.id}) == {rule.id}})
         # Earlier turns count less the further back they are, and never as much as what this
         # turn names ("央媒广告…" then "那参加展会的补贴比例呢？" is about the booth rule).
         for distance, turn in enumerate(reversed(history), start=2):
             score += keyword_score(rule, turn) / distance
+        labelled = any(
+            _labelled_by(question, q, [s for s in needed if unit_fits(s, q)]) for q in quantities
+        )
+        if score <= 0 and not points_back and not labelled:
+            # retrieval's rank, a figure or a level many rules share are no evidence that this
+            # rule's award is asked about ("算力券能领多少" ranks 四.9 first; "国家级的称号"):
+            # without a word of its own, no rule —
+            # unless the question points back at what was found ("这个补贴最多多少？")
+            scores[rule.id] = 0.0
+            continue
+        score += fitting
         if rule.clause in ranked_bare:
             score += 4.0 / (ranked_bare.index(rule.clause) + 1)
         scores[rule.id] = score

@@ -17,11 +17,12 @@ from assistant.awards.evaluate import evaluate
 from assistant.awards.format import format_value
 from assistant.awards.rules import Rule, RuleBook, default_rulebook
 from assistant.numbers import NumberError, to_decimal
+from assistant.understand.amounts import foreign_amounts
 from assistant.understand.asks import asks_about_awards, is_award_question, quantities_in
 from assistant.understand.choose import keyword_score, relevant_turns, select_rule
 from assistant.understand.frames import frames, states_identity
 from assistant.understand.lexicon import general_words
-from assistant.understand.mentions import LEFT_OUT, extract_turn
+from assistant.understand.mentions import LEFT_OUT, BookContext, extract_turn
 
 _FOLLOW_MARKERS = general_words("follow_markers")
 
@@ -30,6 +31,25 @@ _OWN_QUESTION = general_words("own_question")  # a turn asking a question of its
 _ADDITIVE_MARKERS = general_words("additive_markers")
 
 _UPGRADE_MARKERS = general_words("upgrade_markers")
+
+_CORRECTION_MARKERS = general_words("correction_markers")
+
+_CONTEXTS: dict[int, tuple[RuleBook, BookContext]] = {}
+
+
+def book_context(book: RuleBook | None) -> BookContext:
+    """The other rules' labels and topics, for attributing figures (cached per book)."""
+    if book is None:
+        return BookContext()
+    cached = _CONTEXTS.get(id(book))
+    if cached is None or cached[0] is not book:
+        labels = frozenset(
+            a for r in book.rules.values() for s in r.inputs for a in s.aliases if len(a) >= 2
+        )
+        topics = tuple((c, t) for c, terms in book.topics.items() for t in terms if t)
+        cached = (book, BookContext(labels=labels, topics=topics))
+        _CONTEXTS[id(book)] = cached
+    return cached[1]
 
 
 def _carry_previous_level(
@@ -49,17 +69,21 @@ def _carry_previous_level(
         found[prev] = earlier
 
 
-def extract_inputs(rule: Rule, texts: Sequence[str]) -> tuple[dict[str, Any], set[str]]:
+def extract_inputs(
+    rule: Rule, texts: Sequence[str], book: RuleBook | None = None
+) -> tuple[dict[str, Any], set[str]]:
     """Inputs for ``rule`` from the turns (oldest first; later turns win) and the stated names.
 
     A bad number (negative, absurd) in the last text raises NumberError; in an earlier turn
     that turn is skipped, since the user has moved on.
     """
-    inputs, _approx = _extract_all(rule, texts)
+    inputs, _approx = _extract_all(rule, texts, book)
     return inputs, set(inputs)
 
 
-def _extract_all(rule: Rule, texts: Sequence[str]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+def _extract_all(
+    rule: Rule, texts: Sequence[str], book: RuleBook | None = None
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """:func:`extract_inputs`' values, plus the round figures each value was read from."""
     inputs: dict[str, Any] = {}
     approx_by_name: dict[str, list[str]] = {}
@@ -67,7 +91,7 @@ def _extract_all(rule: Rule, texts: Sequence[str]) -> tuple[dict[str, Any], dict
     for n, text in enumerate(texts):
         approx: dict[str, list[str]] = {}
         try:
-            found = extract_turn(rule, text, approx)
+            found = extract_turn(rule, text, approx, book_context(book))
         except NumberError:
             if n == len(texts) - 1:
                 raise
@@ -86,8 +110,20 @@ def _extract_all(rule: Rule, texts: Sequence[str]) -> tuple[dict[str, Any], dict
             ):
                 # "同一年还拿了省级…" adds to the titles named before
                 value = list(dict.fromkeys([*earlier, *value]))
+            elif _adds_to_earlier(rule, name, earlier, value, text):
+                # "展位费20万" then "另外还有布展费10万": a further part of a summed input
+                value = earlier + value
             inputs[name] = value
     return inputs, approx_by_name
+
+
+def _adds_to_earlier(rule: Rule, name: str, earlier: Any, value: Any, text: str) -> bool:
+    spec = next((s for s in rule.inputs if s.name == name), None)
+    if spec is None or spec.aggregate != "sum" or earlier is None or isinstance(value, bool):
+        return False
+    if any(m in text for m in _CORRECTION_MARKERS):
+        return False
+    return any(m in text for m in _ADDITIVE_MARKERS)
 
 
 def _approx_notes(rule: Rule, inputs: dict[str, Any], approx: dict[str, list[str]]) -> list[str]:
@@ -167,6 +203,23 @@ def _error_result(rule: Rule, message: str) -> AwardResult:
     )
 
 
+def _needs_money(rule: Rule) -> bool:
+    return any(s.unit == "yuan" and rule.formula_needs(s.name) for s in rule.inputs)
+
+
+def _foreign_result(rule: Rule, text: str) -> AwardResult | None:
+    """A figure in another currency is never converted: the award asks for it in yuan."""
+    said = foreign_amounts(text)
+    if not said or not _needs_money(rule):
+        return None
+    shown = "、".join(f"“{s}”" for s in dict.fromkeys(said))
+    return _error_result(
+        rule,
+        f"您说的{shown}是外币金额，本政策按人民币计算，不作汇率换算，"
+        "请提供折合人民币的金额（以实际支付或入账的人民币金额为准）",
+    )
+
+
 def answer_award(
     question: str,
     history: list[str],
@@ -204,9 +257,12 @@ def answer_award(
     # 这个政策有效期多久？") it is that other question — unless its facts rule the award out,
     # which must be said rather than ignored
     bare_facts = not asked and not keyword_score(rule, question)
+    foreign = _foreign_result(rule, question)
+    if foreign is not None:
+        return foreign
     turns = [*relevant_turns(rule, history, book), question]
     try:
-        inputs, approx = _extract_all(rule, turns)
+        inputs, approx = _extract_all(rule, turns, book)
     except NumberError as exc:
         return _error_result(rule, str(exc))
     try:
@@ -249,8 +305,12 @@ def answer_awards(
         return [single] if single is not None else []
     results: list[AwardResult] = []
     for frame in found:
+        foreign = _foreign_result(frame.rule, frame.text)
+        if foreign is not None:
+            results.append(foreign)
+            continue
         try:
-            inputs, approx = _extract_all(frame.rule, [frame.text])
+            inputs, approx = _extract_all(frame.rule, [frame.text], book)
         except NumberError as exc:
             results.append(_error_result(frame.rule, str(exc)))
             continue

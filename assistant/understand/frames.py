@@ -35,6 +35,9 @@ ALIAS_NEXT_TO_QUANTITY = 5.0
 UNIT_FITS = 2.0
 # Characters before a quantity in which an input alias counts as naming it.
 ALIAS_WINDOW = 12
+# The word right before a figure that says what it is ("银行贷款2000万") decides its rule over
+# title words elsewhere in the segment ("智能化改造项目用了…"): as much as a topic it names.
+LABEL = SEGMENT_TOPIC
 
 
 @dataclass
@@ -105,8 +108,38 @@ def _alias_near(rule: Rule, seg: Segment) -> bool:
     return False
 
 
-def _segment_score(book: RuleBook, rule: Rule, seg: Segment, message_clauses: set[str]) -> float:
+def _label_owners(book: RuleBook, seg: Segment) -> set[str]:
+    """Rules whose input alias stands nearest before the segment's first figure (2+ characters,
+    not a bare verb of spending such as 花了): what the figure is said to be."""
+    if not seg.quantities:
+        return set()
+    q = seg.quantities[0]
+    before = seg.text[max(0, q.span[0] - ALIAS_WINDOW) : q.span[0]]
+    generic = set(general_words("spending_verbs"))
+    best: tuple[int, int] | None = None
+    owners: set[str] = set()
+    for rule in book.rules.values():
+        for spec in _fits(rule, q):
+            for alias in spec.aliases:
+                if len(alias) < 2 or alias in generic:
+                    continue
+                pos = before.rfind(alias)
+                if pos < 0:
+                    continue
+                key = (len(before) - pos - len(alias), -len(alias))  # nearest, then longest
+                if best is None or key < best:
+                    best, owners = key, {rule.id}
+                elif key == best:
+                    owners.add(rule.id)
+    return owners
+
+
+def _segment_score(
+    book: RuleBook, rule: Rule, seg: Segment, message_clauses: set[str], owners: set[str]
+) -> float:
     score = KEYWORD * keyword_score(rule, seg.text)
+    if len(owners) == 1 and rule.id in owners:
+        score += LABEL
     if rule.clause in book.named_clauses(seg.text):
         score += SEGMENT_TOPIC
     elif rule.clause in message_clauses:
@@ -130,8 +163,9 @@ def assign(book: RuleBook, text: str) -> list[Segment]:
     segs = segments(text)
     message_clauses = book.named_clauses(text)
     for seg in segs:
+        owners = _label_owners(book, seg)
         scored = [
-            (_segment_score(book, r, seg, message_clauses), n, r)
+            (_segment_score(book, r, seg, message_clauses, owners), n, r)
             for n, r in enumerate(book.rules.values())
         ]
         scored = [t for t in scored if t[0] > 0]
