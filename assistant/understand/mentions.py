@@ -395,7 +395,7 @@ def _disqualified(rule: Rule, text: str) -> list[tuple[int, int]]:
     """Clause parts that state a condition of the rule false ("第二轮流片费用200万") while
     another part states a figure of the same input without doing so ("首轮流片费用300万"):
     the figure of the failing part is not this award's, so it is left out, not fatal."""
-    base = rule.formula.get("base")
+    base = rule.formula.input_fields().get("base")
     spec = next((s for s in rule.inputs if s.name == base), None)
     if spec is None or spec.unit != "yuan":
         return []
