@@ -174,6 +174,14 @@ def chinese_numeral(text: str) -> Decimal:
     return _cn_number(text)
 
 
+def chinese_numeral_or_none(text: str) -> Decimal | None:
+    """:func:`chinese_numeral` for scanners that skip what is not a numeral."""
+    try:
+        return chinese_numeral(text)
+    except NumberError:
+        return None
+
+
 def _check(value: Decimal, kind: QuantityKind, raw: str, negative: bool) -> Decimal:
     if negative and value != 0:
         raise NumberError(f"数额不能为负数：{raw}")

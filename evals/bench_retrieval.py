@@ -47,7 +47,8 @@ from typing import Any
 
 from tqdm import tqdm
 
-from evals.scoring import first_rank, percentile
+from evals.scoring import first_rank
+from evals.stats import percentile
 
 EVALS_DIR = Path(__file__).resolve().parent
 DEFAULT_DEV = EVALS_DIR / "dev" / "retrieval.jsonl"

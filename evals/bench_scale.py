@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evals.stats import percentile
 from knowledge.settings import PROJECT_ROOT, Settings
 
 GOLD_DIR = PROJECT_ROOT / "evals" / "gold"
@@ -318,14 +319,6 @@ def du_mb(path: Path) -> float:
         return 0.0
     total = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
     return round(total / 1e6, 2)
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    pos = (len(ordered) - 1) * q / 100
-    low = int(pos)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
 
 def gold_questions(limit: int) -> list[str]:

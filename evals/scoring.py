@@ -6,7 +6,6 @@ CONTRACT §2 object as a dict (``Answer.model_dump()`` or the JSON of ``POST /ap
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -14,7 +13,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from assistant.awards.format import format_money
+from assistant.numbers import chinese_numeral_or_none
 from evals.cases import GoldCase
+from evals.stats import percentile
 
 CITATION_TOP = 3  # CONTRACT §3: one of citations_any among the first 3 citations
 
@@ -128,44 +130,6 @@ class Figure:
     kind: str  # "num" or "pct"
 
 
-def _cn_to_int(s: str) -> int | None:
-    """Chinese integer numerals (一千二百万, 三十, 二〇二五) to int; None if not a number."""
-    if not s:
-        return None
-    if all(ch in _CN_DIGITS for ch in s) and len(s) > 1:  # 二〇二五: digit by digit
-        return int("".join(str(_CN_DIGITS[ch]) for ch in s))
-    total, section, digit = 0, 0, None
-    for ch in s:
-        if ch in _CN_DIGITS:
-            if digit is not None:
-                return None  # two digits in a row (一二) is not a numeral
-            digit = _CN_DIGITS[ch]
-        elif ch in _CN_SMALL:
-            section += (1 if digit is None else digit) * _CN_SMALL[ch]
-            digit = None
-        elif ch in _CN_BIG:
-            section += digit or 0
-            if section == 0:
-                section = 1
-            total = (total + section) * _CN_BIG[ch] if ch == "亿" else total + section * _CN_BIG[ch]
-            section, digit = 0, None
-        else:
-            return None
-    return total + section + (digit or 0)
-
-
-def _cn_number(s: str) -> Decimal | None:
-    whole, _, frac = s.partition("点")
-    value = _cn_to_int(whole)
-    if value is None:
-        return None
-    if frac:
-        if not all(ch in _CN_DIGITS for ch in frac):
-            return None
-        return Decimal(f"{value}.{''.join(str(_CN_DIGITS[ch]) for ch in frac)}")
-    return Decimal(value)
-
-
 def _multiplier(mult: str) -> int:
     m = 1
     for ch in mult:
@@ -193,7 +157,7 @@ def extract_figures(text: str) -> list[Figure]:
     for m in _TOKEN.finditer(blanked):
         start, end = m.span()
         if m.group("pctcn"):
-            value = _cn_number(m.group("pctnum"))
+            value = chinese_numeral_or_none(m.group("pctnum"))
             if value is not None:
                 raw.append((m.group(0), value, 1, "pct", start, end))
             continue
@@ -208,7 +172,7 @@ def extract_figures(text: str) -> list[Figure]:
             raw.append((m.group(0), mantissa, factor, kind, start, end))
             continue
         cn = m.group("cn")
-        value = _cn_number(cn)
+        value = chinese_numeral_or_none(cn)
         if value is None or cn == "一":
             continue
         # 万企, 百强, 千亿级: multipliers without a digit are words (十年 is still ten years).
@@ -340,9 +304,7 @@ def wrong_amounts(case: GoldCase, answer: Mapping[str, Any]) -> list[int]:
 
 def display_amount(yuan: int) -> str:
     """How an answer writes an amount: 320万 (from 1万 up), 3500元 below (gold README)."""
-    if yuan >= 10_000:
-        return f"{(Decimal(yuan) / 10_000).normalize():f}万"
-    return f"{yuan}元"
+    return format_money(yuan).replace("万元", "万")
 
 
 _SENTENCE_END = re.compile(r"[。！？!?\n]")
@@ -599,16 +561,6 @@ SUMMARY_KEYS = (
 # Higher is better for every figure except latency and the count of wrong amounts.
 LOWER_IS_BETTER = frozenset({"p50_latency_ms", "p95_latency_ms", "wrong_amounts"})
 COUNT_FIGURES = frozenset({"cases", "passed", "wrong_amounts"})
-
-
-def percentile(values: Sequence[float], q: float) -> float | None:
-    """Linear-interpolated percentile (q in 0..100); None for no values."""
-    if not values:
-        return None
-    xs = sorted(values)
-    pos = (len(xs) - 1) * q / 100
-    lo, hi = math.floor(pos), math.ceil(pos)
-    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
 
 
 def _share(flags: Iterable[bool | None]) -> float | None:
