@@ -499,12 +499,6 @@ class ConversationLog:
                 out.append(item)
             return out
 
-    def get(self, exchange_id: int) -> dict[str, Any] | None:
-        for row in self.rows(limit=None):
-            if row["id"] == exchange_id:
-                return row
-        return None
-
     def export(
         self,
         fmt: str,
