@@ -14,15 +14,13 @@ import pytest
 
 from assistant.answer import Answer, AwardResult, Citation
 from assistant.log import (
-    _MIGRATIONS,
     HISTORY_LOG_CHARS,
     HISTORY_LOG_ITEMS,
-    MIGRATION_NAMES,
-    SCHEMA_VERSION,
     ConversationLog,
     UnknownExchangeError,
-    logs_command,
 )
+from assistant.log_cli import logs_command
+from assistant.log_schema import _MIGRATIONS, MIGRATION_NAMES, SCHEMA_VERSION
 from knowledge.settings import Settings
 
 
