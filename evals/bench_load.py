@@ -1,3 +1,4 @@
+# Long for a reason: one benchmark story (server, clients, /proc figures, the table).
 """Load benchmark: many clients asking ``POST /api/ask`` at once, on loopback.
 
 ``python -m evals.bench_load [--url URL [--pid PID]] [--engines torch,onnx-fp32,onnx-int8]

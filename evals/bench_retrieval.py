@@ -1,3 +1,4 @@
+# Long for a reason: one benchmark story (dev sets, a build per engine, interleaved timing).
 """Retrieval benchmark: torch fp32 vs ONNX fp32 vs ONNX int8, dense and fused, with the naive
 LangChain recipe and BM25 alone beside them.
 
