@@ -77,6 +77,7 @@ Vote = Literal["up", "down"]
 VOTES: tuple[str, ...] = ("up", "down")
 CHANNELS: tuple[str, ...] = ("web", "api", "hotline", "cli")  # the usual ones; others allowed
 
+
 class UnknownExchangeError(LookupError):
     """Feedback names an exchange id the log does not hold, or the token does not match."""
 

@@ -10,7 +10,6 @@ HISTORY_LOG_ITEMS = 10
 HISTORY_LOG_CHARS = 300
 
 
-
 def clean_text(text: str) -> str:
     """``text`` with lone surrogates (which UTF-8 cannot store) replaced by U+FFFD."""
     try:

@@ -107,4 +107,3 @@ def build_web(service: Service) -> gr.Blocks:
     # Eight people at once, each event in its own worker (the Assistant is thread-safe).
     demo.queue(default_concurrency_limit=8, max_size=256)
     return demo
-

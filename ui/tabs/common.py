@@ -23,7 +23,6 @@ def rule_label(rule: dict[str, Any]) -> str:
     return f"{rule['id']}　{title}".strip()
 
 
-
 def guide_of(service: Service, answer: Answer) -> tuple[str, str] | None:
     """The 申兑指南 of the answer's first cited clause, when it has one."""
     from knowledge.guide import clause_guide
