@@ -21,21 +21,30 @@ EVALS_DIR = Path(__file__).resolve().parent
 # -- facts a number in an answer may come from besides the citations -------------------------
 
 
-def policy_facts(settings: Any) -> list[Decimal]:
-    """Dates the system states without a clause saying them: issue date, end of validity,
-    the validity in years, and today (injectable). Read from policy.yaml, not the answers."""
+def _policy_metas(settings: Any) -> list[Any]:
+    """Each loaded policy's policy.yaml; one the system cannot read either is left out."""
     from knowledge.catalog import policy_dirs
     from knowledge.clause import PolicyMeta
 
-    days: list[date] = [settings.resolved_today()]
-    years: list[int] = []
+    metas = []
     for folder in policy_dirs(settings):
         try:
-            meta = PolicyMeta.model_validate(
-                yaml.safe_load((folder / "policy.yaml").read_text("utf-8"))
+            metas.append(
+                PolicyMeta.model_validate(
+                    yaml.safe_load((folder / "policy.yaml").read_text("utf-8"))
+                )
             )
         except Exception:
-            continue  # a policy the system cannot read either; nothing to ground on
+            continue  # nothing to ground on
+    return metas
+
+
+def policy_facts(settings: Any) -> list[Decimal]:
+    """Dates the system states without a clause saying them: issue date, end of validity,
+    the validity in years, and today (injectable). Read from policy.yaml, not the answers."""
+    days: list[date] = [settings.resolved_today()]
+    years: list[int] = []
+    for meta in _policy_metas(settings):
         days += [d for d in (meta.issued, meta.valid_until) if d]
         if meta.valid_years:
             years.append(meta.valid_years)
@@ -47,17 +56,8 @@ def policy_facts(settings: Any) -> list[Decimal]:
 def validity_markers(settings: Any) -> list[str]:
     """The policies' issue and end-of-validity dates as an answer writes them (2025年6月1日,
     2025-06-01): stating one states the validity. Read from policy.yaml."""
-    from knowledge.catalog import policy_dirs
-    from knowledge.clause import PolicyMeta
-
     markers: list[str] = []
-    for folder in policy_dirs(settings):
-        try:
-            meta = PolicyMeta.model_validate(
-                yaml.safe_load((folder / "policy.yaml").read_text("utf-8"))
-            )
-        except Exception:
-            continue
+    for meta in _policy_metas(settings):
         for d in (meta.issued, meta.valid_until):
             if d:
                 markers += [f"{d.year}年{d.month}月{d.day}日", d.isoformat()]
