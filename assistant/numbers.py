@@ -21,6 +21,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Literal
 
 import cn2an
@@ -174,6 +175,7 @@ def chinese_numeral(text: str) -> Decimal:
     return _cn_number(text)
 
 
+@lru_cache(maxsize=4096)  # scanners meet the same few numerals again and again; cn2an is slow
 def chinese_numeral_or_none(text: str) -> Decimal | None:
     """:func:`chinese_numeral` for scanners that skip what is not a numeral."""
     try:
