@@ -1,4 +1,4 @@
-# 438 lines, one concern: the log store; its locking, reopen-after-delete and retry are inseparable.
+# Long for a reason: one concern, the log store (its locking, reopening and retry go together).
 """The SQLite conversation and feedback log.
 
 Every exchange (question, answer, citations, award, latency, channel) is one row;
