@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 0
             return award_command(args.rule, args.input, settings.resolved_today(), args.json)
         if args.command == "logs":
-            from assistant.log import logs_command
+            from assistant.log_cli import logs_command
 
             return logs_command(settings, args.limit, args.format, args.feedback, args.output)
     except ModelNotReadyError as exc:

@@ -27,9 +27,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
-import cn2an
-
-from assistant.numbers import MULTIPLIERS
+from assistant.numbers import MULTIPLIERS, chinese_numeral_or_none
 
 Dimension = Literal["money", "percent", "any"]
 
@@ -38,22 +36,6 @@ ALWAYS_ALLOWED_SOURCES = ("12345政务服务便民热线",)
 
 _CN_DIGITS = "零〇一二两三四五六七八九壹贰叁肆伍陆柒捌玖"
 _CN_MULTS = "十百千万亿拾佰仟"
-_CN_DIGIT_VALUE = {c: i for i, c in enumerate("零一二三四五六七八九")}
-_CN_DIGIT_VALUE.update(
-    {
-        "〇": 0,
-        "两": 2,
-        "壹": 1,
-        "贰": 2,
-        "叁": 3,
-        "肆": 4,
-        "伍": 5,
-        "陆": 6,
-        "柒": 7,
-        "捌": 8,
-        "玖": 9,
-    }
-)
 _ARABIC = r"\d{1,3}(?:,\d{3})+(?![\d,])(?:\.\d+)?|\d+(?:\.\d+)?"
 _CN_NUM = rf"[{_CN_DIGITS}{_CN_MULTS}]+(?:点[{_CN_DIGITS}]+[十百千万亿]*)?"
 _MULT_RE = "万亿|千万|百万|十万|亿|万|千"
@@ -172,32 +154,6 @@ def _arabic(text: str) -> Decimal | None:
     return value if value.is_finite() else None
 
 
-def _cn_integer(text: str) -> Decimal | None:
-    try:
-        result = cn2an.cn2an(text, "normal")
-    except Exception:  # cn2an raises ValueError, KeyError, IndexError on non-numerals
-        return None
-    if isinstance(result, bool) or not isinstance(result, int):
-        return None
-    return Decimal(result)
-
-
-def _cn_number(text: str) -> Decimal | None:
-    """十二点五亿 → 1250000000 without floats: integer part by cn2an, fraction digit by digit."""
-    if "点" not in text:
-        return _cn_integer(text)
-    int_part, _, rest = text.partition("点")
-    m = re.fullmatch(rf"([{_CN_DIGITS}]+)([十百千万亿]*)", rest)
-    whole = _cn_integer(int_part) if int_part else None
-    if not m or whole is None:
-        return None
-    digits, mult = m.groups()
-    value = whole + Decimal("0." + "".join(str(_CN_DIGIT_VALUE[c]) for c in digits))
-    for ch in mult:
-        value *= {"十": 10, "百": 100, "千": 1000, "万": 10**4, "亿": 10**8}[ch]
-    return value
-
-
 def _unit_after(text: str, end: int) -> str:
     m = _UNIT_RE.match(text, end)
     if not m:
@@ -224,7 +180,7 @@ def _numbers(text: str, *, strict: bool) -> list[Number]:
         raw_end = m.end()
         if m.group("pct"):
             body = m.group("pnum")
-            value = _arabic(body) if body[0].isdigit() else _cn_number(body)
+            value = _arabic(body) if body[0].isdigit() else chinese_numeral_or_none(body)
             if value is not None:
                 out.append(Number(m.group(0), value, "percent"))
             continue
@@ -258,7 +214,7 @@ def _numbers(text: str, *, strict: bool) -> list[Number]:
                 continue  # 一般, 统一, 两化: a bare digit character is a word
             if body == "一" and unit not in ("元", "%", "倍", "年", "个月"):
                 continue  # 一个, 一项, 一次: too common to be a figure
-        value = _cn_number(body)
+        value = chinese_numeral_or_none(body)
         if value is None:
             continue
         if unit:

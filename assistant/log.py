@@ -1,3 +1,4 @@
+# Long for a reason: one concern, the log store (its locking, reopening and retry go together).
 """The SQLite conversation and feedback log.
 
 Every exchange (question, answer, citations, award, latency, channel) is one row;
@@ -8,7 +9,7 @@ real questions into gold cases.
 Concurrency: WAL mode lets readers run beside one writer; every write takes the lock
 up front (``BEGIN IMMEDIATE``) with a busy timeout, and a short retry loop covers the
 rare "database is locked" that still escapes, so parallel threads and processes lose
-nothing. The schema is migrated in code by *named* migrations: ``_MIGRATIONS`` is a list
+nothing. The schema is migrated in code by *named* migrations (``log_schema.py``): a list
 of ``(name, statements)`` and the names applied are recorded in ``_migrations``, so a
 migration is identified by its name, never by its position (files written before names
 existed are read from ``PRAGMA user_version``).
@@ -28,15 +29,12 @@ from __future__ import annotations
 import contextlib
 import csv
 import fcntl
-import hashlib
 import hmac
-import io
 import json
 import logging
 import os
 import random
 import sqlite3
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -46,99 +44,38 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 from assistant.answer import Answer
+from assistant.log_schema import (
+    _LATEST_FEEDBACK,
+    _LEGACY_ORDER,
+    _MIGRATIONS,
+    EXPORT_COLUMNS,
+)
+from assistant.log_text import (
+    HISTORY_LOG_CHARS,
+    HISTORY_LOG_ITEMS,
+    bounded_history,
+    clean_text,
+    token_digest,
+)
 
 logger = logging.getLogger(__name__)
+
+__all__ = [
+    "CHANNELS",
+    "HISTORY_LOG_CHARS",
+    "HISTORY_LOG_ITEMS",
+    "VOTES",
+    "ConversationLog",
+    "UnknownExchangeError",
+    "bounded_history",
+    "clean_text",
+    "token_digest",
+]
 
 Channel = Literal["web", "api", "hotline", "cli"]
 Vote = Literal["up", "down"]
 VOTES: tuple[str, ...] = ("up", "down")
 CHANNELS: tuple[str, ...] = ("web", "api", "hotline", "cli")  # the usual ones; others allowed
-
-_MIGRATIONS: list[tuple[str, Sequence[str]]] = [
-    (
-        "exchanges",
-        (
-            """CREATE TABLE IF NOT EXISTS exchanges (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                created_at TEXT NOT NULL,
-                channel TEXT NOT NULL,
-                question TEXT NOT NULL,
-                history TEXT NOT NULL DEFAULT '[]',
-                answer TEXT NOT NULL,
-                refused INTEGER NOT NULL DEFAULT 0,
-                citations TEXT NOT NULL DEFAULT '[]',
-                award TEXT,
-                latency_ms REAL NOT NULL DEFAULT 0
-            )""",
-            "CREATE INDEX IF NOT EXISTS exchanges_created ON exchanges(created_at)",
-        ),
-    ),
-    (
-        # one row per vote; the latest vote of an exchange counts
-        "feedback",
-        (
-            """CREATE TABLE IF NOT EXISTS feedback (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                exchange_id INTEGER NOT NULL REFERENCES exchanges(id),
-                created_at TEXT NOT NULL,
-                vote TEXT NOT NULL CHECK (vote IN ('up', 'down')),
-                comment TEXT
-            )""",
-            "CREATE INDEX IF NOT EXISTS feedback_exchange ON feedback(exchange_id)",
-        ),
-    ),
-    (
-        # the whole answer JSON and the award rule/amount as columns for quick filters
-        "answer-json-and-award-columns",
-        (
-            "ALTER TABLE exchanges ADD COLUMN award_rule TEXT",
-            "ALTER TABLE exchanges ADD COLUMN amount_yuan INTEGER",
-            "ALTER TABLE exchanges ADD COLUMN answer_json TEXT",
-        ),
-    ),
-    (
-        # feedback bound to a token returned with the answer; the user's correct answer
-        "feedback-token-and-correct-answer",
-        (
-            "ALTER TABLE exchanges ADD COLUMN feedback_token_sha256 TEXT",
-            "ALTER TABLE feedback ADD COLUMN correct_answer TEXT",
-        ),
-    ),
-]
-
-MIGRATION_NAMES: tuple[str, ...] = tuple(name for name, _ in _MIGRATIONS)
-# Files from before named migrations: user_version N meant "the first N applied".
-_LEGACY_ORDER = MIGRATION_NAMES[:3]
-
-SCHEMA_VERSION = len(_MIGRATIONS)
-
-# The latest feedback row per exchange (highest id wins).
-_LATEST_FEEDBACK = """
-    SELECT f.exchange_id, f.vote, f.comment, f.correct_answer, f.created_at FROM feedback f
-    JOIN (SELECT exchange_id, MAX(id) AS mid FROM feedback GROUP BY exchange_id) last
-      ON f.id = last.mid
-"""
-
-EXPORT_COLUMNS = (
-    "id",
-    "created_at",
-    "channel",
-    "question",
-    "history",
-    "answer",
-    "refused",
-    "citations",
-    "award_rule",
-    "amount_yuan",
-    "latency_ms",
-    "vote",
-    "comment",
-    "correct_answer",
-)
-
-# What one exchange may bring into the log from its history: the last items, each clipped.
-HISTORY_LOG_ITEMS = 10
-HISTORY_LOG_CHARS = 300
 
 
 class UnknownExchangeError(LookupError):
@@ -147,28 +84,6 @@ class UnknownExchangeError(LookupError):
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-
-def clean_text(text: str) -> str:
-    """``text`` with lone surrogates (which UTF-8 cannot store) replaced by U+FFFD."""
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(clean_text(token).encode("utf-8")).hexdigest()
-
-
-def bounded_history(history: Sequence[str]) -> list[str]:
-    """The part of a history worth logging: the last items, each clipped, all encodable."""
-    out = []
-    for item in list(history)[-HISTORY_LOG_ITEMS:]:
-        text = clean_text(str(item))
-        out.append(text if len(text) <= HISTORY_LOG_CHARS else text[:HISTORY_LOG_CHARS] + "…")
-    return out
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -499,12 +414,6 @@ class ConversationLog:
                 out.append(item)
             return out
 
-    def get(self, exchange_id: int) -> dict[str, Any] | None:
-        for row in self.rows(limit=None):
-            if row["id"] == exchange_id:
-                return row
-        return None
-
     def export(
         self,
         fmt: str,
@@ -529,75 +438,3 @@ class ConversationLog:
         else:
             raise ValueError(f"unknown format {fmt!r}; expected csv or jsonl")
         return len(rows)
-
-
-def _table(rows: list[dict[str, Any]]) -> str:
-    """A plain text table, one line per exchange, newest first."""
-    lines = ["id\ttime\tchannel\tvote\trefused\tcitations\tamount_yuan\tquestion"]
-    for r in rows:
-        question = r["question"].replace("\n", " ")
-        if len(question) > 40:
-            question = question[:39] + "…"
-        lines.append(
-            "\t".join(
-                [
-                    str(r["id"]),
-                    r["created_at"][:19].replace("T", " "),
-                    r["channel"],
-                    r["vote"] or "-",
-                    "yes" if r["refused"] else "no",
-                    ",".join(c["id"] for c in r["citations"][:3]) or "-",
-                    "-" if r["amount_yuan"] is None else str(r["amount_yuan"]),
-                    question,
-                ]
-            )
-        )
-    return "\n".join(lines) + "\n"
-
-
-def logs_command(
-    settings: Any,
-    limit: int | None = 50,
-    fmt: str = "table",
-    feedback: str | None = None,
-    out: str | Path | None = None,
-) -> int:
-    """``python -m assistant logs``: list or export the log. Returns the exit status."""
-    if fmt not in ("table", "csv", "jsonl"):
-        print(f"未知格式 {fmt!r}：可选 table、csv、jsonl", file=sys.stderr)
-        return 2
-    if feedback is not None and feedback not in VOTES:
-        print(f"未知反馈 {feedback!r}：可选 up、down", file=sys.stderr)
-        return 2
-    if limit is not None and limit < 0:
-        print("--limit 不能为负数", file=sys.stderr)
-        return 2
-    path = Path(settings.log_path)
-    log = ConversationLog(path) if path.exists() else None
-
-    buffer = io.StringIO()
-    if log is None:
-        count = 0
-        if fmt == "table":
-            buffer.write(f"（日志为空：{path} 尚不存在）\n")
-        elif fmt == "csv":
-            csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS).writeheader()
-    elif fmt == "table":
-        rows = log.rows(limit=limit, feedback=feedback)
-        count = len(rows)
-        buffer.write(_table(rows))
-    else:
-        count = log.export(fmt, buffer, feedback=feedback, limit=limit)
-
-    if out is None or str(out) == "-":
-        sys.stdout.write(buffer.getvalue())
-    else:
-        target = Path(out)
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(buffer.getvalue(), encoding="utf-8")
-        except OSError as exc:
-            print(f"无法写入 {target}：{exc}", file=sys.stderr)
-            return 2
-        print(f"已导出 {count} 条记录到 {target}", file=sys.stderr)
-    return 0

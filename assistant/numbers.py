@@ -21,6 +21,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Literal
 
 import cn2an
@@ -172,6 +173,15 @@ def chinese_numeral(text: str) -> Decimal:
     if not text or any(c not in _CN_CHARS + "点" for c in text):
         raise NumberError(f"无法识别的中文数字“{text}”")
     return _cn_number(text)
+
+
+@lru_cache(maxsize=4096)  # scanners meet the same few numerals again and again; cn2an is slow
+def chinese_numeral_or_none(text: str) -> Decimal | None:
+    """:func:`chinese_numeral` for scanners that skip what is not a numeral."""
+    try:
+        return chinese_numeral(text)
+    except NumberError:
+        return None
 
 
 def _check(value: Decimal, kind: QuantityKind, raw: str, negative: bool) -> Decimal:

@@ -162,13 +162,6 @@ class NaiveRag:
             for doc, distance in found
         ]
 
-    def ranked_refs(self, question: str, k: int = TOP_K) -> list[str]:
-        """Clause ids of the top chunks, best chunk first, each id once."""
-        refs: dict[str, None] = {}
-        for hit in self.search(question, k):
-            refs.update(dict.fromkeys(hit.chunk.refs))
-        return list(refs)
-
     def ask(self, question: str, history: Sequence[str] = ()) -> dict[str, Any]:
         """The CONTRACT §2 object; the naive recipe ignores history (it has no memory)."""
         started = time.perf_counter()

@@ -1,3 +1,4 @@
+# Long for a reason: one benchmark story (server, clients, /proc figures, the table).
 """Load benchmark: many clients asking ``POST /api/ask`` at once, on loopback.
 
 ``python -m evals.bench_load [--url URL [--pid PID]] [--engines torch,onnx-fp32,onnx-int8]
@@ -46,6 +47,7 @@ from typing import Any
 
 import httpx
 
+from evals.stats import percentile
 from knowledge.settings import PROJECT_ROOT, Settings
 from ui.launch import free_port, offline_env, spawn, stop
 
@@ -87,16 +89,6 @@ class Level:
             "server_peak_rss_mb": self.peak_rss_mb,
             "server_cpu_s": self.cpu_s,
         }
-
-
-def percentile(ordered: list[float], q: float) -> float:
-    """Linear-interpolated percentile of an already sorted list."""
-    if not ordered:
-        return float("nan")
-    pos = (len(ordered) - 1) * q / 100
-    low = int(pos)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
 
 def gold_requests(gold_dir: Path = GOLD_DIR) -> list[dict[str, Any]]:

@@ -1,3 +1,4 @@
+# Long for a reason: one benchmark story (dev sets, a build per engine, interleaved timing).
 """Retrieval benchmark: torch fp32 vs ONNX fp32 vs ONNX int8, dense and fused, with the naive
 LangChain recipe and BM25 alone beside them.
 
@@ -47,7 +48,8 @@ from typing import Any
 
 from tqdm import tqdm
 
-from evals.scoring import first_rank, percentile
+from evals.scoring import first_rank
+from evals.stats import percentile
 
 EVALS_DIR = Path(__file__).resolve().parent
 DEFAULT_DEV = EVALS_DIR / "dev" / "retrieval.jsonl"

@@ -112,10 +112,6 @@ class GoldCase(BaseModel):
         return [] if self.turns is None else list(self.turns[:-1])
 
     @property
-    def checks_citations(self) -> bool:
-        return bool(self.expect.citations_any)
-
-    @property
     def checks_award(self) -> bool:
         exp = self.expect
         return (

@@ -6,163 +6,22 @@ before a release needs to see."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from evals.scoring import COUNT_FIGURES, LOWER_IS_BETTER, SUMMARY_KEYS
+from evals.chart import chart
+from evals.compare import compare_runs
+from evals.report_format import GROUP_COLUMNS, LABELS, LATENCY_FIGURES, RATE_FIGURES, fmt, fmt_delta
+from evals.scoring import SUMMARY_KEYS
+
+__all__ = ["compare_runs", "render_html", "render_markdown", "report_data", "write_report"]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
-RATE_FIGURES = [k for k in SUMMARY_KEYS if k not in COUNT_FIGURES and k not in LOWER_IS_BETTER]
-LATENCY_FIGURES = ["p50_latency_ms", "p95_latency_ms"]
-GROUP_COLUMNS = [
-    ("cases", "cases"),
-    ("passed", "passed"),
-    ("pass_rate", "pass rate"),
-    ("retrieval_hit_at_1", "hit@1"),
-    ("retrieval_hit_at_3", "hit@3"),
-    ("mrr", "MRR"),
-    ("citation_accuracy", "citation"),
-    ("context_precision", "ctx prec"),
-    ("context_recall", "ctx recall"),
-    ("amount_exact", "amount"),
-    ("wrong_amounts", "wrong amt"),
-    ("conclusion_first", "concl. first"),
-    ("validity_noted", "validity"),
-    ("refusal_accuracy", "refusal"),
-    ("numeric_grounding_rate", "grounding"),
-    ("p50_latency_ms", "p50 ms"),
-    ("p95_latency_ms", "p95 ms"),
-]
-LABELS = {
-    "cases": "cases",
-    "passed": "passed",
-    "pass_rate": "pass rate 通过率",
-    "retrieval_hit_at_1": "retrieval hit@1",
-    "retrieval_hit_at_3": "retrieval hit@3",
-    "mrr": "MRR",
-    "citation_accuracy": "citation accuracy 引用",
-    "amount_exact": "amount exact 金额",
-    "refusal_accuracy": "refusal accuracy 拒答",
-    "numeric_grounding_rate": "numeric grounding 数字有据",
-    "context_precision": "context precision 条款精确率",
-    "context_recall": "context recall 条款召回率",
-    "wrong_amounts": "wrong amounts stated 错误金额",
-    "conclusion_first": "conclusion first 结论先行",
-    "validity_noted": "validity noted 注明有效期",
-    "p50_latency_ms": "p50 latency (ms)",
-    "p95_latency_ms": "p95 latency (ms)",
-}
-
-
-# -- comparing two runs -----------------------------------------------------------------------
-
-
-def _award_amounts(case: Mapping[str, Any]) -> list[Any]:
-    awards = case.get("awards") or ([case["award"]] if case.get("award") else [])
-    return [a.get("amount_yuan") for a in awards if isinstance(a, Mapping)]
-
-
-def _what_changed(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
-    """What moved in a case whose verdict did not: the first citations, amounts, flags."""
-    notes = []
-    before, now = (old.get("citations") or [])[:3], (new.get("citations") or [])[:3]
-    if before != now:
-        notes.append(f"citations {before} → {now}")
-    if _award_amounts(old) != _award_amounts(new):
-        notes.append(f"amounts {_award_amounts(old)} → {_award_amounts(new)}")
-    for flag in ("wrong_amounts", "conclusion_first", "validity_noted", "refused"):
-        if flag in old and old.get(flag) != new.get(flag):
-            notes.append(f"{flag} {old.get(flag)} → {new.get(flag)}")
-    return notes
-
-
-def compare_runs(previous: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
-    """Case by case and figure by figure: what got better, what got worse, what moved."""
-    before = {c["id"]: c for c in previous.get("cases") or []}
-    now = {c["id"]: c for c in current.get("cases") or []}
-    regressed, fixed, still, changed = [], [], [], []
-    for cid, case in now.items():
-        old = before.get(cid)
-        if old is None:
-            continue
-        entry = {
-            "id": cid,
-            "category": case.get("category"),
-            "question": case.get("question"),
-            "before": old.get("reasons") or [],
-            "now": case.get("reasons") or [],
-        }
-        if old.get("passed") and not case.get("passed"):
-            regressed.append(entry)
-        elif not old.get("passed") and case.get("passed"):
-            fixed.append(entry)
-        else:
-            if not case.get("passed"):
-                still.append(entry)
-            moved = _what_changed(old, case)
-            if moved:
-                changed.append({**entry, "changes": moved})
-    # Grounding changes are worth seeing even where pass/fail did not move.
-    grounding = []
-    for cid, case in now.items():
-        old = before.get(cid)
-        if old is not None and set(case.get("ungrounded") or []) != set(
-            old.get("ungrounded") or []
-        ):
-            grounding.append(
-                {
-                    "id": cid,
-                    "before": old.get("ungrounded") or [],
-                    "now": case.get("ungrounded") or [],
-                }
-            )
-    figures = {}
-    prev_summary, cur_summary = previous.get("summary") or {}, current.get("summary") or {}
-    for key in SUMMARY_KEYS:
-        a, b = prev_summary.get(key), cur_summary.get(key)
-        delta = None if a is None or b is None else round(b - a, 4)
-        better = None
-        if delta and key not in ("cases", "passed"):
-            better = delta < 0 if key in LOWER_IS_BETTER else delta > 0
-        figures[key] = {"before": a, "now": b, "delta": delta, "better": better}
-    return {
-        "regressed": regressed,
-        "fixed": fixed,
-        "still_failing": still,
-        "changed": changed,
-        "new": sorted(now.keys() - before.keys()),
-        "removed": sorted(before.keys() - now.keys()),
-        "grounding_changed": grounding,
-        "figures": figures,
-    }
-
-
 # -- formatting helpers -----------------------------------------------------------------------
-
-
-def fmt(value: Any, figure: str = "") -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        if figure in LOWER_IS_BETTER:
-            return f"{value:.1f}"
-        return f"{value:.3f}"
-    return str(value)
-
-
-def fmt_delta(delta: float | None, figure: str) -> str:
-    if not delta:
-        return ""
-    sign = "+" if delta > 0 else ""
-    if figure in COUNT_FIGURES:
-        return f"{sign}{int(delta)}"
-    return sign + (f"{delta:.1f}" if figure in LOWER_IS_BETTER else f"{delta:.3f}")
 
 
 def _excerpt(text: str, n: int = 300) -> str:
@@ -188,91 +47,6 @@ def _award_text(award: Mapping[str, Any] | None) -> str:
 def _awards_text(case: Mapping[str, Any]) -> str:
     awards = case.get("awards") or ([case["award"]] if case.get("award") else [])
     return " | ".join(_award_text(a) for a in awards) or "none"
-
-
-# -- the SVG chart, as geometry for the template ------------------------------------------------
-
-_SERIES = [
-    ("now", "this run", "#2563eb"),
-    ("previous", "previous run", "#9ca3af"),
-    ("compare", "compared run", "#7c3aed"),
-    ("baseline", "naive baseline", "#f59e0b"),
-]
-
-
-def chart(
-    figures: Sequence[str],
-    values: Mapping[str, Mapping[str, float | None]],
-    bounds: Mapping[str, dict],
-    *,
-    scale_max: float | None = None,
-    title: str = "",
-) -> dict[str, Any]:
-    """Horizontal grouped bars, one group per figure; a red tick marks the threshold."""
-    series = [s for s in _SERIES if any(values.get(s[0], {}).get(f) is not None for f in figures)]
-    bar_h, gap, label_w, plot_w, right = 11, 10, 220, 460, 60
-    group_h = bar_h * max(len(series), 1) + gap
-    top = 34
-    height = top + group_h * len(figures) + 10
-    vmax = scale_max
-    if vmax is None:
-        candidates = [v.get(f) for v in values.values() for f in figures]
-        candidates += [bounds[f]["bound"] for f in figures if f in bounds]
-        vmax = max([c for c in candidates if c is not None] + [1.0]) * 1.1
-
-    def x(v: float) -> float:
-        return round(label_w + plot_w * (min(v, vmax) / vmax), 1)
-
-    groups = []
-    for i, figure in enumerate(figures):
-        y0 = top + i * group_h
-        bars = []
-        for j, (key, name, color) in enumerate(series):
-            v = values.get(key, {}).get(figure)
-            if v is None:
-                continue
-            w = max(x(v) - label_w, 1)
-            y = y0 + j * bar_h
-            bars.append(
-                {
-                    "y": y,
-                    "w": round(w, 1),
-                    "h": bar_h - 2,
-                    "color": color,
-                    "name": name,
-                    "value": fmt(v, figure),
-                    "tx": round(label_w + w + 4, 1),
-                    "ty": y + bar_h - 3,
-                }
-            )
-        tick = None
-        if figure in bounds:
-            tick = {
-                "x": x(bounds[figure]["bound"]),
-                "y1": y0 - 2,
-                "y2": y0 + group_h - gap + 2,
-                "rule": bounds[figure]["rule"],
-            }
-        groups.append(
-            {
-                "label": LABELS.get(figure, figure),
-                "ly": y0 + group_h / 2,
-                "bars": bars,
-                "tick": tick,
-            }
-        )
-    return {
-        "title": title,
-        "width": label_w + plot_w + right,
-        "height": height,
-        "label_w": label_w,
-        "top": top,
-        "legend": [
-            {"x": label_w + 130 * k, "name": name, "color": color}
-            for k, (_, name, color) in enumerate(series)
-        ],
-        "groups": groups,
-    }
 
 
 # -- the one data dict ------------------------------------------------------------------------

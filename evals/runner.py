@@ -20,89 +20,28 @@ import contextlib
 import json
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
-import yaml
 from tqdm import tqdm
 
-from evals.cases import CaseError, GoldCase, expand_paths, load_cases
-from evals.scoring import LOWER_IS_BETTER, SUMMARY_KEYS, CaseResult, score_case, summarise
+from evals.askers import AskFn, as_answer_dict, http_asker, in_process_asker, preflight
+from evals.cases import CaseError, GoldCase, load_cases
+from evals.console import print_human
+from evals.run_context import git_commit, gold_files, load_run, policy_facts, validity_markers
+from evals.scoring import CaseResult, score_case, summarise
+from evals.thresholds import (
+    DEFAULT_THRESHOLDS,
+    InputError,
+    Threshold,
+    check_thresholds,
+    load_thresholds,
+)
 
 EVALS_DIR = Path(__file__).resolve().parent
-DEFAULT_THRESHOLDS = EVALS_DIR / "thresholds.yaml"
-
-AskFn = Callable[[str, Sequence[str]], Any]
-
-
-class InputError(ValueError):
-    """Bad input other than a gold line (thresholds file, arguments); exit status 2."""
-
-
-class AskFailed(RuntimeError):
-    """The system gave no answer (HTTP 4xx/5xx, QuestionError, a crash); the case fails."""
-
-
-# -- answering --------------------------------------------------------------------------------
-
-
-def as_answer_dict(answer: Any) -> dict[str, Any]:
-    """Accept an ``Answer`` (pydantic), or the CONTRACT §2 dict."""
-    if hasattr(answer, "model_dump"):
-        return answer.model_dump(mode="json")
-    if isinstance(answer, Mapping):
-        return dict(answer)
-    raise TypeError(f"the answerer returned {type(answer).__name__}, not an answer object")
-
-
-def in_process_asker(settings: Any) -> tuple[AskFn, Any]:
-    """The real system, in this process (no server needed). Returns (ask, assistant)."""
-    from assistant.chain import Assistant  # heavy: model and index load here
-
-    assistant = Assistant.from_settings(settings)
-
-    def ask(question: str, history: Sequence[str]) -> Any:
-        return assistant.ask(question, history=list(history))
-
-    return ask, assistant
-
-
-def http_asker(url: str, timeout_s: float = 60.0) -> AskFn:
-    """A running service: ``POST {url}/api/ask`` (CONTRACT §5)."""
-    import httpx
-
-    client = httpx.Client(base_url=url.rstrip("/"), timeout=timeout_s)
-
-    def ask(question: str, history: Sequence[str]) -> Any:
-        try:
-            response = client.post(
-                "/api/ask", json={"question": question, "history": list(history)}
-            )
-        except httpx.HTTPError as e:
-            raise AskFailed(f"HTTP request to {url} failed: {e}") from None
-        if response.status_code != 200:
-            try:
-                detail = response.json().get("error", response.text)
-            except ValueError:
-                detail = response.text
-            raise AskFailed(f"HTTP {response.status_code}: {str(detail)[:200]}")
-        return response.json()
-
-    return ask
-
-
-def preflight(url: str, timeout_s: float = 10.0) -> None:
-    """Fail fast (exit 2) when nothing answers at ``url``, instead of 400 failing cases."""
-    import httpx
-
-    try:
-        httpx.get(url.rstrip("/") + "/healthz", timeout=timeout_s)
-    except httpx.HTTPError as e:
-        raise AskFailed(f"nothing answers at {url}: {e}") from None
 
 
 # -- running ----------------------------------------------------------------------------------
@@ -148,178 +87,6 @@ def run_cases(
         )
     bar.close()
     return results
-
-
-# -- thresholds -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Threshold:
-    figure: str
-    op: str  # "min" or "max"
-    bound: float
-    category: str | None = None
-
-    def describe(self) -> str:
-        where = f"[{self.category}] " if self.category else ""
-        return f"{where}{self.figure} {'≥' if self.op == 'min' else '≤'} {self.bound:g}"
-
-
-def _parse_bounds(block: Any, where: str, category: str | None) -> list[Threshold]:
-    if not isinstance(block, Mapping):
-        raise InputError(f"{where}: expected a mapping with 'min' and/or 'max'")
-    out = []
-    for op, figures in block.items():
-        if op not in ("min", "max"):
-            raise InputError(f"{where}: unknown key {op!r} (use 'min' or 'max')")
-        if not isinstance(figures, Mapping):
-            raise InputError(f"{where}.{op}: expected figure: number pairs")
-        for figure, bound in figures.items():
-            if figure not in SUMMARY_KEYS or figure in ("cases", "passed"):
-                raise InputError(f"{where}.{op}: unknown figure {figure!r}")
-            if isinstance(bound, bool) or not isinstance(bound, int | float):
-                raise InputError(f"{where}.{op}.{figure}: bound must be a number, got {bound!r}")
-            out.append(Threshold(figure, op, float(bound), category))
-    return out
-
-
-def load_thresholds(path: Path) -> list[Threshold]:
-    """``min``/``max``: {figure: bound}; optional ``by_category: {cat: {min: …, max: …}}``."""
-    try:
-        data = yaml.safe_load(path.read_text("utf-8")) or {}
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"{path}: cannot read thresholds file: {e}") from None
-    except yaml.YAMLError as e:
-        raise InputError(f"{path}: not valid YAML: {e}") from None
-    if not isinstance(data, Mapping):
-        raise InputError(f"{path}: expected a mapping")
-    top = {k: v for k, v in data.items() if k != "by_category"}
-    thresholds = _parse_bounds(top, str(path), None)
-    for category, block in (data.get("by_category") or {}).items():
-        thresholds += _parse_bounds(block, f"{path}: by_category.{category}", str(category))
-    return thresholds
-
-
-def check_thresholds(summary: Mapping[str, Any], thresholds: Sequence[Threshold]) -> list[dict]:
-    """One row per threshold: figure, bound, value, ok (None = not applicable to this run)."""
-    rows = []
-    for t in thresholds:
-        source = summary if t.category is None else summary.get("by_category", {}).get(t.category)
-        value = None if source is None else source.get(t.figure)
-        ok = None if value is None else (value >= t.bound if t.op == "min" else value <= t.bound)
-        rows.append(
-            {
-                "figure": t.figure,
-                "category": t.category,
-                "op": t.op,
-                "bound": t.bound,
-                "value": value,
-                "ok": ok,
-                "rule": t.describe(),
-            }
-        )
-    return rows
-
-
-# -- facts a number in an answer may come from besides the citations -------------------------
-
-
-def policy_facts(settings: Any) -> list[Decimal]:
-    """Dates the system states without a clause saying them: issue date, end of validity,
-    the validity in years, and today (injectable). Read from policy.yaml, not the answers."""
-    from knowledge.catalog import policy_dirs
-    from knowledge.clause import PolicyMeta
-
-    days: list[date] = [settings.resolved_today()]
-    years: list[int] = []
-    for folder in policy_dirs(settings):
-        try:
-            meta = PolicyMeta.model_validate(
-                yaml.safe_load((folder / "policy.yaml").read_text("utf-8"))
-            )
-        except Exception:
-            continue  # a policy the system cannot read either; nothing to ground on
-        days += [d for d in (meta.issued, meta.valid_until) if d]
-        if meta.valid_years:
-            years.append(meta.valid_years)
-    values = {Decimal(v) for d in days for v in (d.year, d.month, d.day)}
-    values |= {Decimal(y) for y in years}
-    return sorted(values)
-
-
-def validity_markers(settings: Any) -> list[str]:
-    """The policies' issue and end-of-validity dates as an answer writes them (2025年6月1日,
-    2025-06-01): stating one states the validity. Read from policy.yaml."""
-    from knowledge.catalog import policy_dirs
-    from knowledge.clause import PolicyMeta
-
-    markers: list[str] = []
-    for folder in policy_dirs(settings):
-        try:
-            meta = PolicyMeta.model_validate(
-                yaml.safe_load((folder / "policy.yaml").read_text("utf-8"))
-            )
-        except Exception:
-            continue
-        for d in (meta.issued, meta.valid_until):
-            if d:
-                markers += [f"{d.year}年{d.month}月{d.day}日", d.isoformat()]
-    return markers
-
-
-# -- what a run used: the commit and the gold files --------------------------------------------
-
-
-def git_commit(cwd: Path = EVALS_DIR) -> str | None:
-    """``git rev-parse HEAD`` of the code under test, ``+dirty`` when the tree has changes."""
-    import subprocess
-
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=10
-        )
-        if head.returncode != 0:
-            return None
-        status = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=10,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return head.stdout.strip() + ("+dirty" if status.stdout.strip() else "")
-
-
-def gold_files(paths: Sequence[str]) -> list[dict[str, Any]]:
-    """Each gold file a run read, with its SHA-256, so two runs can say what they compared."""
-    import hashlib
-
-    out = []
-    for path in expand_paths(paths):
-        data = path.read_bytes()
-        out.append(
-            {
-                "path": str(path),
-                "sha256": hashlib.sha256(data).hexdigest()[:16],
-                "cases": sum(1 for line in data.decode("utf-8").splitlines() if line.strip()),
-            }
-        )
-    return out
-
-
-def load_run(path: Path) -> dict[str, Any]:
-    """A saved run JSON (``--json`` output or last_run.json) to compare with; bad = exit 2."""
-    try:
-        data = json.loads(path.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"{path}: cannot read the run to compare with: {e}") from None
-    except ValueError as e:
-        raise InputError(f"{path}: not a run JSON: {e}") from None
-    if not isinstance(data, Mapping) or not isinstance(data.get("cases"), list):
-        raise InputError(f"{path}: not a run JSON (no 'cases' list)")
-    return dict(data)
 
 
 # -- the whole run ----------------------------------------------------------------------------
@@ -405,84 +172,6 @@ def evaluate(
 
 
 # -- the command line -------------------------------------------------------------------------
-
-
-def _fmt(value: Any, figure: str = "") -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, float):
-        return f"{value:.1f}" if figure in LOWER_IS_BETTER else f"{value:.3f}"
-    return str(value)
-
-
-def print_human(run: Mapping[str, Any], out: TextIO) -> None:
-    """A terminal summary: the table (with baseline and previous columns), verdicts, failures."""
-    summary, base = run["summary"], run.get("baseline")
-    prev = (run.get("previous") or {}).get("summary")
-    bounds: dict[str, str] = {
-        c["figure"]: ("≥ " if c["op"] == "min" else "≤ ") + f"{c['bound']:g}"
-        for c in run["thresholds"]["checks"]
-        if c["category"] is None
-    }
-    header = ["figure", "system", "threshold"]
-    if base:
-        header.append(f"baseline ({base.get('name')})")
-    if prev:
-        header.append("previous")
-    rows = [header]
-    for key in SUMMARY_KEYS:
-        row = [key, _fmt(summary.get(key), key), bounds.get(key, "")]
-        if base:
-            row.append(_fmt(base.get(key), key))
-        if prev:
-            row.append(_fmt(prev.get(key), key))
-        rows.append(row)
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    for i, row in enumerate(rows):
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)), file=out)
-        if i == 0:
-            print("  ".join("-" * w for w in widths), file=out)
-    print(file=out)
-    cats = summary.get("by_category", {})
-    if cats:
-        print(
-            "by category: " + ", ".join(f"{c} {s['passed']}/{s['cases']}" for c, s in cats.items()),
-            file=out,
-        )
-    failing = [c for c in run["cases"] if not c["passed"]]
-    if failing:
-        print(f"\n{len(failing)} failing case(s):", file=out)
-        for c in failing:
-            print(f"  {c['id']} [{c['category']}] {c['question'][:40]}", file=out)
-            for reason in c["reasons"]:
-                print(f"      - {reason}", file=out)
-    ungrounded = [c for c in run["cases"] if c["ungrounded"]]
-    if ungrounded:
-        print(
-            f"\n{len(ungrounded)} answer(s) with numbers found in no cited clause or award:",
-            file=out,
-        )
-        for c in ungrounded:
-            print(f"  {c['id']}: {', '.join(c['ungrounded'])}", file=out)
-    if summary.get("wrong_amount_cases"):
-        print(f"\nwrong amounts stated: {', '.join(summary['wrong_amount_cases'])}", file=out)
-    changes = run.get("changes")
-    if changes and (changes["regressed"] or changes["fixed"]):
-        print(
-            f"\nvs previous run: {len(changes['regressed'])} regressed "
-            f"{[c['id'] for c in changes['regressed']]}, {len(changes['fixed'])} fixed",
-            file=out,
-        )
-    compared = run.get("compare")
-    if compared:
-        ch = compared["changes"]
-        print(
-            f"\nvs {compared['file']} (commit {compared.get('commit') or 'unknown'}): "
-            f"{len(ch['regressed'])} regressed {[c['id'] for c in ch['regressed']]}, "
-            f"{len(ch['fixed'])} fixed {[c['id'] for c in ch['fixed']]}, "
-            f"{len(ch['changed'])} changed without a verdict change",
-            file=out,
-        )
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -193,8 +193,3 @@ class KnowledgeBase:
                 )
             )
         return hits
-
-    def retriever(self, k: int = 5, mode: SearchMode = "fused"):  # -> ClauseRetriever
-        from knowledge.retriever import ClauseRetriever
-
-        return ClauseRetriever(knowledge=self, k=k, mode=mode)

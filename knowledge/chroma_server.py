@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+from knowledge.loopback import free_port
 
 START_TIMEOUT_S = 60.0
 
@@ -60,18 +61,12 @@ def chroma_executable() -> Path:
     return Path(found)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def chroma_server(
     path: Path, host: str = "127.0.0.1", port: int | None = None
 ) -> Iterator[ChromaServer]:
     path.mkdir(parents=True, exist_ok=True)
-    port = port or _free_port()
+    port = port or free_port()
     log_file = path.parent / f"chroma-{port}.log"
     env = dict(os.environ, ANONYMIZED_TELEMETRY="False", NO_PROXY="127.0.0.1,localhost")
     with log_file.open("wb") as out:

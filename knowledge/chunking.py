@@ -15,7 +15,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from knowledge.clause import Clause
-from knowledge.parse import split_sentences
+from knowledge.sentences import split_sentences
 
 CHUNKER_VERSION = "3"
 MAX_CHUNK_CHARS = 120

@@ -16,18 +16,14 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import fcntl
-import hashlib
 import json
 import logging
 import os
 import shutil
-import sqlite3
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,45 +32,45 @@ import chromadb
 import numpy as np
 from chromadb.api.types import EmbeddingFunction
 from chromadb.utils.embedding_functions import register_embedding_function
-from pydantic import BaseModel
-from tqdm import tqdm
 
 from knowledge.bm25 import KeywordIndex
-from knowledge.chunking import CHUNKER_VERSION, Chunk, chunk_clauses
+from knowledge.chunking import Chunk, chunk_clauses
 from knowledge.clause import ParsedPolicy
 from knowledge.embedding import Embedder
-from knowledge.parse import PARSER_VERSION
+from knowledge.embedding_cache import EmbeddingCache, embed_with_cache
+from knowledge.index_locks import (
+    LOCK_TIMEOUT_S,
+    IndexError_,
+    hold_in_use,
+    in_use,
+    writer_lock,
+)
+from knowledge.index_manifest import (
+    INDEX_FORMAT,
+    IndexManifest,
+    expected_manifest,
+    policy_hash,
+    store_name,
+)
 from knowledge.settings import Settings
 from knowledge.tokenize import add_terms, clause_reference_tokens, tokenize
 
 log = logging.getLogger(__name__)
 
-INDEX_FORMAT = "1"
-LOCK_TIMEOUT_S = 900.0
-
-
-class IndexError_(RuntimeError):
-    """The index cannot be opened or built (message says what to do)."""
-
-
-class IndexManifest(BaseModel):
-    format: str = INDEX_FORMAT
-    build_id: str = ""
-    model_id: str
-    embedding_engine: str = "torch"  # torch / onnx-fp32 / onnx-int8: what made the vectors
-    parser_version: str
-    chunker_version: str
-    store: str  # "embedded" or "server:<host>:<port>"
-    sources: dict[str, str]  # slug -> hash of its parsed clauses
-    chunk_count: int = 0
-    built_at: str = ""
-
-    def same_content(self, other: IndexManifest) -> bool:
-        keys = (
-            "format", "model_id", "embedding_engine", "parser_version", "chunker_version",
-            "store", "sources",
-        )  # fmt: skip
-        return all(getattr(self, k) == getattr(other, k) for k in keys)
+__all__ = [
+    "INDEX_FORMAT",
+    "LOCK_TIMEOUT_S",
+    "ClauseEmbeddingFunction",
+    "ClauseIndex",
+    "EmbeddingCache",
+    "IndexError_",
+    "IndexManifest",
+    "embed_with_cache",
+    "expected_manifest",
+    "policy_hash",
+    "store_name",
+    "writer_lock",
+]
 
 
 @register_embedding_function
@@ -107,101 +103,6 @@ class ClauseEmbeddingFunction(EmbeddingFunction[list[str]]):
 
     def supported_spaces(self) -> list[str]:  # type: ignore[override]
         return ["cosine"]
-
-
-class EmbeddingCache:
-    """Passage vectors keyed by model and text hash, in SQLite."""
-
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, timeout=60, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS vectors (model_id TEXT, text_hash TEXT, vec BLOB,"
-            " PRIMARY KEY (model_id, text_hash))"
-        )
-
-    @staticmethod
-    def key(text: str) -> str:
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-    def get_many(self, model_id: str, texts: Sequence[str]) -> dict[str, np.ndarray]:
-        found: dict[str, np.ndarray] = {}
-        keys = list({self.key(t) for t in texts})
-        for start in range(0, len(keys), 500):
-            batch = keys[start : start + 500]
-            marks = ",".join("?" * len(batch))
-            rows = self._db.execute(
-                f"SELECT text_hash, vec FROM vectors WHERE model_id=? AND text_hash IN ({marks})",
-                [model_id, *batch],
-            )
-            for text_hash, blob in rows:
-                found[text_hash] = np.frombuffer(blob, dtype=np.float32)
-        return found
-
-    def put_many(self, model_id: str, items: dict[str, np.ndarray]) -> None:
-        with self._db:
-            self._db.executemany(
-                "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
-                [(model_id, k, v.astype(np.float32).tobytes()) for k, v in items.items()],
-            )
-
-    def close(self) -> None:
-        self._db.close()
-
-
-@contextmanager
-def writer_lock(index_dir: Path, timeout_s: float = LOCK_TIMEOUT_S) -> Iterator[None]:
-    """One writer per index folder; a second one waits (and says so) instead of corrupting."""
-    try:
-        index_dir.mkdir(parents=True, exist_ok=True)
-        handle = open(index_dir / ".lock", "a+")  # noqa: SIM115 - closed by the with below
-    except OSError as exc:
-        raise IndexError_(
-            f"索引目录不可写（只读或磁盘已满：{exc.strerror}），无法构建索引；"
-            "请检查数据目录 ASSISTANT_DATA_DIR"
-        ) from exc
-    with handle:
-        deadline = time.monotonic() + timeout_s
-        announced = False
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if not announced:
-                    log.warning("另一个进程正在构建索引，等待其完成… (%s)", index_dir)
-                    announced = True
-                if time.monotonic() > deadline:
-                    raise IndexError_(f"等待索引写锁超时：{index_dir}") from None
-                time.sleep(0.2)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def policy_hash(policy: ParsedPolicy) -> str:
-    return hashlib.sha256(policy.model_dump_json().encode("utf-8")).hexdigest()[:16]
-
-
-def store_name(settings: Settings) -> str:
-    if settings.chroma_host:
-        return f"server:{settings.chroma_host}:{settings.chroma_port}"
-    return "embedded"
-
-
-def expected_manifest(
-    settings: Settings, embedder: Embedder, policies: Sequence[ParsedPolicy]
-) -> IndexManifest:
-    return IndexManifest(
-        model_id=embedder.model_id,
-        embedding_engine=embedder.engine,
-        parser_version=PARSER_VERSION,
-        chunker_version=CHUNKER_VERSION,
-        store=store_name(settings),
-        sources={p.meta.slug: policy_hash(p) for p in policies},
-    )
 
 
 def _chroma_client(settings: Settings, build_dir: Path) -> chromadb.ClientAPI:
@@ -265,7 +166,7 @@ class ClauseIndex:
         if count != manifest.chunk_count or len(chunks) != manifest.chunk_count:
             raise IndexError_(f"索引不完整：集合有 {count} 条，清单记录 {manifest.chunk_count} 条")
         self._position = {chunk.id: i for i, chunk in enumerate(chunks)}
-        self._in_use = _hold_in_use(build_dir)  # clean-up never removes a build in use
+        self._in_use = hold_in_use(build_dir)  # clean-up never removes a build in use
 
     # -- opening and building -------------------------------------------------------------
 
@@ -437,7 +338,7 @@ class ClauseIndex:
         )
         keep |= {p.name for p in complete[-2:]}
         for folder in builds:
-            if folder.name in keep or (folder in complete and _in_use(folder)):
+            if folder.name in keep or (folder in complete and in_use(folder)):
                 continue
             shutil.rmtree(folder, ignore_errors=True)
             if settings.chroma_host:
@@ -465,77 +366,11 @@ class ClauseIndex:
         return [(self.chunks[i], score) for i, score in self._bm25.search(tokens, n)]
 
 
-def embed_with_cache(
-    settings: Settings, embedder: Embedder, texts: list[str], progress: bool
-) -> list[np.ndarray]:
-    cache, known = _open_cache(settings.index_dir / "embedding-cache.sqlite3", embedder, texts)
-    try:
-        todo = [t for t in dict.fromkeys(texts) if EmbeddingCache.key(t) not in known]
-        batch = 32
-        bar = tqdm(
-            total=len(todo), desc="嵌入条款片段", unit="段", disable=not progress or not todo
-        )
-        for start in range(0, len(todo), batch):
-            part = todo[start : start + batch]
-            vectors = embedder.embed_passages(part)
-            fresh = {EmbeddingCache.key(t): v for t, v in zip(part, vectors, strict=True)}
-            cache.put_many(embedder.model_id, fresh)
-            known.update(fresh)
-            bar.update(len(part))
-        bar.close()
-        return [known[EmbeddingCache.key(t)] for t in texts]
-    finally:
-        cache.close()
-
-
 def _current_build(settings: Settings) -> str | None:
     try:
         return json.loads((settings.index_dir / "CURRENT").read_text("utf-8"))["build_id"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-
-
-def _hold_in_use(build_dir: Path) -> Any:
-    """A shared lock on the build's manifest, held while the index is open."""
-    handle = open(build_dir / "manifest.json", "rb")  # noqa: SIM115 - held for the lifetime
-    fcntl.flock(handle, fcntl.LOCK_SH)
-    return handle
-
-
-def _in_use(build_dir: Path) -> bool:
-    """Whether any process (this one included) holds a build open."""
-    try:
-        with open(build_dir / "manifest.json", "rb") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return True
-            fcntl.flock(handle, fcntl.LOCK_UN)
-            return False
-    except OSError:
-        return False
-
-
-def _open_cache(
-    path: Path, embedder: Embedder, texts: list[str]
-) -> tuple[EmbeddingCache, dict[str, np.ndarray]]:
-    """The cache and what it already knows. It is derived data: a file SQLite cannot read
-    (truncated, overwritten, not a database) is discarded and started afresh."""
-    try:
-        cache = EmbeddingCache(path)
-        try:
-            return cache, cache.get_many(embedder.model_id, texts)
-        except BaseException:
-            cache.close()
-            raise
-    except sqlite3.DatabaseError as exc:
-        if isinstance(exc, sqlite3.OperationalError):  # locked, disk full, I/O: not damage
-            raise
-        log.warning("嵌入缓存已损坏（%s），已丢弃并重建", exc)
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        cache = EmbeddingCache(path)
-        return cache, {}
 
 
 def _atomic_write(path: Path, text: str) -> None:

@@ -25,11 +25,15 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cn2an
 import yaml
 from pydantic import ValidationError
 
 from knowledge.clause import Clause, ClauseKind, ParsedPolicy, PolicyMeta
 from knowledge.documents import DocumentError, load_document_text, normalize_text
+
+# Re-exported: assistant/compose.py imports it from here.
+from knowledge.sentences import split_sentences as split_sentences
 
 # Bump whenever the clauses produced for the same input change (the index rebuilds).
 PARSER_VERSION = "1"
@@ -67,19 +71,16 @@ _SENTENCE_PUNCT = tuple("。！？；：!?;:，,")
 _TITLE_CUT = re.compile(r"[,，;；:：。！？!?]")
 
 
+# Heading numerals as the document writes them: 一 … 九, 十, 十一 … 九十九 (一十 too); 一一 or 百
+# are not headings. The value comes from cn2an, the library the assistant's number reader uses.
+_HEADING_NUMERAL = re.compile(f"[{_CN_DIGITS}]|[{_CN_DIGITS}]?十[{_CN_DIGITS}]?")
+
+
 def chinese_numeral_value(numeral: str) -> int | None:
-    """一 -> 1, 十 -> 10, 十二 -> 12, 二十 -> 20, 二十一 -> 21; None if malformed."""
-    digits = {c: i + 1 for i, c in enumerate(_CN_DIGITS)}
-    if len(numeral) == 1:
-        return 10 if numeral == "十" else digits.get(numeral)
-    tens, _, units = numeral.partition("十")
-    if "十" not in numeral or "十" in units or len(tens) > 1 or len(units) > 1:
+    """一 -> 1, 十 -> 10, 十二 -> 12, 二十 -> 20, 二十一 -> 21; None if not a heading numeral."""
+    if not _HEADING_NUMERAL.fullmatch(numeral):
         return None
-    tens_value = digits.get(tens, 0) if tens else 1
-    units_value = digits.get(units, 0) if units else 0
-    if (tens and tens not in digits) or (units and units not in digits):
-        return None
-    return tens_value * 10 + units_value
+    return int(cn2an.cn2an(numeral, "normal"))
 
 
 @dataclass
@@ -378,56 +379,3 @@ def load_policy_dir(folder: Path) -> ParsedPolicy:
         raise DocumentError(f"无法读取 {meta_path}：{exc}") from exc
     text = load_document_text(folder / meta.source_file)
     return parse_policy(text, meta)
-
-
-# --- sentences ---------------------------------------------------------------------
-
-_SENTENCE_END = frozenset("。！？；!?;")
-_CLOSERS = frozenset("”’」』)）】》\"'")
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split at 。！？；(and ! ? ; .) where they end a sentence, keeping the punctuation.
-
-    A "." ends a sentence only when it is not inside a number (2.5, 23.9%) and not the
-    dot of a list number at a line start (``1.``). Closing quotes and brackets right
-    after the mark stay with the sentence; line breaks always end a sentence.
-    """
-    sentences: list[str] = []
-    current: list[str] = []
-    n = len(text)
-    i = 0
-
-    def flush() -> None:
-        sentence = "".join(current).strip()
-        if sentence:
-            sentences.append(sentence)
-        current.clear()
-
-    while i < n:
-        char = text[i]
-        if char == "\n":
-            flush()
-            i += 1
-            continue
-        current.append(char)
-        ends = char in _SENTENCE_END or (char == "." and _dot_ends_sentence(text, i, current))
-        if ends:
-            i += 1
-            while i < n and (text[i] in _SENTENCE_END or text[i] in _CLOSERS):
-                current.append(text[i])
-                i += 1
-            flush()
-            continue
-        i += 1
-    flush()
-    return sentences
-
-
-def _dot_ends_sentence(text: str, i: int, current: list[str]) -> bool:
-    prev = text[i - 1] if i > 0 else ""
-    nxt = text[i + 1] if i + 1 < len(text) else ""
-    if nxt.isdigit() or (nxt.isascii() and nxt.isalpha()) or nxt == ".":
-        return False  # 2.5, www.example, an ellipsis "..."
-    # "1." at the start of a line is numbering, not the end of a sentence
-    return not "".join(current[:-1]).strip().isdigit() and bool(prev)

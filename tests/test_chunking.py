@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 
 from knowledge.chunking import MAX_CHUNK_CHARS, chunk_clause, chunk_clauses
 from knowledge.clause import Clause
-from knowledge.parse import load_policy_dir, split_sentences
+from knowledge.parse import load_policy_dir
+from knowledge.sentences import split_sentences
 from knowledge.settings import BUILTIN_POLICIES_DIR
 
 POLICY = load_policy_dir(Path(BUILTIN_POLICIES_DIR / "zhengzhou-ngit-2022"))

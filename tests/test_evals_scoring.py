@@ -13,12 +13,12 @@ from evals.scoring import (
     hit_at,
     missing_includes,
     normalise_ref,
-    percentile,
     reciprocal_rank,
     score_case,
     summarise,
     ungrounded_figures,
 )
+from evals.stats import percentile
 
 SLUG = "zhengzhou-ngit-2022"
 

@@ -71,13 +71,6 @@ def test_each_mode_returns_ranked_hits(kb: KnowledgeBase) -> None:
         assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
-def test_langchain_retriever_returns_documents(kb: KnowledgeBase) -> None:
-    docs = kb.retriever(k=3).invoke("智能化改造贷款贴息")
-    assert docs[0].metadata["ref"] == "四.13"
-    assert docs[0].metadata["departments"] == "市工信局、市财政局"
-    assert "贴息" in docs[0].page_content
-
-
 def test_clause_lookup_by_reference(kb: KnowledgeBase) -> None:
     assert kb.clause("四.(三)").title == "鼓励产业创新发展"
     assert kb.clause("四.（三）").id == "四.(三)"

@@ -14,15 +14,13 @@ import pytest
 
 from assistant.answer import Answer, AwardResult, Citation
 from assistant.log import (
-    _MIGRATIONS,
     HISTORY_LOG_CHARS,
     HISTORY_LOG_ITEMS,
-    MIGRATION_NAMES,
-    SCHEMA_VERSION,
     ConversationLog,
     UnknownExchangeError,
-    logs_command,
 )
+from assistant.log_cli import logs_command
+from assistant.log_schema import _MIGRATIONS, MIGRATION_NAMES, SCHEMA_VERSION
 from knowledge.settings import Settings
 
 
@@ -215,8 +213,8 @@ def test_history_is_bounded_and_unencodable_text_cleaned(tmp_path: Path) -> None
     log = ConversationLog(tmp_path / "log.sqlite3")
     history = [f"第{i}问" + "长" * 1000 for i in range(50)] + ["孤\ud800立"]
     eid = log.record(Answer(question="问\udfff题", answer="答"), history, "api")
-    row = log.get(eid)
-    assert row is not None
+    [row] = log.rows()
+    assert row["id"] == eid
     assert len(row["history"]) == HISTORY_LOG_ITEMS
     assert all(len(h) <= HISTORY_LOG_CHARS + 1 for h in row["history"])
     assert row["history"][-1] == "孤\ufffd立" and row["question"] == "问\ufffd题"

@@ -1,3 +1,4 @@
+# Long for a reason: left whole while the multi-policy change edits it; split after that merge.
 """The REST API of CONTRACT §5 (plus /api/feedback and /api/clauses as extensions).
 
 Every bad input gets a 4xx and ``{"error": "..."}``; nothing reaches the client as a 500.

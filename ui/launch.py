@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
+from knowledge.loopback import free_port
 from knowledge.settings import PROJECT_ROOT, Settings
 
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+__all__ = ["free_port", "offline_env", "spawn", "stop"]
 
 
 def offline_env(data_dir: Path, **extra: str) -> dict[str, str]:

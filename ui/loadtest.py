@@ -22,6 +22,8 @@ from typing import Any
 
 import httpx
 
+from evals.stats import percentile
+
 TEMPLATES = [
     "我们首轮流片花了{n}万元，能补多少？",
     "智能制造改造项目投资{n}万元，补助多少？",
@@ -32,12 +34,6 @@ TEMPLATES = [
 
 def questions(count: int, offset: int = 0) -> list[str]:
     return [TEMPLATES[i % len(TEMPLATES)].format(n=137 + 11 * (i + offset)) for i in range(count)]
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def _max_overlap(spans: list[tuple[float, float]]) -> int:
@@ -76,7 +72,7 @@ def run_parallel(fn: Callable[[str], None], items: list[str]) -> dict[str, Any]:
         "errors": errors,
         "wall_ms": round(wall, 1),
         "p50_ms": round(statistics.median(latencies), 1),
-        "p95_ms": round(_percentile(latencies, 0.95), 1),
+        "p95_ms": round(percentile(latencies, 95) or 0.0, 1),
         "max_ms": round(max(latencies), 1),
         "in_flight_max": _max_overlap(spans),
     }

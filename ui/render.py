@@ -15,7 +15,10 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
+from assistant.awards.format import format_money
+
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+_YUAN = Decimal(1)
 
 
 def esc(text: object) -> str:
@@ -29,23 +32,11 @@ def esc_md(text: object) -> str:
 
 
 def money(yuan: int | Decimal | None) -> str:
-    """The project's display convention: 320万元, 281.4万元, 5000元."""
+    """The project's display convention (320万元, 281.4万元, 5000元), to the yuan from 1万 up."""
     if yuan is None:
         return "—"
     value = Decimal(yuan)
-    sign = "-" if value < 0 else ""
-    value = abs(value)
-    if value < 10000:
-        return f"{sign}{_strip(value)}元"
-    wan = (value / Decimal(10000)).quantize(Decimal("0.0001"))
-    return f"{sign}{_strip(wan)}万元"
-
-
-def _strip(value: Decimal) -> str:
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
+    return format_money(value.quantize(_YUAN) if abs(value) >= 10000 else value)
 
 
 def departments_line(departments: Sequence[str]) -> str:

@@ -155,7 +155,7 @@ def _write_folder(src: E5File, out: Path, show_progress: bool) -> None:
             "dtype": "float32",
         },
     )
-    items = []
+    items: list[tuple[str, tuple[int, ...], Callable[[], Iterator[np.ndarray]]]] = []
     for hf_name, name, shape in plan:
         entry = src.tensors[name]
         row = shape[-1]

@@ -201,10 +201,10 @@ def tensor_plan(src: E5File) -> list[tuple[str, str, tuple[int, ...]]]:
             else:
                 plan.append((f"{hf}{long_}.weight", f"l{i}.{short}.w", shape))
                 plan.append((f"{hf}{long_}.bias", f"l{i}.{short}.b", (shape[0],)))
-    for _, name, shape in plan:
+    for _, name, dims in plan:
         entry = src.tensors.get(name)
         if entry is None:
             raise SourceFormatError(f"tensor {name!r} missing from the model file")
-        if entry.count != int(np.prod(shape)):
-            raise SourceFormatError(f"tensor {name!r}: {entry.count} weights, expected {shape}")
+        if entry.count != int(np.prod(dims)):
+            raise SourceFormatError(f"tensor {name!r}: {entry.count} weights, expected {dims}")
     return plan

@@ -22,7 +22,7 @@ def build_precompiled_charsmap(norm_map: dict[int, tuple[int, ...]]) -> bytes:
     # Normalized strings, NUL-terminated and de-duplicated; the trie stores their offsets.
     blob = bytearray()
     where: dict[bytes, int] = {}
-    trie: dict[int, Any] = {}
+    trie: dict[int | None, Any] = {}
     for cp in sorted(norm_map):
         out = "".join(map(chr, norm_map[cp])).encode("utf-8")
         if out not in where:
