@@ -169,14 +169,28 @@ def cn_numeral_to_int(text: str) -> int | None:
     return chinese_numeral_value(text)
 
 
+_cache_dir: Path | None = None
+
+
+def use_cache_dir(folder: Path) -> None:
+    """Keep jieba's dictionary cache (9 MB, built once in ~2 s, then read in ~1 s) in
+    ``folder`` — the data folder, beside the index — rather than the shared temp root.
+    Takes effect when jieba has not loaded its dictionary yet."""
+    global _cache_dir
+    with _init_lock:
+        _cache_dir = folder
+
+
 def _ensure_jieba(extra_terms: Iterable[str] = ()) -> None:
     global _initialised
     with _init_lock:
         if not _initialised:
             jieba.setLogLevel(logging.WARNING)
-            # jieba writes a 9 MB dictionary cache; keep it out of the shared temp root.
-            cache_dir = Path(tempfile.gettempdir()) / "policy-assistant-jieba"
-            cache_dir.mkdir(parents=True, exist_ok=True)
+            cache_dir = _cache_dir or Path(tempfile.gettempdir()) / "policy-assistant-jieba"
+            try:
+                cache_dir.mkdir(parents=True, exist_ok=True)
+            except OSError:  # a read-only data folder: jieba falls back to its temp root
+                cache_dir = Path(tempfile.gettempdir())
             jieba.dt.tmp_dir = str(cache_dir)
             jieba.load_userdict(str(TERMS_FILE))
             _initialised = True
