@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import shutil
 import tempfile
 import threading
 from collections.abc import Iterable
@@ -182,17 +183,33 @@ def use_cache_dir(folder: Path) -> None:
         _cache_dir = folder
 
 
+# jieba's cache is 9 MB: on a nearly full disk the index and the log need that room more.
+_CACHE_ROOM_BYTES = 256 << 20
+
+
+def _usable_cache_dir() -> Path:
+    """The configured cache folder when it exists or can be made and has room (or holds the
+    cache already); else the temp root's."""
+    fallback = Path(tempfile.gettempdir()) / "policy-assistant-jieba"
+    for folder in (_cache_dir, fallback):
+        if folder is None:
+            continue
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            cached = any(folder.glob("jieba*.cache"))
+            if cached or shutil.disk_usage(folder).free >= _CACHE_ROOM_BYTES:
+                return folder
+        except OSError:  # a read-only or vanished folder
+            continue
+    return Path(tempfile.gettempdir())
+
+
 def _ensure_jieba(extra_terms: Iterable[str] = ()) -> None:
     global _initialised
     with _init_lock:
         if not _initialised:
             jieba.setLogLevel(logging.WARNING)
-            cache_dir = _cache_dir or Path(tempfile.gettempdir()) / "policy-assistant-jieba"
-            try:
-                cache_dir.mkdir(parents=True, exist_ok=True)
-            except OSError:  # a read-only data folder: jieba falls back to its temp root
-                cache_dir = Path(tempfile.gettempdir())
-            jieba.dt.tmp_dir = str(cache_dir)
+            jieba.dt.tmp_dir = str(_usable_cache_dir())
             jieba.load_userdict(str(TERMS_FILE))
             _initialised = True
         for term in extra_terms:
