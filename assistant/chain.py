@@ -1,19 +1,21 @@
 """The answer chain: condense → retrieve → route → compute → compose, as a langchain runnable.
 
 Each step is a small component with a typed ``run`` (condense.py, route.py, compose.py,
-awards/, llm.py); this module wires them into one LCEL pipeline and exposes the
-``Assistant`` that the CLI, the server and the evals use.
+awards/, llm.py); this module wires them into one LCEL pipeline (``Assistant.pipeline``)
+and exposes the ``Assistant`` that the CLI, the server and the evals use (its ``ask`` runs
+the same steps without the runnable's per-call machinery).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from typing import Any
 
-from langchain_core.runnables import RunnableLambda
 from pydantic import BaseModel, ConfigDict
 
 from assistant.answer import Answer, AwardResult
@@ -25,12 +27,14 @@ from assistant.condense import Condensed, Condenser
 from assistant.errors import QuestionError
 from assistant.route import Route, Router
 from assistant.understand import normalise
+from assistant.understand import warm_up as warm_up_front_door
 from assistant.understand.asks import asks_about_awards, is_award_question
 from assistant.understand.dialogue import answer_awards
 from assistant.understand.references import chapters_of, spoken_references
 from knowledge.base import ClauseHit, KnowledgeBase
 from knowledge.catalog import policy_dirs
 from knowledge.clause import Clause
+from knowledge.embedding import Embedder
 from knowledge.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -119,17 +123,49 @@ class Assistant:
             from assistant.llm import LLMComposer
 
             self._llm = LLMComposer(settings, self.rulebook)
-        self.pipeline = (
-            RunnableLambda(self._condense, name="condense")
-            | RunnableLambda(self._retrieve, name="retrieve")
-            | RunnableLambda(self._route, name="route")
-            | RunnableLambda(self._compute, name="compute")
-            | RunnableLambda(self._compose, name="compose")
-        )
+        self._steps: list[tuple[str, Callable[[Turn], Turn]]] = [
+            ("condense", self._condense),
+            ("retrieve", self._retrieve),
+            ("route", self._route),
+            ("compute", self._compute),
+            ("compose", self._compose),
+        ]
+
+    @functools.cached_property
+    def pipeline(self) -> Any:
+        """The steps as one LCEL runnable, for callers that compose or trace it. ``ask`` runs
+        the same steps in a plain loop: the runnable's callback and config machinery cost
+        6.8 ms a question (p50, `python -m evals.bench_stages`, 2026-12-01) — more than
+        routing, computing and composing together — and importing it ~0.5 s of start-up."""
+        from langchain_core.runnables import RunnableLambda
+
+        first, *rest = (RunnableLambda(step, name=name) for name, step in self._steps)
+        chain = first
+        for runnable in rest:
+            chain = chain | runnable
+        return chain
+
+    def _run(self, turn: Turn) -> Turn:
+        for _, step in self._steps:
+            turn = step(turn)
+        return turn
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, progress: bool = True) -> Assistant:
-        return cls(settings, KnowledgeBase.open(settings, progress=progress))
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        progress: bool = True,
+        embedder: Embedder | Future[Embedder] | None = None,
+    ) -> Assistant:
+        return cls(settings, KnowledgeBase.open(settings, progress=progress, embedder=embedder))
+
+    def warm_up(self) -> None:
+        """Load what the first question would (OpenCC, pypinyin, the terms' pinyin index,
+        jieba's part-of-speech tables): a server calls it once it is ready, so that its first
+        question is not the slow one."""
+        warm_up_front_door(self._terms)
+        self._router.warm_up()
 
     # -- pipeline steps -----------------------------------------------------------------------
 
@@ -324,7 +360,7 @@ class Assistant:
         return answer
 
     def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
-        turn = self.pipeline.invoke(self._prepare(question, history))
+        turn = self._run(self._prepare(question, history))
         if self._llm is not None and turn.route.kind != "out_of_scope":
             text, extra = self._llm.compose(turn)
             return self._answer(turn, text, extra)
@@ -332,7 +368,7 @@ class Assistant:
 
     def stream(self, question: str, history: Sequence[str] = ()) -> Iterator[str | Answer]:
         """Text pieces as they are ready, then the final Answer (whose text is authoritative)."""
-        turn = self.pipeline.invoke(self._prepare(question, history))
+        turn = self._run(self._prepare(question, history))
         if self._llm is not None and turn.route.kind != "out_of_scope":
             result: dict[str, Any] = {}
             yield from self._llm.stream(turn, result)

@@ -12,6 +12,14 @@ Two measurements, each in fresh processes (nothing warm but the OS page cache):
 2. Wall time from ``python -m ui`` to ``/healthz`` ok, with a built index (copied from the
    default data folder, rebuilt once for an engine it was not built with before timing).
 
+With ``--baseline REV`` (default ``main``; ``none`` to skip) the same wall times are taken
+for that revision's code (``git archive`` into a temporary folder, its own data folder with
+the same model), interleaved with this code's runs: before and after side by side.
+
+Since 2026-12-01 the server answers ``/healthz`` before its page is built (the page follows
+the assistant: both are Python under one GIL), so the wall times are two: ``/healthz`` ok,
+and the page served at ``/``.
+
 Medians over ``--runs``. Goal: ``/healthz`` ok in ≤ 5 s with a built index.
 """
 
@@ -29,8 +37,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from knowledge.settings import Settings
-from ui.launch import free_port, offline_env, spawn, stop
+from knowledge.settings import PROJECT_ROOT, Settings
+from ui.launch import free_port, offline_env, stop
 
 TARGET_HEALTHZ_S = 5.0
 
@@ -42,6 +50,7 @@ def mark(name):
     global last
     now = time.perf_counter(); out[name] = now - last; last = now
 import numpy; mark("import numpy")
+import jieba.posseg; mark("import jieba.posseg (warm-up, after ready)")
 import chromadb; mark("import chromadb")
 from knowledge.settings import Settings
 from knowledge.embedding import load_embedder; mark("import knowledge.embedding")
@@ -59,25 +68,52 @@ from knowledge.index import ClauseIndex
 index = ClauseIndex.open(settings, embedder, policies, rebuild_if_stale=False)
 mark("open the index")
 from ui.server import create_app
-create_app(settings, load=False); mark("build the Gradio page + API")
+app = create_app(settings, load=False, page=False); mark("build the API")
+from ui.server import build_page_app
+build_page_app(app.state.service); mark("build the Gradio page (after ready)")
 out["total"] = time.perf_counter() - t0
 print(json.dumps(out))
 """
 
 
-def _env(data_dir: Path, engine: str) -> dict[str, str]:
-    return offline_env(data_dir, ASSISTANT_EMBEDDING_ENGINE=engine)
+# The baseline runs as shipped (its own default engine) on a model folder of its own: an
+# export made by another recipe would be made again, into the folder it was given.
+BASELINE_MODELS: Path | None = None
 
 
-def prepare(engine: str, root: Path) -> Path:
+def _env(data_dir: Path, engine: str, source: Path | None = None) -> dict[str, str]:
+    extra = {"ASSISTANT_EMBEDDING_ENGINE": engine}
+    env = offline_env(data_dir, **extra)
+    if source is not None:
+        env["PYTHONPATH"] = str(source)
+        env.pop("ASSISTANT_EMBEDDING_ENGINE", None)
+        if BASELINE_MODELS is not None:
+            env["ASSISTANT_EMBEDDING_MODEL"] = str(BASELINE_MODELS / "multilingual-e5-small")
+    return env
+
+
+def baseline_source(rev: str, root: Path) -> Path:
+    """The code of ``rev`` in a folder of its own (``git archive``: the repository is not
+    touched)."""
+    target = root / "baseline-src"
+    target.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(PROJECT_ROOT), "archive", rev], check=True, capture_output=True
+    )
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+    return target
+
+
+def prepare(engine: str, root: Path, source: Path | None = None, name: str = "") -> Path:
     """A data folder with the index built for ``engine`` (copied, rebuilt if stale)."""
-    data_dir = root / engine
+    data_dir = root / (name or engine)
     default = Settings()
     if default.index_dir.is_dir():
         shutil.copytree(default.index_dir, data_dir / "index")
     subprocess.run(
         [sys.executable, "-m", "knowledge", "rebuild", "--if-stale"],
-        env=_env(data_dir, engine),
+        env=_env(data_dir, engine, source),
+        cwd=source or PROJECT_ROOT,
         check=True,
         capture_output=True,
     )
@@ -95,57 +131,97 @@ def stages(data_dir: Path, engine: str) -> dict[str, float]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def healthz_seconds(data_dir: Path, engine: str) -> float:
+def wall_seconds(data_dir: Path, engine: str, source: Path | None = None) -> tuple[float, float]:
+    """Seconds from ``python -m ui`` to ``/healthz`` ok, and to the page served at ``/``."""
     import httpx
 
     port = free_port()
+    log_path = data_dir / "server.log"
     started = time.perf_counter()
-    process = spawn(port, _env(data_dir, engine), data_dir / "server.log")
+    with log_path.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ui", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=source or PROJECT_ROOT,
+            env=_env(data_dir, engine, source),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    healthy: float | None = None
+    page: float | None = None
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5, trust_env=False) as c:
             while time.perf_counter() - started < 300:
                 if process.poll() is not None:
-                    raise SystemExit((data_dir / "server.log").read_text("utf-8")[-3000:])
+                    raise SystemExit(log_path.read_text("utf-8")[-3000:])
                 try:
-                    if c.get("/healthz").json().get("status") == "ok":
-                        return time.perf_counter() - started
+                    if healthy is None and c.get("/healthz").json().get("status") == "ok":
+                        healthy = time.perf_counter() - started
+                    if page is None and c.get("/").status_code == 200:
+                        page = time.perf_counter() - started
                 except (httpx.TransportError, ValueError):
                     pass
+                if healthy is not None and page is not None:
+                    return healthy, page
                 time.sleep(0.05)
-        raise SystemExit("server not healthy in 300 s")
+        raise SystemExit("server not healthy with its page in 300 s")
     finally:
         stop(process)
 
 
-def run(engines: list[str], runs: int) -> dict[str, Any]:
+def run(engines: list[str], runs: int, baseline: str | None = None) -> dict[str, Any]:
     root = Path(tempfile.mkdtemp(prefix="bench-start-"))
-    report: dict[str, Any] = {"runs": runs, "cores": os.cpu_count(), "engines": {}}
+    report: dict[str, Any] = {
+        "runs": runs,
+        "cores": os.cpu_count(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "baseline": baseline,
+        "engines": {},
+    }
     try:
+        source = baseline_source(baseline, root) if baseline else None
         dirs = {engine: prepare(engine, root) for engine in engines}
+        base_dirs = (
+            {e: prepare(e, root, source, name=f"baseline-{e}") for e in engines} if source else {}
+        )
         samples: dict[str, dict[str, list[float]]] = {e: {} for e in engines}
-        healthz: dict[str, list[float]] = {e: [] for e in engines}
+        walls: dict[str, dict[str, list[float]]] = {
+            e: {"healthz": [], "page": [], "base_healthz": [], "base_page": []} for e in engines
+        }
         for _ in range(max(1, runs)):
             for engine in engines:  # interleaved: a busy machine slows both alike
                 for name, seconds in stages(dirs[engine], engine).items():
                     samples[engine].setdefault(name, []).append(seconds)
-                healthz[engine].append(healthz_seconds(dirs[engine], engine))
-                print(f"{engine}: healthz ok in {healthz[engine][-1]:.2f} s", file=sys.stderr)
+                healthy, page = wall_seconds(dirs[engine], engine)
+                walls[engine]["healthz"].append(healthy)
+                walls[engine]["page"].append(page)
+                line = f"{engine}: healthz ok in {healthy:.2f} s, page in {page:.2f} s"
+                if source is not None:
+                    healthy, page = wall_seconds(base_dirs[engine], engine, source)
+                    walls[engine]["base_healthz"].append(healthy)
+                    walls[engine]["base_page"].append(page)
+                    line += f" (baseline {healthy:.2f} / {page:.2f} s)"
+                print(line, file=sys.stderr)
         for engine in engines:
             report["engines"][engine] = {
                 "stages": {k: round(statistics.median(v), 2) for k, v in samples[engine].items()},
-                "healthz_s": round(statistics.median(healthz[engine]), 2),
+                **{
+                    f"{k}_s": round(statistics.median(v), 2) if v else None
+                    for k, v in walls[engine].items()
+                },
             }
     finally:
         shutil.rmtree(root, ignore_errors=True)
+    report["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     return report
 
 
 def print_report(report: dict[str, Any]) -> None:
     engines = list(report["engines"])
     print(
-        f"Start-up, medians of {report['runs']} fresh processes; {report['cores']} cores "
-        "(stages run one after another; the server overlaps model + index with the page)"
+        f"Start-up, medians of {report['runs']} fresh processes; {report['cores']} cores; "
+        f"load average {report['load_average']} → {report['load_average_end']}"
     )
+    print("Stages, one after another in one process (this code):")
     names = list(report["engines"][engines[0]]["stages"])
     print(f"{'stage':<48}" + "".join(f"{e + ' s':>12}" for e in engines))
     for name in names:
@@ -153,10 +229,24 @@ def print_report(report: dict[str, Any]) -> None:
             f"{report['engines'][e]['stages'].get(name, float('nan')):>12.2f}" for e in engines
         )
         print(f"{name:<48}{cells}")
+    base = report.get("baseline")
     print(
-        f"{'python -m ui → /healthz ok (wall)':<48}"
-        + "".join(f"{report['engines'][e]['healthz_s']:>12.2f}" for e in engines)
+        f"Wall time from `python -m ui` (baseline = {base or 'not run'}, as shipped: "
+        "its own default engine):"
     )
+    print(f"{'engine':<12}{'healthz ok':>12}{'page at /':>12}{'base healthz':>14}{'base page':>12}")
+    for e in engines:
+        r = report["engines"][e]
+        cells = [r["healthz_s"], r["page_s"], r["base_healthz_s"], r["base_page_s"]]
+        print(
+            f"{e:<12}"
+            + "".join(
+                f"{'-' if v is None else f'{v:.2f}':>{w}}"
+                for v, w in zip(cells, (12, 12, 14, 12), strict=True)
+            )
+        )
+        if r["base_healthz_s"]:
+            print(f"{'':<12}healthz after / before = {r['healthz_s'] / r['base_healthz_s']:.2f}")
     for e in engines:
         ok = report["engines"][e]["healthz_s"] <= TARGET_HEALTHZ_S
         mark = "met" if ok else "MISSED"
@@ -168,13 +258,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engines", default="torch,onnx-fp32,onnx-int8")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--baseline", default="main", help="git revision to compare with, or 'none'"
+    )
+    parser.add_argument(
+        "--baseline-models",
+        type=Path,
+        help="the baseline's models folder (default: this one's; give another when the "
+        "baseline's int8 recipe differs, e.g. /work/main/.data/models)",
+    )
     args = parser.parse_args(argv)
+    global BASELINE_MODELS
+    BASELINE_MODELS = args.baseline_models
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     if not engines or any(e not in ("torch", "onnx-fp32", "onnx-int8") for e in engines):
         parser.error("--engines: any of torch, onnx-fp32, onnx-int8")
     if not 1 <= args.runs <= 20:
         parser.error("--runs must be between 1 and 20")
-    report = run(engines, args.runs)
+    baseline = None if args.baseline.lower() == "none" else args.baseline
+    report = run(engines, args.runs, baseline)
     if args.json:
         print(json.dumps(report, indent=2))
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
@@ -16,7 +16,13 @@ from knowledge.clause import Clause, ParsedPolicy, PolicyMeta, split_ref
 from knowledge.embedding import Embedder, load_embedder
 from knowledge.index import ClauseIndex
 from knowledge.settings import Settings
-from knowledge.tokenize import REF_PREFIX, add_terms, query_tokens, reference_tokens
+from knowledge.tokenize import (
+    REF_PREFIX,
+    add_terms,
+    query_tokens,
+    reference_tokens,
+    use_cache_dir,
+)
 
 SearchMode = Literal["fused", "rrf", "dense", "bm25"]
 
@@ -108,17 +114,25 @@ class KnowledgeBase:
 
     @classmethod
     def open(
-        cls, settings: Settings, *, rebuild_if_stale: bool = True, progress: bool = True
+        cls,
+        settings: Settings,
+        *,
+        rebuild_if_stale: bool = True,
+        progress: bool = True,
+        embedder: Embedder | Future[Embedder] | None = None,
     ) -> KnowledgeBase:
+        """``embedder``: the model if the caller has it, or is already loading it (a server
+        starts that first, beside its imports); loaded here otherwise."""
         # The model loads in C++ (onnxruntime or torch, the GIL released) while this thread
         # reads the policies and loads jieba's dictionary (Python): start-up pays the longer
         # of the two, not their sum.
+        use_cache_dir(settings.data_dir / "cache")
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="model-loader") as pool:
-            loading = pool.submit(load_embedder, settings)
+            loading = pool.submit(load_embedder, settings) if embedder is None else embedder
             policies = load_policies(settings)
             for policy in policies:
                 add_terms(policy.meta.terms)
-            embedder = loading.result()
+            embedder = loading.result() if isinstance(loading, Future) else loading
         index = ClauseIndex.open(
             settings, embedder, policies, rebuild_if_stale=rebuild_if_stale, progress=progress
         )

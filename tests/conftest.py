@@ -118,8 +118,14 @@ def _wait_ready(server: LiveServer) -> None:
             except httpx.TransportError:
                 time.sleep(0.25)
                 continue
+            # The page is built after the API answers: the browser tests need both.
             if r.status_code == 200 and r.json().get("status") == "ok":
-                return
+                if r.json().get("page") == "ready":
+                    return
+                if r.json().get("page") == "error":
+                    pytest.fail(f"the web page failed to build:\n{server.server_output()}")
+                time.sleep(0.25)
+                continue
             server.while_loading.append(("healthz", r.status_code, _json(r)))
             if len(server.while_loading) == 1:  # once: what /api/ask says meanwhile
                 a = client.post("/api/ask", json={"question": "流片补贴多少？"})

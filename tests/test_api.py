@@ -507,4 +507,5 @@ def test_failed_load_is_reported_not_crashed(tmp_path: Any) -> None:
         assert health.status_code == 503 and health.json()["status"] == "error"
         r = tc.post("/api/ask", json={"question": "流片补贴？"})
         assert r.status_code == 503 and "加载失败" in r.json()["error"]
+        assert app.state.page.wait(120)  # the page is built after the (failed) load
         assert tc.get("/").status_code == 200  # the page still says what is wrong

@@ -502,7 +502,17 @@ def test_onnx_export_files_and_currency(
         return graph.stat().st_size + data.stat().st_size
 
     assert 0.5 * size(exported.fp32) < size(exported.int8) < 0.95 * size(exported.fp32)
-    assert exported.info["int8_recipe"] == onnx_export.recipe_id() == "matmul-constb-perchannel-rr"
+    recipe = "matmul-constb-perchannel-rr-ffnout32"
+    assert exported.info["int8_recipe"] == onnx_export.recipe_id() == recipe
+    # The recipe's fp32 nodes: each layer's feed-forward output projection, and only those.
+    import onnx
+
+    graph = onnx.load(str(exported.int8), load_external_data=False).graph
+    kept = {n.name for n in graph.node if n.op_type == "MatMul"}
+    ffn_out = {f"/encoder/encoder/layer.{i}/output/dense/MatMul" for i in range(12)}
+    assert ffn_out <= kept
+    assert not any("attention/output/dense" in n or "intermediate" in n for n in kept)
+    assert sum(n.op_type == "DynamicQuantizeLinear" for n in graph.node) >= 12 * 3
     assert not [p for p in folder.iterdir() if p.name.startswith(".")], "temp dir left"
     assert emb.is_valid_model_dir(folder)  # the export does not disturb the folder's marker
 
@@ -517,6 +527,18 @@ def test_onnx_export_files_and_currency(
         assert emb.current_export(folder) is None
     finally:
         os.utime(weights, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert emb.current_export(folder) is not None
+
+    # Only the int8 recipe changed (an older export): the fp32 graph is reused as it is
+    # (same file times: no torch export), the int8 graph made again.
+    info_path = folder / "onnx" / "export-info.json"
+    info = json.loads(info_path.read_text("utf-8"))
+    fp32_mtime = exported.fp32.stat().st_mtime_ns
+    info_path.write_text(json.dumps({**info, "int8_recipe": "older-recipe"}), "utf-8")
+    assert emb.current_export(folder) is None
+    again, made = emb.export_model(folder, show_progress=False)
+    assert made and again.info["int8_recipe"] == onnx_export.recipe_id()
+    assert again.fp32.stat().st_mtime_ns == fp32_mtime
     assert emb.current_export(folder) is not None
 
 
@@ -578,7 +600,7 @@ def test_onnx_engine_imports_no_torch(data_dir: Path, exported: onnx_export.Onnx
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
     ).stdout.split()
-    assert out == ["onnx-fp32", "(1,", "384)", "False", "False"], out
+    assert out == ["onnx-int8", "(1,", "384)", "False", "False"], out
 
 
 @pytest.mark.slow

@@ -29,3 +29,27 @@ def test_bad_dev_line_is_named(tmp_path: Path, capsys):
 def test_figures():
     f = _figures([1, 2, None, 4, 11])
     assert f == {"hit_at_1": 0.2, "hit_at_3": 0.4, "mrr": round((1 + 0.5 + 0.25) / 5, 4)}
+
+
+def test_quality_checks_hold_fused_figures_within_one_question():
+    from evals.bench_retrieval import quality_checks
+
+    sets = {"hard": [{}] * 100}
+
+    def row(name: str, engine: str, h1: float, mrr: float) -> dict:
+        return {"name": name, "engine": engine,
+                "sets": {"hard": {"hit_at_1": h1, "hit_at_3": 1.0, "mrr": mrr}}}  # fmt: skip
+
+    rows = [
+        row("(b) dense only", "torch", 0.89, 0.9),
+        row("(b) dense only", "onnx-int8", 0.86, 0.9),  # three questions lost, dense only
+        row("(d) fused (project)", "torch", 0.99, 0.995),
+        row("(d) fused (project)", "onnx-int8", 0.98, 0.990),  # one lost; MRR 0.5 of one
+    ]
+    checks = quality_checks(rows, sets)
+    assert checks["dense hit@1 within one question of torch (onnx-int8, hard)"] is False
+    assert checks["fused hit@1 within one question of torch (onnx-int8, hard)"] is True
+    assert checks["fused MRR within one question of torch (onnx-int8, hard)"] is True
+    rows[-1] = row("(d) fused (project)", "onnx-int8", 0.97, 0.990)  # two lost
+    fused_h1 = "fused hit@1 within one question of torch (onnx-int8, hard)"
+    assert quality_checks(rows, sets)[fused_h1] is False

@@ -92,8 +92,8 @@ def manifest(settings: Settings) -> dict:
 
 
 def test_changing_the_engine_rebuilds_the_index(tmp_path: Path) -> None:
-    fp32 = make_settings(tmp_path)
-    assert fp32.embedding_engine == "onnx-fp32"  # the default
+    assert make_settings(tmp_path).embedding_engine == "onnx-int8"  # the default
+    fp32 = make_settings(tmp_path, embedding_engine="onnx-fp32")
     KnowledgeBase.open(fp32, progress=False)
     first = current_build(fp32)
     assert manifest(fp32)["embedding_engine"] == "onnx-fp32"

@@ -110,9 +110,17 @@ class ServerLog(ConversationLog):
 
 
 def _default_factory(settings: Settings) -> Assistant:
-    from assistant.chain import Assistant
+    from concurrent.futures import ThreadPoolExecutor
 
-    return Assistant.from_settings(settings)
+    from knowledge.embedding import load_embedder
+
+    # The model first: onnxruntime (or torch) builds it in C++ with the GIL released, while
+    # this thread imports the assistant (chromadb, langchain, … ~3 s of Python).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="model-loader") as pool:
+        model = pool.submit(load_embedder, settings)
+        from assistant.chain import Assistant
+
+        return Assistant.from_settings(settings, embedder=model)
 
 
 def worker_count() -> int:
@@ -137,6 +145,10 @@ class Service:
         self._thread: threading.Thread | None = None
         self.load_seconds: float | None = None
         self.log = ServerLog(settings.log_path)
+        self.page: Any = None  # the web page's PageSlot (ui.server); its state goes in health
+
+    def _page_state(self) -> str:
+        return "none" if self.page is None else str(self.page.state)
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -159,6 +171,12 @@ class Service:
             self._error = f"{type(exc).__name__}: {exc}"  # for the operator; never sent
         finally:
             self._ready.set()
+        warm_up = getattr(self._assistant, "warm_up", None)
+        if callable(warm_up):  # after ready: what the first question would load
+            try:
+                warm_up()
+            except Exception:  # the question that needs it will say what is wrong
+                logger.exception("warming up the assistant failed")
 
     @property
     def ready(self) -> bool:
@@ -186,9 +204,10 @@ class Service:
         logged; ``loading``; ``error``. Never a path or an exception's text."""
         log = self.log.status()
         if self._error:
-            return {"status": "error", "error": FAILED_MESSAGE, "log": log}
+            page = self._page_state()
+            return {"status": "error", "error": FAILED_MESSAGE, "log": log, "page": page}
         if not self.ready:
-            return {"status": "loading", "log": log}
+            return {"status": "loading", "log": log, "page": self._page_state()}
         kb = self.assistant.knowledge
         model = self.settings.embedding_model or str(self.settings.default_model_dir)
         if os.path.isabs(model):
@@ -201,6 +220,7 @@ class Service:
             "model": model,
             "load_seconds": round(self.load_seconds or 0.0, 2),
             "log": log,
+            "page": self._page_state(),  # the web page: loading (built after the API), ready
         }
 
     @staticmethod
