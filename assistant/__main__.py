@@ -202,12 +202,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "chat":
             return cmd_chat(args, settings)
         if args.command == "award":
+            from assistant.awards.books import RuleBooks
             from assistant.awards.cli import award_command, list_rules
 
+            books = RuleBooks.load(settings)
             if args.list or not args.rule:
-                print(list_rules())
+                print(list_rules(books))
                 return 0
-            return award_command(args.rule, args.input, settings.resolved_today(), args.json)
+            return award_command(
+                args.rule, args.input, settings.resolved_today(), args.json, books
+            )
         if args.command == "logs":
             from assistant.log import logs_command
 
