@@ -160,7 +160,7 @@ def cmd_chat(args, settings: Settings) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m assistant", description="郑州新一代信息技术产业政策助手"
+        prog="python -m assistant", description="政策助手（已收录政策：python -m knowledge list）"
     )
     sub = parser.add_subparsers(dest="command", required=True)
 

@@ -113,7 +113,8 @@ class Assistant:
         if settings.llm_model:
             from assistant.llm import LLMComposer
 
-            self._llm = LLMComposer(settings, self.books)
+            hotlines = [m.contact.hotline for m in knowledge.policies() if m.contact.hotline]
+            self._llm = LLMComposer(settings, self.books, furniture=hotlines)
         self.pipeline = (
             RunnableLambda(self._condense, name="condense")
             | RunnableLambda(self._retrieve, name="retrieve")

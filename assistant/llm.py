@@ -138,11 +138,20 @@ class _Deadline(TimeoutError):
 class LLMComposer:
     """Composes with a chat model; falls back to the deterministic answer when in doubt."""
 
-    def __init__(self, settings: Settings, books: RuleBooks, *, model: Any = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        books: RuleBooks,
+        *,
+        model: Any = None,
+        furniture: Sequence[str] = (),
+    ) -> None:
         from assistant.awards.tools import award_tools
 
         self.settings = settings
         self.books = books
+        # text every answer may repeat whatever it cites: the policies' hotlines (policy.yaml)
+        self.furniture = list(furniture)
         self.model = model if model is not None else make_chat_model(settings)
         self.tools = [t for book in books for t in award_tools(book, settings.today)]
         self._tools_by_name = {t.name: t for t in self.tools}
@@ -249,7 +258,7 @@ class LLMComposer:
 
     def sources(self, turn: Turn, cited: Sequence[Citation], outputs: Sequence[str]) -> list[str]:
         """What the answer's numbers may come from (see the module docstring)."""
-        out: list[str] = [turn.question, *turn.history]
+        out: list[str] = [turn.question, *turn.history, *self.furniture]
         if turn.condensed is not None:
             out.append(turn.condensed.standalone)
         for c in cited:

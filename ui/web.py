@@ -20,7 +20,7 @@ import gradio as gr
 
 from assistant.answer import Answer
 from ui.guard import bounded_text, bounded_values
-from ui.page_meta import page_facts
+from ui.page_meta import assistant_name, default_meta, page_facts
 from ui.render import (
     award_markdown,
     citations_markdown,
@@ -223,8 +223,9 @@ def _collect_inputs(specs: list[dict[str, Any]], values: tuple[Any, ...]) -> dic
 
 
 def build_web(service: Service) -> gr.Blocks:
-    with gr.Blocks(title="郑州新一代信息技术产业政策助手", analytics_enabled=False) as demo:
-        head = gr.Markdown("## 郑州市新一代信息技术产业政策助手", elem_id="page-head")
+    name = assistant_name(service.settings)  # from policy.yaml, not from code
+    with gr.Blocks(title=name, analytics_enabled=False) as demo:
+        head = gr.Markdown(f"## {name}", elem_id="page-head")
         status = gr.Markdown(LOADING_MESSAGE, elem_id="load-status")
         rules_state = gr.State([])
 
@@ -254,7 +255,7 @@ def build_web(service: Service) -> gr.Blocks:
                     gr.update(),
                 )
             facts = page_facts(service)
-            head_value = "## 郑州市新一代信息技术产业政策助手\n" + (facts.header() if facts else "")
+            head_value = f"## {name}\n" + (facts.header() if facts else "")
             rules = service.rules()
             clauses = [service.clause_dict(c) for c in service.assistant.knowledge.clauses()]
             choices = [(_clause_label(c), c["id"]) for c in clauses]
@@ -306,6 +307,8 @@ def build_web(service: Service) -> gr.Blocks:
 
 
 def _chat_tab(service: Service) -> None:
+    meta = default_meta(service.settings)
+    policy_name = (meta.short_title or meta.title) if meta is not None else "已收录政策"
     chatbot = gr.Chatbot(
         label="对话",
         elem_id="chat",
@@ -314,7 +317,7 @@ def _chat_tab(service: Service) -> None:
         allow_tags=False,
         sanitize_html=True,
         buttons=["copy"],
-        placeholder="您好！我可以解答郑州市新一代信息技术产业政策的条款、申报条件和补贴金额。",
+        placeholder=f"您好！我可以解答{policy_name}的条款、申报条件和补贴金额。",
     )
     # turns: the user's raw questions; ids: chat message index → exchange id (for likes);
     # log: (question, answer text) for 导出对话; pending: the exchange a dislike is about
