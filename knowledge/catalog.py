@@ -54,6 +54,12 @@ def policy_dirs(settings: Settings) -> list[Path]:
         for d in sorted(root.iterdir())
         if (d / "policy.yaml").is_file()
     ]
+    names = {d.name for d in found}
+    for extra in settings.extra_policy_dirs:  # loaded in place; never shadows a stored one
+        extra = Path(extra)
+        if (extra / "policy.yaml").is_file() and extra.name not in names:
+            found.append(extra)
+            names.add(extra.name)
     # The default policy first: bare clause ids refer to it.
     return sorted(found, key=lambda d: d.name != settings.default_policy)
 

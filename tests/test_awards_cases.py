@@ -9,16 +9,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.awards import AwardInputError, default_rulebook, evaluate, load_rulebook
+from assistant.awards import AwardInputError, RuleBook, default_rulebook, evaluate, load_rulebook
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "knowledge/policies/zhengzhou-ngit-2022"
-CASE_FILES = sorted((POLICY_DIR / "rule_cases").glob("*.yaml"))
 BOOK = default_rulebook()
 
 
-def _cases() -> list:
+def rule_cases(policy_dir: Path) -> list:
+    """The situations of ``policy_dir/rule_cases/*.yaml`` as pytest params."""
     out = []
-    for path in CASE_FILES:
+    for path in sorted((policy_dir / "rule_cases").glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         for case in data["cases"]:
             case.setdefault("today", data.get("today", date(2024, 6, 1)))
@@ -26,17 +26,23 @@ def _cases() -> list:
     return out
 
 
-CASES = _cases()
+CASES = rule_cases(POLICY_DIR)
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_rule_case(case: dict) -> None:
+    check_rule_case(case)
+
+
+def check_rule_case(case: dict, rulebook: RuleBook | None = None) -> None:
+    """One hand-written situation against ``rulebook`` (default: the built-in policy)."""
+    rulebook = rulebook or BOOK
     expect = case["expect"]
     if expect.get("error"):
         with pytest.raises(AwardInputError):
-            evaluate(case["rule"], case["inputs"], today=case["today"], rulebook=BOOK)
+            evaluate(case["rule"], case["inputs"], today=case["today"], rulebook=rulebook)
         return
-    result = evaluate(case["rule"], case["inputs"], today=case["today"], rulebook=BOOK)
+    result = evaluate(case["rule"], case["inputs"], today=case["today"], rulebook=rulebook)
     for key in ("amount_yuan", "eligible", "missing", "expired", "negotiated", "upper_bound"):
         if key in expect:
             assert getattr(result, key) == expect[key], (key, result.model_dump())
