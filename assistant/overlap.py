@@ -72,8 +72,13 @@ def choose_higher(awards: list[AwardResult], books: RuleBooks) -> list[AwardResu
             a.note = "另有政策对同一事项有规定；能否同时享受，条文未说明，请向责任单位确认"
         return awards
     if not comparable:
+        ruled_out = all(a.eligible is False for a in awards)
         for a in awards:
-            a.note = f"同一事项按“{HIGHER_RULE}”只享受一项；金额待补充信息后比较"
+            a.note = (
+                "按所述情况，各项政策的该项支持都不符合条件"
+                if ruled_out
+                else f"同一事项按“{HIGHER_RULE}”只享受一项；金额待补充信息后比较"
+            )
         return awards
     best = max(comparable, key=lambda a: a.amount_yuan or 0)  # a tie keeps the first
     tie = sum(1 for a in comparable if a.amount_yuan == best.amount_yuan) > 1
