@@ -160,7 +160,7 @@ def cmd_chat(args, settings: Settings) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m assistant", description="郑州新一代信息技术产业政策助手"
+        prog="python -m assistant", description="政策助手（已收录政策：python -m knowledge list）"
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -202,12 +202,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "chat":
             return cmd_chat(args, settings)
         if args.command == "award":
+            from assistant.awards.books import RuleBooks
             from assistant.awards.cli import award_command, list_rules
 
+            books = RuleBooks.load(settings)
             if args.list or not args.rule:
-                print(list_rules())
+                print(list_rules(books))
                 return 0
-            return award_command(args.rule, args.input, settings.resolved_today(), args.json)
+            return award_command(
+                args.rule, args.input, settings.resolved_today(), args.json, books
+            )
         if args.command == "logs":
             from assistant.log_cli import logs_command
 

@@ -47,6 +47,14 @@ class AwardResult(BaseModel):
     error: str | None = Field(
         default=None, description="Chinese message when a value in the question was unusable"
     )
+    policy: str | None = Field(default=None, description="slug of the rule's policy")
+    # Two loaded policies providing for the same matter (就高不重复): which award is taken.
+    chosen: bool | None = Field(
+        default=None,
+        description="true: the award taken of several policies' awards for one matter; false: "
+        "shown, not taken; null: no other policy provides for the matter",
+    )
+    note: str | None = Field(default=None, description="Chinese: why it is taken or not")
 
 
 class Answer(BaseModel):

@@ -19,12 +19,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from assistant.answer import Answer, AwardResult
-from assistant.awards import evaluate, load_rulebook
+from assistant.awards.books import RuleBooks
 from assistant.awards.format import format_money
 from assistant.awards.rules import RuleBook
 from assistant.compose import Composed, Composer
 from assistant.condense import Condensed, Condenser
 from assistant.errors import QuestionError
+from assistant.overlap import choose_higher, same_matter_award
 from assistant.route import Route, Router
 from assistant.understand import normalise
 from assistant.understand import warm_up as warm_up_front_door
@@ -32,7 +33,6 @@ from assistant.understand.asks import asks_about_awards, is_award_question
 from assistant.understand.dialogue import answer_awards
 from assistant.understand.references import chapters_of, spoken_references
 from knowledge.base import ClauseHit, KnowledgeBase
-from knowledge.catalog import policy_dirs
 from knowledge.clause import Clause
 from knowledge.embedding import Embedder
 from knowledge.settings import Settings
@@ -81,10 +81,10 @@ def clean_question(text: Any, max_chars: int) -> str:
     return text
 
 
-def policy_terms(book: RuleBook, knowledge: KnowledgeBase) -> tuple[str, ...]:
-    """Terms of three characters or more the policy's lexicon and metadata name."""
-    words = [t for terms in book.topics.values() for t in terms]
-    words += [k for rule in book.rules.values() for k in rule.keywords]
+def policy_terms(books: Sequence[RuleBook], knowledge: KnowledgeBase) -> tuple[str, ...]:
+    """Terms of three characters or more the policies' lexicons and metadata name."""
+    words = [t for book in books for terms in book.topics.values() for t in terms]
+    words += [k for book in books for rule in book.rules.values() for k in rule.keywords]
     words += [t for meta in knowledge.policies() for t in meta.terms]
     return tuple(sorted({w for w in words if len(w) >= 3 and not w.isascii()}))
 
@@ -98,10 +98,10 @@ class Assistant:
     def __init__(self, settings: Settings, knowledge: KnowledgeBase) -> None:
         self.settings = settings
         self.knowledge = knowledge
-        default_dir = next(d for d in policy_dirs(settings) if d.name == settings.default_policy)
-        self.rulebook = load_rulebook(default_dir)
-        # the policy's own terms, for the front door's matching by sound (首论流片 → 首轮流片)
-        self._terms = policy_terms(self.rulebook, knowledge)
+        # one rule book per loaded policy (knowledge.catalog.policy_dirs), the default first
+        self.books = RuleBooks.load(settings)
+        # the policies' own terms, for the front door's matching by sound (首论流片 → 首轮流片)
+        self._terms = policy_terms(list(self.books), knowledge)
         # chapter headings for clause numbers said aloud (支持政策第九条 → 四.9)
         self._chapters = chapters_of(
             c for c in knowledge.clauses() if c.slug == settings.default_policy
@@ -109,20 +109,24 @@ class Assistant:
         self._condenser = Condenser(has_topic=self._has_topic, names_policy=self._names_policy)
         self._router = Router(
             knowledge,
-            is_award_question=is_award_question,
+            is_award_question=lambda text: is_award_question(text, self.books),
             names_policy=self._names_policy,
-            support_clauses=sorted({r.clause for r in self.rulebook.rules.values()}),
+            # clauses with award rules, as knowledge.qualified_id shows them (四.10, slug:二.3)
+            support_clauses=sorted(
+                {b.ref(r.clause) for b in self.books for r in b.rules.values()}
+            ),
             support_terms=[
                 *self._terms,
-                *(k for r in self.rulebook.rules.values() for k in r.keywords),
+                *(k for b in self.books for r in b.rules.values() for k in r.keywords),
             ],
         )
-        self._composer = Composer(knowledge, format_yuan=format_money, rulebook=self.rulebook)
+        self._composer = Composer(knowledge, format_yuan=format_money, books=self.books)
         self._llm = None
         if settings.llm_model:
             from assistant.llm import LLMComposer
 
-            self._llm = LLMComposer(settings, self.rulebook)
+            hotlines = [m.contact.hotline for m in knowledge.policies() if m.contact.hotline]
+            self._llm = LLMComposer(settings, self.books, furniture=hotlines)
         self._steps: list[tuple[str, Callable[[Turn], Turn]]] = [
             ("condense", self._condense),
             ("retrieve", self._retrieve),
@@ -149,6 +153,11 @@ class Assistant:
         for _, step in self._steps:
             turn = step(turn)
         return turn
+
+    @property
+    def rulebook(self) -> RuleBook | None:
+        """The default policy's rule book (see ``books`` for every policy's)."""
+        return self.books.default
 
     @classmethod
     def from_settings(
@@ -188,11 +197,12 @@ class Assistant:
     def _names_policy(self, text: str) -> bool:
         """Strong evidence that a question is about a clause: it names a clause's topic term or
         a rule keyword of three characters or more (places and stray words never outweigh it)."""
-        if self.rulebook.named_clauses(text):
+        if any(book.named_clauses(text) for book in self.books):
             return True
         return any(
             len(k) >= self.STRONG_KEYWORD and k in text
-            for r in self.rulebook.rules.values()
+            for book in self.books
+            for r in book.rules.values()
             for k in r.keywords
         )
 
@@ -221,7 +231,7 @@ class Assistant:
         kind = self._router.kind(turn.question)
         if condensed.is_follow_up and kind in (None, "eligibility", "lookup"):
             # "那上限呢？", "场地租了30万…" after an award question carry on computing.
-            if kind is None and any(asks_about_awards(t) for t in turn.history):
+            if kind is None and any(asks_about_awards(t, self.books) for t in turn.history):
                 kind = "award"
             elif kind is None:
                 kind = self._router.kind(condensed.standalone)
@@ -254,14 +264,7 @@ class Assistant:
             return turn
         if turn.route.kind != "award" and not may_compute:
             return turn
-        ranked = [h.clause.id for h in turn.hits if h.clause.slug == self.settings.default_policy]
-        awards = answer_awards(
-            turn.question,
-            turn.history,
-            ranked,
-            self.settings.resolved_today(),
-            rulebook=self.rulebook,  # the one this assistant loaded, not a second copy
-        )
+        awards = self._awards_by_evidence(turn)
         if may_compute and not (len(awards) > 1 or (awards and awards[0].amount_yuan is not None)):
             return turn
         if not awards:
@@ -276,7 +279,7 @@ class Assistant:
         award = awards[0]
         turn.awards = awards
         turn.award = award
-        rule = self.rulebook.find(award.rule)
+        rule = self.books.rule(award.rule)
         if rule is not None:
             turn.award_phrases = [p.reference for p in rule.parameters.values()] + [
                 c.phrase for c in rule.conditions
@@ -287,11 +290,42 @@ class Assistant:
             self._pin_rule_clause(turn, result)
         return turn
 
+    def _evidence_slugs(self, text: str, hits: Sequence[ClauseHit]) -> list[str]:
+        """Policies with award rules in the order the evidence points at them: one whose clause
+        topic the text names (流片, 揭榜挂帅 …), then those of the retrieved clauses, then the rest
+        (the default policy first among equals)."""
+        named = [b.policy for b in self.books if b.named_clauses(text)]
+        retrieved = [h.clause.slug for h in hits if h.clause.slug in self.books]
+        if named:  # of several named, the one retrieval ranked first
+            named.sort(key=lambda s: retrieved.index(s) if s in retrieved else len(retrieved))
+        return list(dict.fromkeys([*named, *retrieved, *self.books.slugs]))
+
+    def _awards_by_evidence(self, turn: Turn) -> list[AwardResult]:
+        """The awards of the policy the evidence is from; where another loaded policy also
+        provides for the matter asked about, its award too, and the higher is taken (就高)."""
+        today = self.settings.resolved_today()
+        slugs = self._evidence_slugs(turn.question, turn.hits)
+        if not slugs:
+            return []
+
+        def awards_of(slug: str) -> list[AwardResult]:
+            book = self.books.book(slug)
+            assert book is not None
+            ranked = [h.clause.id for h in turn.hits if h.clause.slug == slug]
+            return answer_awards(turn.question, turn.history, ranked, today, rulebook=book)
+
+        first = awards_of(slugs[0])
+        if len(first) != 1 or len(slugs) < 2:
+            return first
+        others = [
+            found
+            for slug in slugs[1:]
+            if (found := same_matter_award(self.books, slug, turn.question, first[0], awards_of))
+        ]
+        return choose_higher([first[0], *others], self.books) if others else first
+
     def _pin_rule_clause(self, turn: Turn, result: AwardResult) -> None:
-        found = self.rulebook.find(result.rule)
-        clause = self.knowledge.clause(
-            found.clause if found is not None else result.rule.split("-")[0]
-        )
+        clause = self.knowledge.clause(result.clause or result.rule.split("-")[0])
         if clause is not None:
             self._pin_first(turn, clause)
 
@@ -301,9 +335,12 @@ class Assistant:
         history = turn.history
         for back in range(1, min(3, len(history)) + 1):
             asked, before = history[-back], history[: len(history) - back]
-            found = answer_awards(asked, before, [], today, rulebook=self.rulebook)
-            if found:
-                return found
+            for slug in self._evidence_slugs(asked, turn.hits):
+                book = self.books.book(slug)
+                assert book is not None
+                found = answer_awards(asked, before, [], today, rulebook=book)
+                if found:
+                    return found
         return []
 
     def _compose(self, turn: Turn) -> Turn:
@@ -379,9 +416,8 @@ class Assistant:
         yield answer
 
     def award(self, rule_id: str, inputs: Mapping[str, Any]) -> AwardResult:
-        return evaluate(
-            rule_id, inputs, today=self.settings.resolved_today(), rulebook=self.rulebook
-        )
+        """One rule's award: ``四.10`` (default policy), ``slug:二.3`` (any loaded policy)."""
+        return self.books.evaluate(rule_id, inputs, today=self.settings.resolved_today())
 
     def rules(self) -> list[dict[str, Any]]:
-        return [rule.input_schema() for rule in self.rulebook.rules.values()]
+        return self.books.input_schemas()

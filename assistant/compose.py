@@ -25,6 +25,7 @@ from datetime import date
 from pydantic import BaseModel
 
 from assistant.answer import AwardResult, Citation
+from assistant.awards.books import RuleBooks
 from assistant.awards.rules import Rule, RuleBook
 from assistant.proposed import proposed_amounts
 from assistant.route import Route
@@ -272,26 +273,19 @@ class Composer:
         self,
         knowledge: KnowledgeBase,
         format_yuan: Callable[[int], str],
-        rulebook: RuleBook | None = None,
+        books: RuleBooks,
     ) -> None:
         self._knowledge = knowledge
         self._format_yuan = format_yuan
-        self._rulebook = rulebook
+        self._books = books
 
     # -- data the composer reads ---------------------------------------------------------------
 
-    @property
-    def rulebook(self) -> RuleBook:
-        if self._rulebook is None:
-            from assistant.awards.rules import default_rulebook, load_rulebook
-            from knowledge.catalog import policy_dirs
-
-            slug = self._knowledge.settings.default_policy
-            folder = next(
-                (d for d in policy_dirs(self._knowledge.settings) if d.name == slug), None
-            )
-            self._rulebook = load_rulebook(folder) if folder is not None else default_rulebook()
-        return self._rulebook
+    def _book_of(self, hits: Sequence[ClauseHit]) -> RuleBook | None:
+        """The rule book of the policy the evidence is from (the first hit's), else the
+        default policy's."""
+        slug = hits[0].clause.slug if hits else None
+        return (self._books.book(slug) if slug else None) or self._books.default
 
     def _guide(self, slug: str) -> PolicyGuide | None:
         return guides(self._knowledge.settings).get(slug)
@@ -352,6 +346,8 @@ class Composer:
             draft = self._departments(question, awards, hits, meta, today)
         elif route.kind == "validity":
             draft = self._validity_answer(question, hits, meta, today)
+        elif len({a.policy for a in awards}) > 1:  # two policies, one matter (就高不重复)
+            draft = self._cross_policy(question, awards, hits)
         elif len(awards) > 1:
             draft = self._several(question, awards, hits)
         elif awards:
@@ -418,8 +414,8 @@ class Composer:
     def _award(
         self, question: str, award: AwardResult, hits: Sequence[ClauseHit], phrases: Sequence[str]
     ) -> _Draft:
-        rule = self.rulebook.find(award.rule)
-        clause_id = award.clause or (rule.clause if rule else award.rule.split("-")[0])
+        rule = self._books.rule(award.rule)
+        clause_id = award.clause or award.rule.split("-")[0]
         hit = self._hit(clause_id, hits) or hits[0]
         fmt = self._format_yuan
         name = f"{clause_id}“{award.title}”" if award.title else clause_id
@@ -484,8 +480,8 @@ class Composer:
         fmt = self._format_yuan
         rows: list[tuple[AwardResult, Rule | None, str]] = []
         for award in awards:
-            rule = self.rulebook.find(award.rule)
-            clause_id = award.clause or (rule.clause if rule else award.rule.split("-")[0])
+            rule = self._books.rule(award.rule)
+            clause_id = award.clause or award.rule.split("-")[0]
             rows.append((award, rule, clause_id))
         # Awards of one clause that says "就高" are not added: only the highest counts.
         exclusive: dict[str, str] = {}
@@ -562,6 +558,66 @@ class Composer:
             draft.body.append(rule)
         return draft
 
+    def _cross_policy(
+        self, question: str, awards: Sequence[AwardResult], hits: Sequence[ClauseHit]
+    ) -> _Draft:
+        """One matter provided for by two policies: both awards, which is taken and why."""
+        fmt = self._format_yuan
+
+        def name(a: AwardResult) -> str:
+            return f"{a.rule}“{a.title}”" if a.title else a.rule
+
+        def amount(a: AwardResult) -> str:
+            if a.negotiated:
+                return "一事一议"
+            if a.eligible is False:
+                return "不符合条件（0元）"
+            if a.amount_yuan is None:
+                return "待补充：" + "、".join(a.missing)
+            return ("最高" if a.upper_bound else "") + fmt(a.amount_yuan)
+
+        each = "；".join(f"{name(a)}{'可获' if a.amount_yuan else ''}{amount(a)}" for a in awards)
+        chosen = next((a for a in awards if a.chosen), None)
+        conclusion = f"{len(awards)}项政策都对这一事项有规定：{each}。"
+        if chosen is not None:
+            conclusion += (
+                f"按“就高不重复”原则只享受金额较高的一项，即{name(chosen)}（{amount(chosen)}）。"
+            )
+        elif awards[0].note:
+            conclusion += awards[0].note + "。"
+        draft = _Draft(conclusion)
+        draft.body.append("| 政策 | 条款 | 事项 | 金额 | 说明 |")
+        draft.body.append("|---|---|---|---|---|")
+        for a in awards:
+            meta = self._meta(a.policy or "")
+            title = meta.title if meta is not None else a.policy or ""
+            draft.body.append(
+                f"| 《{title}》 | {a.rule} | {a.title or ''} | {amount(a)} | {a.note or ''} |"
+            )
+        for a in awards:
+            steps = _trace(a)
+            if steps:
+                draft.steps.append(
+                    f"{STEPS if a is awards[0] else ''}{a.rule}：" + "；".join(steps) + "。"
+                )
+        draft.confirm = list(dict.fromkeys(c for a in awards for c in self._conditions(a)))
+        depts: list[str] = []
+        for a in awards:
+            hit = self._hit(a.clause or a.rule.split("-")[0], hits)
+            if hit is None:
+                continue
+            draft.use(hit)
+            draft.body.append(self._quote(hit, question + (a.title or "")))
+            depts.extend(hit.clause.departments)
+        for book, note in self._books.notes("就高不重复"):
+            if any(a.policy == book.policy for a in awards):
+                meta = self._meta(book.policy)
+                who = f"《{meta.title}》" if meta is not None else book.policy
+                draft.body.append(f"{who}规定：“{note.reference.rstrip('。')}”。")
+        if depts:
+            draft.departments = f"{DEPARTMENTS}{'、'.join(dict.fromkeys(depts))}。"
+        return draft
+
     def _closing_rule(self, closing: Clause | None) -> str:
         """The closing clause's own rule on overlapping policies (就高不重复), quoted."""
         if closing is None:
@@ -571,13 +627,15 @@ class Composer:
                 return f"如同一事项还符合其他政策，按原文“{sentence.strip().rstrip('。')}”。"
         return ""
 
-    def fitting_clauses(self, question: str) -> list[str]:
+    def fitting_clauses(self, question: str, book: RuleBook | None = None) -> list[str]:
         """Award clauses whose beneficiaries or topic terms the question names best (芯片 →
         四.2, 四.10). A word counts when at most three clauses' 惠及对象 use it (企业 or
         项目, used by many, say nothing about which clauses fit); clauses scoring well below
         the best one are left out."""
-        book = self.rulebook
-        clause_ids = list(dict.fromkeys(r.clause for r in book.rules.values()))
+        book = book or self._books.default
+        if book is None:
+            return []
+        clause_ids = list(dict.fromkeys(book.ref(r.clause) for r in book.rules.values()))
         texts: dict[str, str] = {}
         for clause_id in clause_ids:
             clause = self._knowledge.clause(clause_id)
@@ -585,7 +643,7 @@ class Composer:
             texts[clause_id] = "".join(entry.惠及对象) if entry is not None else ""
         score = dict.fromkeys(clause_ids, 0)
         for clause_id in book.named_clauses(question):
-            score[clause_id] = score.get(clause_id, 0) + 4
+            score[book.ref(clause_id)] = score.get(book.ref(clause_id), 0) + 4
         for word in {w for w in tokenize(question) if len(w) >= 2}:
             users = [c for c, text in texts.items() if word in text]
             if 1 <= len(users) <= 3:
@@ -600,10 +658,10 @@ class Composer:
         """The award clauses an overview lists: the items of the section the question is
         about ("强化项目支撑有哪些支持" → 四.12, 四.13), else those the question fits."""
         top = hits[0].clause if hits else None
-        if top is not None and top.kind == "section":
-            book = self.rulebook
+        book = self._book_of(hits)
+        if top is not None and top.kind == "section" and book is not None:
             items = [
-                c.id
+                self._knowledge.qualified_id(c)
                 for c in self._knowledge.clauses(top.slug)
                 if c.kind == "item"
                 and c.chapter == top.chapter
@@ -612,23 +670,26 @@ class Composer:
             ]
             if items:
                 return items
-        return self.fitting_clauses(question)
+        return self.fitting_clauses(question, book)
 
     def _overview(self, fitting: Sequence[str], hits: Sequence[ClauseHit]) -> _Draft:
         fmt = self._format_yuan
-        book = self.rulebook
-        clause_ids = list(fitting) or list(dict.fromkeys(r.clause for r in book.rules.values()))
+        book = self._book_of(hits)
+        assert book is not None  # an overview is asked only when a policy has award rules
+        clause_ids = list(fitting) or list(
+            dict.fromkeys(book.ref(r.clause) for r in book.rules.values())
+        )
         rules = [r for c in clause_ids for r in book.for_clause(c)]
         # No counts of our own in the text: every number an answer states is in a cited clause.
         if fitting:
             conclusion = f"与您的情况相关的支持条款是{'、'.join(clause_ids)}，各项最高额如下："
         else:
-            conclusion = "本政策第四部分“支持政策”的各项补贴和奖励及其最高额如下："
+            conclusion = f"本政策{self._awards_chapter(book)}的各项补贴和奖励及其最高额如下："
         draft = _Draft(conclusion)
         draft.body.append("| 条款 | 事项 | 最高 |")
         draft.body.append("|---|---|---|")
         for rule in rules:
-            draft.body.append(f"| {rule.id} | {rule.title} | {rule_maximum(rule, fmt)} |")
+            draft.body.append(f"| {book.ref(rule.id)} | {rule.title} | {rule_maximum(rule, fmt)} |")
         draft.body.append(
             "具体能申请哪几项、各多少，可在“一企一策”页填写企业情况逐条测算，或告诉我具体数额。"
         )
@@ -639,6 +700,15 @@ class Composer:
             if hit is not None:
                 draft.use(hit)
         return draft
+
+    def _awards_chapter(self, book: RuleBook) -> str:
+        """Where the policy's awards are, in its own headings: 第四部分“支持政策”, or ""."""
+        first = next(iter(book.rules.values()), None)
+        clause = self._knowledge.clause(book.ref(first.clause)) if first is not None else None
+        if clause is None or not clause.path:
+            return ""
+        number, sep, name = clause.path[0].partition("、")
+        return f"第{number}部分“{name}”" if sep else f"“{clause.path[0]}”"
 
     def _departments(
         self,

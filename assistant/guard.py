@@ -31,9 +31,6 @@ from assistant.numbers import MULTIPLIERS, chinese_numeral_or_none
 
 Dimension = Literal["money", "percent", "any"]
 
-# Numbers that are not data but part of every answer's fixed furniture (the hotline).
-ALWAYS_ALLOWED_SOURCES = ("12345政务服务便民热线",)
-
 _CN_DIGITS = "零〇一二两三四五六七八九壹贰叁肆伍陆柒捌玖"
 _CN_MULTS = "十百千万亿拾佰仟"
 _ARABIC = r"\d{1,3}(?:,\d{3})+(?![\d,])(?:\.\d+)?|\d+(?:\.\d+)?"
@@ -239,7 +236,7 @@ def answer_numbers(text: str) -> list[Number]:
 def source_numbers(sources: Iterable[str]) -> list[Number]:
     """Every number in the sources, clause numbering included (more values only accept more)."""
     out: list[Number] = []
-    for text in [*sources, *ALWAYS_ALLOWED_SOURCES]:
+    for text in sources:
         out.extend(_numbers(_normalise(text), strict=False))
     return out
 

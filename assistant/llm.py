@@ -39,7 +39,7 @@ from assistant.guard import GuardReport, check_numbers
 from knowledge.settings import Settings
 
 if TYPE_CHECKING:
-    from assistant.awards import RuleBook
+    from assistant.awards.books import RuleBooks
     from assistant.chain import Turn
 
 log = logging.getLogger(__name__)
@@ -138,13 +138,22 @@ class _Deadline(TimeoutError):
 class LLMComposer:
     """Composes with a chat model; falls back to the deterministic answer when in doubt."""
 
-    def __init__(self, settings: Settings, rulebook: RuleBook, *, model: Any = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        books: RuleBooks,
+        *,
+        model: Any = None,
+        furniture: Sequence[str] = (),
+    ) -> None:
         from assistant.awards.tools import award_tools
 
         self.settings = settings
-        self.rulebook = rulebook
+        self.books = books
+        # text every answer may repeat whatever it cites: the policies' hotlines (policy.yaml)
+        self.furniture = list(furniture)
         self.model = model if model is not None else make_chat_model(settings)
-        self.tools = award_tools(rulebook, settings.today)
+        self.tools = [t for book in books for t in award_tools(book, settings.today)]
         self._tools_by_name = {t.name: t for t in self.tools}
         self.bound = self.model.bind_tools(self.tools) if self.tools else self.model
 
@@ -249,7 +258,7 @@ class LLMComposer:
 
     def sources(self, turn: Turn, cited: Sequence[Citation], outputs: Sequence[str]) -> list[str]:
         """What the answer's numbers may come from (see the module docstring)."""
-        out: list[str] = [turn.question, *turn.history]
+        out: list[str] = [turn.question, *turn.history, *self.furniture]
         if turn.condensed is not None:
             out.append(turn.condensed.standalone)
         for c in cited:
@@ -299,10 +308,7 @@ class LLMComposer:
         if award is not None:
             turn.award = award
         if turn.award is not None:  # an award answer cites the rule's clause first
-            rule = self.rulebook.get(turn.award.rule)
-            first = turn.award.clause or (
-                rule.clause if rule is not None else turn.award.rule.split("-")[0]
-            )
+            first = turn.award.clause or turn.award.rule.split("-")[0]
             cited.sort(key=lambda c: c.id != first)
         turn.composed = turn.composed.model_copy(update={"citations": cited})
         guard = report.as_dict() | {"cited": [c.id for c in cited], "tool_calls": len(outputs)}

@@ -85,6 +85,9 @@ _UNITS: list[tuple[str, QuantityKind]] = [
     ("个", "count"),
     ("项", "count"),
     ("户", "count"),
+    ("件", "count"),
+    ("张", "count"),
+    ("份", "count"),
     ("次", "times"),
     ("%", "percent"),
 ]
@@ -98,6 +101,8 @@ _NOT_AFTER_UNIT = {
     "套": "餐",
     "块": "",
     "户": "口",
+    "件": "事",
+    "份": "额",
 }
 
 _ARABIC = r"\d+(?:,\d{3})*(?![\d,])(?:\.\d+)?(?:[eE][+-]?\d+)?"
@@ -116,7 +121,7 @@ _QUANTITY_RE = re.compile(
 )
 # 一家 / 一户 / 一套 / 一台 before a noun is the indefinite article ("北京的一家双跨平台",
 # "上了一套智能产线"), never a count.
-_ARTICLE_UNITS = ("家", "户", "套", "台")
+_ARTICLE_UNITS = ("家", "户", "套", "台", "件", "张", "份")
 # Words around a number that make it a round figure: 3000万左右, 大约3000万, 将近3000万
 _APPROX_AFTER = ("左右", "上下", "出头", "开外")
 _APPROX_BEFORE = re.compile(
@@ -275,8 +280,16 @@ def extract_quantities(text: str) -> list[Quantity]:
             continue  # 一家双跨平台, 一户企业: an article, not a count of one
         q = _convert(m, norm)
         if q is not None:
-            out.append(_mark_approx(q, norm))
+            out.append(_mark_approx(_year_ordinal(q, norm), norm))
     return _join_parts(out)
+
+
+def _year_ordinal(q: Quantity, text: str) -> Quantity:
+    """ "第4年" (the fourth year of a subsidy period) counts years; a bare 4 does not."""
+    start, end = q.span
+    if q.kind != "number" or text[start - 1 : start] != "第" or text[end : end + 1] != "年":
+        return q
+    return Quantity(q.value, "count", "年", (start, end + 1), q.raw + "年", q.approx)
 
 
 def _mark_approx(q: Quantity, text: str) -> Quantity:

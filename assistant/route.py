@@ -136,7 +136,9 @@ class Router:
         # 三.8) is in the policy but not provided for. Without them, the whole vocabulary.
         wanted = set(support_clauses)
         support_docs = [
-            tokenize(c.text + " " + c.title) for c in knowledge.clauses() if c.id in wanted
+            tokenize(c.text + " " + c.title)
+            for c in knowledge.clauses()
+            if knowledge.qualified_id(c) in wanted
         ]
         self._support_vocabulary = (
             {w for doc in support_docs for w in doc}

@@ -204,12 +204,39 @@ def _parser() -> argparse.ArgumentParser:
         help="also compare, case by case, with this saved run (another commit, a baseline)",
     )
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.add_argument(
+        "--policy-dir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="also load this policy folder (repeatable; e.g. a test fixture), with an index of "
+        "its own under <data dir>/evals/ so the default index is left alone",
+    )
     sub.add_parser(
         "review",
         add_help=False,
         help="the review queue: disliked answers to gold cases (python -m evals review --help)",
     )
     return parser
+
+
+def with_policy_dirs(settings: Any, folders: list[Path]) -> Any:
+    """``settings`` that also load ``folders`` (policy folders, in place), with a data folder of
+    their own for the index they need (the model is the configured one)."""
+    import hashlib
+
+    for folder in folders:
+        if not (folder / "policy.yaml").is_file():
+            raise InputError(f"--policy-dir {folder}: not a policy folder (no policy.yaml)")
+    resolved = [f.resolve() for f in folders]
+    key = hashlib.sha256("\n".join(map(str, sorted(resolved))).encode("utf-8")).hexdigest()[:10]
+    return settings.model_copy(
+        update={
+            "extra_policy_dirs": [*settings.extra_policy_dirs, *resolved],
+            "data_dir": Path(settings.data_dir) / "evals" / f"policies-{key}",
+            "embedding_model": settings.embedding_model or str(settings.default_model_dir),
+        }
+    )
 
 
 def _case_set_key(paths: list[str]) -> str:
@@ -259,6 +286,12 @@ def main(
         from knowledge.settings import Settings
 
         settings = Settings()
+    if args.policy_dir:
+        try:
+            settings = with_policy_dirs(settings, [Path(p) for p in args.policy_dir])
+        except InputError as e:
+            print(f"error: {e}", file=err)
+            return 2
     default_slug = getattr(settings, "default_policy", None)
     last_run = (
         Path(args.last_run)

@@ -32,13 +32,25 @@ def _open_index(settings: Settings, force: bool) -> int:
     return 0
 
 
+def _rule_check():  # -> FolderCheck
+    """The rule module's check of a policy folder's law (rules.yaml, rule cases). Imported
+    here, at the command's edge: the knowledge package itself never imports the assistant."""
+    from assistant.awards.check import check_policy_folder
+
+    return check_policy_folder
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m knowledge", description="政策知识库")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    add = sub.add_parser("add", help="添加一份政策文件（.txt .md .docx .pdf）并更新索引")
-    add.add_argument("file", type=Path)
-    add.add_argument("--slug", required=True, help="政策标识，如 zz-ai-2024")
+    add = sub.add_parser(
+        "add",
+        help="添加一项政策并更新索引：政策目录（policy.txt policy.yaml rules.yaml lexicon.yaml "
+        "guide.yaml rule_cases/，先逐项检查），或一份政策文件（.txt .md .docx .pdf）加 --slug",
+    )
+    add.add_argument("file", type=Path, help="政策目录，或政策文件")
+    add.add_argument("--slug", default=None, help="政策标识，如 zz-ai-2024（文件必填）")
     add.add_argument("--title", default="")
     add.add_argument("--office", default="", help="发文机关")
     add.add_argument("--issued", type=date.fromisoformat, default=None, help="YYYY-MM-DD")
@@ -57,14 +69,33 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     settings = Settings()
 
-    from knowledge.catalog import CatalogError, add_policy, load_policies, remove_policy
+    from knowledge.catalog import (
+        CatalogError,
+        add_policy,
+        add_policy_folder,
+        load_policies,
+        remove_policy,
+    )
     from knowledge.clause import split_ref
     from knowledge.documents import DocumentError
     from knowledge.embedding import ModelNotReadyError
     from knowledge.parse import PolicyStructureError
 
     try:
+        if args.command == "add" and args.file.is_dir():
+            parsed = add_policy_folder(
+                settings,
+                args.file,
+                slug=args.slug,
+                replace=args.replace,
+                checks=(_rule_check(),),
+            )
+            meta = parsed.meta
+            print(f"已添加“{meta.title}”（{meta.slug}）：{len(parsed.clauses)} 个条款，已通过检查")
+            return _open_index(settings, force=False)
         if args.command == "add":
+            if not args.slug:
+                raise CatalogError("添加政策文件须给出 --slug（政策目录则取 policy.yaml 的 slug）")
             parsed = add_policy(
                 settings,
                 args.file,

@@ -40,6 +40,13 @@ class PolicyMeta(BaseModel):
         default_factory=list, description="the policy's own terms, kept whole by the tokenizer"
     )
     contact: PolicyContact = Field(default_factory=PolicyContact)
+    short_title: str = Field(
+        default="", description="what the assistant is called after (郑州市…产业政策 → …政策助手)"
+    )
+
+    @property
+    def assistant_name(self) -> str:
+        return f"{self.short_title}助手" if self.short_title else "政策助手"
 
     @property
     def valid_until(self) -> date | None:

@@ -369,13 +369,18 @@ def load_policy_dir(folder: Path) -> ParsedPolicy:
     documents (or metadata) that cannot be structured.
     """
     folder = Path(folder)
-    meta_path = folder / "policy.yaml"
+    meta = load_policy_meta(folder)
+    text = load_document_text(folder / meta.source_file)
+    return parse_policy(text, meta)
+
+
+def load_policy_meta(folder: Path) -> PolicyMeta:
+    """``folder/policy.yaml`` alone (no text parsed): what a policy says about itself."""
+    meta_path = Path(folder) / "policy.yaml"
     if not meta_path.is_file():
         raise DocumentError(f"政策目录 {folder} 中缺少 policy.yaml。")
     try:
         raw = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
-        meta = PolicyMeta.model_validate(raw)
+        return PolicyMeta.model_validate(raw)
     except (OSError, UnicodeDecodeError, yaml.YAMLError, ValidationError) as exc:
         raise DocumentError(f"无法读取 {meta_path}：{exc}") from exc
-    text = load_document_text(folder / meta.source_file)
-    return parse_policy(text, meta)

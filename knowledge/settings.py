@@ -63,6 +63,13 @@ class Settings(BaseSettings):
     default_policy: str = Field(
         default=DEFAULT_POLICY_SLUG, description="Slug that bare clause ids refer to."
     )
+    extra_policy_dirs: list[Path] = Field(
+        default_factory=list,
+        description=(
+            "Policy folders loaded besides the built-in and the added ones, in place (for tests "
+            "and `evals run --policy-dir`); empty by default. A JSON list in the environment."
+        ),
+    )
     llm_model: str = Field(
         default="", description="Chat model name; empty = deterministic composer only."
     )

@@ -12,6 +12,7 @@ import contextlib
 import os
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -151,3 +152,72 @@ def chromium() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+# -- two policies: the built-in one and the example fixture (never loaded by default) --------
+
+EXAMPLE_POLICY_DIR = Path(__file__).resolve().parent / "fixtures/policies/example-hx-ic-2024"
+# A day inside both policies' validity periods (the example runs 2024-03-15 – 2026-03-14).
+TWO_POLICIES_TODAY = "2025-01-01"
+
+
+@dataclass
+class TwoPolicies:
+    """A data folder holding the example policy added by ``python -m knowledge add <folder>``
+    (which checked it and built the index of both policies), and settings that use it."""
+
+    data_dir: Path
+    settings: Settings
+    add_output: str
+
+
+@pytest.fixture(scope="session")
+def two_policies(tmp_path_factory: pytest.TempPathFactory) -> TwoPolicies:
+    default = Settings()
+    if not (default.default_model_dir / "config.json").is_file():
+        pytest.fail(f"embedding model missing at {default.default_model_dir}: run `make setup`")
+    data_dir = tmp_path_factory.mktemp("two-policies")
+    env = offline_env(data_dir, ASSISTANT_TODAY=TWO_POLICIES_TODAY)
+    added = subprocess.run(
+        [sys.executable, "-m", "knowledge", "add", str(EXAMPLE_POLICY_DIR)],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if added.returncode != 0:
+        pytest.fail(f"knowledge add failed ({added.returncode}):\n{added.stdout}\n{added.stderr}")
+    settings = Settings(
+        data_dir=data_dir,
+        embedding_model=env["ASSISTANT_EMBEDDING_MODEL"],
+        today=TWO_POLICIES_TODAY,
+    )
+    return TwoPolicies(data_dir, settings, added.stdout + added.stderr)
+
+
+@pytest.fixture(scope="session")
+def two_policy_assistant(two_policies: TwoPolicies) -> Any:
+    from assistant.chain import Assistant
+
+    return Assistant.from_settings(two_policies.settings, progress=False)
+
+
+@pytest.fixture(scope="session")
+def two_policy_server(
+    two_policies: TwoPolicies, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """``python -m ui`` over a copy of the two-policy data folder (its own Chroma files)."""
+    data_dir = tmp_path_factory.mktemp("two-policy-server")
+    for name in ("index", "policies"):
+        shutil.copytree(two_policies.data_dir / name, data_dir / name)
+    env = offline_env(data_dir, ASSISTANT_TODAY=TWO_POLICIES_TODAY)
+    port = free_port()
+    log_file = data_dir / "server.log"
+    process = spawn(port, env, log_file)
+    server = LiveServer(f"http://127.0.0.1:{port}", port, data_dir, log_file, process)
+    try:
+        _wait_ready(server)
+        yield server
+    finally:
+        stop(process)

@@ -9,15 +9,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.awards import AwardInputError, default_rulebook, evaluate, load_rulebook
+from assistant.awards import AwardInputError, RuleBook, default_rulebook, evaluate, load_rulebook
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "knowledge/policies/zhengzhou-ngit-2022"
-CASE_FILES = sorted((POLICY_DIR / "rule_cases").glob("*.yaml"))
+BOOK = default_rulebook()
 
 
-def _cases() -> list:
+def rule_cases(policy_dir: Path) -> list:
+    """The situations of ``policy_dir/rule_cases/*.yaml`` as pytest params."""
     out = []
-    for path in CASE_FILES:
+    for path in sorted((policy_dir / "rule_cases").glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         for case in data["cases"]:
             case.setdefault("today", data.get("today", date(2024, 6, 1)))
@@ -25,17 +26,23 @@ def _cases() -> list:
     return out
 
 
-CASES = _cases()
+CASES = rule_cases(POLICY_DIR)
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_rule_case(case: dict) -> None:
+    check_rule_case(case)
+
+
+def check_rule_case(case: dict, rulebook: RuleBook | None = None) -> None:
+    """One hand-written situation against ``rulebook`` (default: the built-in policy)."""
+    rulebook = rulebook or BOOK
     expect = case["expect"]
     if expect.get("error"):
         with pytest.raises(AwardInputError):
-            evaluate(case["rule"], case["inputs"], today=case["today"])
+            evaluate(case["rule"], case["inputs"], today=case["today"], rulebook=rulebook)
         return
-    result = evaluate(case["rule"], case["inputs"], today=case["today"])
+    result = evaluate(case["rule"], case["inputs"], today=case["today"], rulebook=rulebook)
     for key in ("amount_yuan", "eligible", "missing", "expired", "negotiated", "upper_bound"):
         if key in expect:
             assert getattr(result, key) == expect[key], (key, result.model_dump())
@@ -87,10 +94,10 @@ def test_validity_is_three_years_from_issue() -> None:
 
 
 def test_four_ten_trace_in_chinese() -> None:
-    r = evaluate("四.10", {"tapeout_cost_yuan": "800万"}, today=date(2024, 1, 1))
+    r = evaluate("四.10", {"tapeout_cost_yuan": "800万"}, today=date(2024, 1, 1), rulebook=BOOK)
     assert "800万元 × 40% = 320万元" in r.steps[0]
     assert "上限500万元，未超过" in r.steps
-    r = evaluate("四.10", {"tapeout_cost_yuan": "1300万"}, today=date(2024, 1, 1))
+    r = evaluate("四.10", {"tapeout_cost_yuan": "1300万"}, today=date(2024, 1, 1), rulebook=BOOK)
     assert "超过上限500万元，按500万元计" in r.steps
 
 
@@ -100,6 +107,7 @@ def test_stated_controls_which_conditions_are_checked() -> None:
         "四.2",
         {"growth_percent": 10, "above_scale": False},
         today=date(2024, 1, 1),
+        rulebook=BOOK,
         stated={"growth_percent"},
     )
     assert r.eligible is True and r.amount_yuan == 500000
@@ -125,14 +133,14 @@ def test_stated_controls_which_conditions_are_checked() -> None:
 )
 def test_bad_values_raise_award_input_error(rule: object, inputs: dict) -> None:
     with pytest.raises(AwardInputError) as info:
-        evaluate(rule, inputs, today=date(2024, 1, 1))  # type: ignore[arg-type]
+        evaluate(rule, inputs, today=date(2024, 1, 1), rulebook=BOOK)  # type: ignore[arg-type]
     assert any("\u4e00" <= ch <= "\u9fff" for ch in str(info.value))
 
 
 def test_float_input_goes_through_str() -> None:
-    r = evaluate("四.10", {"tapeout_cost_yuan": 0.1}, today=date(2024, 1, 1))
+    r = evaluate("四.10", {"tapeout_cost_yuan": 0.1}, today=date(2024, 1, 1), rulebook=BOOK)
     assert r.amount_yuan == 0  # 0.04 yuan rounds to 0, computed from Decimal("0.1")
-    r = evaluate("四.10", {"tapeout_cost_yuan": 8000000.0}, today=date(2024, 1, 1))
+    r = evaluate("四.10", {"tapeout_cost_yuan": 8000000.0}, today=date(2024, 1, 1), rulebook=BOOK)
     assert r.amount_yuan == 3200000
 
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from assistant.awards import AwardInputError, default_rulebook, evaluate
 from assistant.numbers import NumberError, extract_quantities
-from assistant.understand.dialogue import answer_award
+from assistant.understand import dialogue
 
 BOOK = default_rulebook()
 TODAY = date(2024, 6, 1)
@@ -56,7 +56,7 @@ def _walk_no_float(obj: Any) -> None:
 @FAST
 @given(n=money)
 def test_amount_never_exceeds_cap(rule, n: int) -> None:
-    r = evaluate(rule.id, {_base(rule): _base_value(rule, n)}, today=TODAY)
+    r = evaluate(rule.id, {_base(rule): _base_value(rule, n)}, today=TODAY, rulebook=BOOK)
     assert r.amount_yuan is not None
     assert 0 <= r.amount_yuan <= rule.cap
 
@@ -66,8 +66,8 @@ def test_amount_never_exceeds_cap(rule, n: int) -> None:
 @given(a=money, b=money)
 def test_monotone_in_the_base(rule, a: int, b: int) -> None:
     lo, hi = sorted((_base_value(rule, a), _base_value(rule, b)))
-    r_lo = evaluate(rule.id, {_base(rule): lo}, today=TODAY)
-    r_hi = evaluate(rule.id, {_base(rule): hi}, today=TODAY)
+    r_lo = evaluate(rule.id, {_base(rule): lo}, today=TODAY, rulebook=BOOK)
+    r_hi = evaluate(rule.id, {_base(rule): hi}, today=TODAY, rulebook=BOOK)
     assert r_lo.amount_yuan <= r_hi.amount_yuan
 
 
@@ -89,7 +89,7 @@ def test_zero_when_a_stated_condition_fails(rule, n: int, pick: int) -> None:
     base = _base(rule)
     if base and base != cond.input:
         inputs[base] = _base_value(rule, n)
-    r = evaluate(rule.id, inputs, today=TODAY)
+    r = evaluate(rule.id, inputs, today=TODAY, rulebook=BOOK)
     assert r.eligible is False
     assert r.amount_yuan == 0
 
@@ -100,7 +100,7 @@ def test_zero_when_a_stated_condition_fails(rule, n: int, pick: int) -> None:
 def test_never_a_float_in_the_result(rule, n: int) -> None:
     base = _base(rule)
     inputs = {base: _base_value(rule, n)} if base else {}
-    r = evaluate(rule.id, inputs, today=TODAY)
+    r = evaluate(rule.id, inputs, today=TODAY, rulebook=BOOK)
     assert r.amount_yuan is None or type(r.amount_yuan) is int
     _walk_no_float(json.loads(r.model_dump_json()))
 
@@ -131,7 +131,7 @@ anything = st.one_of(
 )
 def test_arbitrary_inputs_give_result_or_award_input_error(rule_id: Any, inputs: dict) -> None:
     try:
-        r = evaluate(rule_id, inputs, today=TODAY)
+        r = evaluate(rule_id, inputs, today=TODAY, rulebook=BOOK)
     except AwardInputError as exc:
         assert str(exc)
         return
@@ -154,5 +154,7 @@ def test_numeral_soup_gives_quantities_or_number_error(text: str) -> None:
 @FAST
 @given(question=st.text(max_size=40), numbers=numeralish)
 def test_answer_award_never_raises(question: str, numbers: str) -> None:
-    r = answer_award(f"首轮流片{numbers}能补多少{question}", [question], [], TODAY)
+    r = dialogue.answer_award(
+        f"首轮流片{numbers}能补多少{question}", [question], [], TODAY, rulebook=BOOK
+    )
     assert r is None or r.amount_yuan is None or type(r.amount_yuan) is int

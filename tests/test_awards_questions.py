@@ -8,8 +8,27 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.understand.asks import asks_about_awards, is_award_question
-from assistant.understand.dialogue import answer_award
+from assistant.awards import default_rulebook
+from assistant.understand import asks
+from assistant.understand.dialogue import answer_award as _answer_award
+from knowledge.catalog import policy_dir
+from knowledge.settings import Settings
+
+BOOK = default_rulebook()
+DEFAULT_POLICY_DIR = policy_dir(Settings(), Settings().default_policy)
+
+
+def answer_award(question, history, ranked, today):  # the default policy's rules, given
+    return _answer_award(question, history, ranked, today, rulebook=BOOK)
+
+
+def is_award_question(text: str) -> bool:
+    return asks.is_award_question(text, [BOOK])
+
+
+def asks_about_awards(text: str) -> bool:
+    return asks.asks_about_awards(text, [BOOK])
+
 
 DATA = yaml.safe_load(
     (Path(__file__).resolve().parent / "award_questions.yaml").read_text(encoding="utf-8")
@@ -254,7 +273,6 @@ def test_round_figure_is_said_to_be_approximate() -> None:
 
 
 def test_synonyms_expand_keywords_and_aliases() -> None:
-    from assistant.awards import default_rulebook
 
     book = default_rulebook()
     assert "首轮投片" in book.rules["四.10"].keywords
@@ -266,7 +284,6 @@ def test_synonyms_expand_keywords_and_aliases() -> None:
 
 def test_bad_synonyms_are_refused_at_load(tmp_path: Path) -> None:
     from assistant.awards import load_rulebook
-    from assistant.awards.rules import DEFAULT_POLICY_DIR
 
     text = (DEFAULT_POLICY_DIR / "lexicon.yaml").read_text(encoding="utf-8")
     bad = text.replace("  流片: [投片, 打样]", "  流片: 投片")
@@ -280,8 +297,6 @@ def test_bad_synonyms_are_refused_at_load(tmp_path: Path) -> None:
 def test_rules_yaml_holds_no_question_vocabulary() -> None:
     """Language apart from law: keywords, aliases and patterns live in lexicon.yaml."""
     import yaml
-
-    from assistant.awards.rules import DEFAULT_POLICY_DIR
 
     law = yaml.safe_load((DEFAULT_POLICY_DIR / "rules.yaml").read_text(encoding="utf-8"))
     assert not {"synonyms", "topics"} & set(law)
@@ -305,7 +320,6 @@ def test_a_lexicon_entry_that_names_nothing_is_refused(
     tmp_path: Path, edit: tuple[str, str], message: str
 ) -> None:
     from assistant.awards import load_rulebook
-    from assistant.awards.rules import DEFAULT_POLICY_DIR
 
     text = (DEFAULT_POLICY_DIR / "lexicon.yaml").read_text(encoding="utf-8")
     bad = text.replace(*edit, 1)
@@ -331,7 +345,7 @@ def test_a_lexicon_entry_that_names_nothing_is_refused(
 def test_an_upgrade_statement_asks_for_the_difference(text: str, expected: bool) -> None:
     from assistant.understand.asks import states_upgrade
 
-    assert states_upgrade(text) is expected
+    assert states_upgrade(text, [BOOK]) is expected
     assert is_award_question(text) is expected
 
 
@@ -349,23 +363,24 @@ def test_upgrade_trace_shows_the_difference_and_the_ladder() -> None:
 
 
 def test_named_topic_outranks_retrieval_but_not_without_a_name() -> None:
-    from assistant.awards import default_rulebook
     from assistant.understand.choose import select_rule
 
     book = default_rulebook()
     assert book.named_clauses("不是揭榜挂帅项目，做的是数字化改造") == {"四.16"}
     assert book.named_clauses("在央视做广告") == {"四.17"}  # through the synonyms
     assert book.named_clauses("合同1000万元，能补多少") == set()
-    rule = select_rule("不是揭榜挂帅项目，合同1000万元，能补多少", [], ["四.13", "四.16"])
+    rule = select_rule(
+        "不是揭榜挂帅项目，合同1000万元，能补多少", [], ["四.13", "四.16"], rulebook=book
+    )
     assert rule is not None and rule.id == "四.16"
     # nothing named: retrieval's first clause is no evidence of what the figure is, so no
     # rule is guessed (a wrong amount is worse than a question back) …
     for ranked in (["四.13"], ["四.16"], ["四.10"]):
-        assert select_rule("花了1000万元，能补多少", [], ranked) is None
+        assert select_rule("花了1000万元，能补多少", [], ranked, rulebook=book) is None
     # … but a figure's own label names its rule, and a question pointing back takes the clause
-    rule = select_rule("设备和软件花了1000万元，能补多少", [], ["四.13"])
+    rule = select_rule("设备和软件花了1000万元，能补多少", [], ["四.13"], rulebook=book)
     assert rule is not None and rule.clause == "四.13"
-    rule = select_rule("这个补贴最多多少？", [], ["四.10"])
+    rule = select_rule("这个补贴最多多少？", [], ["四.10"], rulebook=book)
     assert rule is not None and rule.clause == "四.10"
 
 
@@ -379,7 +394,6 @@ def test_bare_facts_follow_up_that_asks_something_else_is_left_alone() -> None:
 
 def test_bad_topics_are_refused_at_load(tmp_path: Path) -> None:
     from assistant.awards import load_rulebook
-    from assistant.awards.rules import DEFAULT_POLICY_DIR
 
     text = (DEFAULT_POLICY_DIR / "lexicon.yaml").read_text(encoding="utf-8")
     bad = text.replace("  四.16: [揭榜挂帅, 揭榜]", "  四.99: [揭榜挂帅, 揭榜]")

@@ -9,11 +9,14 @@ import pytest
 from langchain_core.tools import StructuredTool
 
 from assistant.awards import default_rulebook
+from assistant.awards.books import RuleBooks
 from assistant.awards.cli import award_command, list_rules
 from assistant.awards.format import format_money
 from assistant.awards.tools import award_tools
+from knowledge.settings import Settings
 
 TODAY = date(2024, 6, 1)
+BOOKS = RuleBooks.load(Settings())  # the policies a default set-up loads
 
 
 def test_one_tool_per_rule_with_schema() -> None:
@@ -44,7 +47,7 @@ def test_tool_computes_and_reports_errors() -> None:
 
 
 def test_cli_prints_chinese_trace(capsys: pytest.CaptureFixture[str]) -> None:
-    code = award_command("四.10", ["tapeout_cost_yuan=800万"], TODAY, as_json=False)
+    code = award_command("四.10", ["tapeout_cost_yuan=800万"], TODAY, as_json=False, books=BOOKS)
     out = capsys.readouterr().out
     assert code == 0
     assert "800万元 × 40% = 320万元" in out and "320万元" in out and "有效期" in out
@@ -56,6 +59,7 @@ def test_cli_json(capsys: pytest.CaptureFixture[str]) -> None:
         ["service_revenue_yuan=1200万", "served_enterprises=300家", "connected_devices=1万台套"],
         TODAY,
         as_json=True,
+        books=BOOKS,
     )
     data = json.loads(capsys.readouterr().out)
     assert code == 0 and data["amount_yuan"] == 3600000
@@ -74,13 +78,13 @@ def test_cli_json(capsys: pytest.CaptureFixture[str]) -> None:
 def test_cli_bad_input_exits_2_with_chinese(
     rule: str, inputs: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert award_command(rule, inputs, TODAY, as_json=False) == 2
+    assert award_command(rule, inputs, TODAY, as_json=False, books=BOOKS) == 2
     err = capsys.readouterr().err
     assert err.startswith("输入有误")
 
 
 def test_list_rules_names_every_rule() -> None:
-    text = list_rules()
+    text = list_rules(BOOKS)
     for rule_id in default_rulebook().rules:
         assert rule_id in text
 

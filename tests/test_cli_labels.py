@@ -12,7 +12,10 @@ from assistant.awards.rules import default_rulebook
 
 
 def test_award_list_is_in_chinese() -> None:
-    text = list_rules()
+    from assistant.awards.books import RuleBooks
+    from knowledge.settings import Settings
+
+    text = list_rules(RuleBooks.load(Settings()))
     book = default_rulebook()
     for rule in book.rules.values():
         assert rule.id in text

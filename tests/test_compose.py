@@ -103,7 +103,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
 def composer(assistant: Assistant) -> Composer:
     from assistant.awards.format import format_money
 
-    return Composer(assistant.knowledge, format_money, rulebook=assistant.rulebook)
+    return Composer(assistant.knowledge, format_money, books=assistant.books)
 
 
 def lines(text: str) -> list[str]:

@@ -9,10 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant.awards import default_rulebook
-from assistant.understand.dialogue import answer_awards
+from assistant.understand import dialogue
 from assistant.understand.frames import assign, frames, segments
 
 TODAY = date(2024, 6, 1)
+
+
+def answer_awards(question, history, ranked, today):  # the default policy's rules, given
+    return dialogue.answer_awards(question, history, ranked, today, rulebook=default_rulebook())
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +112,8 @@ def test_no_figure_is_used_by_two_awards(picks, amounts) -> None:
     assert [r.rule for r in results] == [_PARTS[i][1] for i in picks]
     for result, a in zip(results, amounts, strict=False):
         rule = book.get(result.rule)
-        alone = evaluate(rule.id, {rule.formula.amount_inputs[0]: a * 10000}, today=TODAY)
+        inputs = {rule.formula.amount_inputs[0]: a * 10000}
+        alone = evaluate(rule.id, inputs, today=TODAY, rulebook=book)
         assert result.amount_yuan == alone.amount_yuan
         if rule.cap is not None:
             assert result.amount_yuan <= rule.cap

@@ -37,7 +37,8 @@ CLAUSE_4_10 = (
 )
 STEPS = ["800万元 × 40% = 320万元", "上限500万元，未超过"]
 VALIDITY = ["2022年6月2日起实施，有效期三年", "有效期至2025年6月1日"]
-SOURCES = [CLAUSE_4_10, *STEPS, *VALIDITY]
+HOTLINE = "12345政务服务便民热线"  # policy.yaml contact.hotline, which the composer adds
+SOURCES = [CLAUSE_4_10, *STEPS, *VALIDITY, HOTLINE]
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.answer import Answer, AwardResult
 from assistant.log import UnknownExchangeError, clean_text
+from ui.page_meta import assistant_name, default_meta
 from ui.service import NotReadyError, Service, worker_count
 
 logger = logging.getLogger("ui.api")
@@ -256,12 +257,14 @@ class _Unavailable(Exception):
 
 def build_api(service: Service) -> FastAPI:
     """The FastAPI app with every API route; the caller mounts the web page at ``/`` after."""
+    meta = default_meta(service.settings)  # the policy's own metadata, not strings in code
     app = FastAPI(
-        title="郑州新一代信息技术产业政策助手 API",
+        title=f"{assistant_name(service.settings)} API",
         version="1.0",
         description=(
-            "问答、条款、补贴计算。Answers questions about Zhengzhou's 2022 policy on the "
-            "new-generation IT industry, with clause citations and award calculations."
+            "问答、条款、补贴计算。Answers questions about "
+            + (f"《{meta.title}》" if meta is not None else "the loaded policies")
+            + ", with clause citations and award calculations."
         ),
     )
     limiter = anyio.CapacityLimiter(worker_count())

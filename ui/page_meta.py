@@ -7,6 +7,7 @@ from datetime import date
 
 from knowledge.clause import PolicyMeta
 from knowledge.guide import cn_date, validity_period, validity_status
+from knowledge.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,22 @@ def facts_of(meta: PolicyMeta, today: date) -> PageFacts:
         contact=meta.contact.department,
         hotline=meta.contact.hotline,
     )
+
+
+def default_meta(settings: Settings) -> PolicyMeta | None:
+    """The default policy's policy.yaml, read without the assistant (the page and the API are
+    built before it has loaded)."""
+    from knowledge.catalog import policy_dirs
+    from knowledge.parse import load_policy_meta
+
+    folder = next(iter(policy_dirs(settings)), None)  # the default policy comes first
+    return load_policy_meta(folder) if folder is not None else None
+
+
+def assistant_name(settings: Settings) -> str:
+    """郑州市新一代信息技术产业政策助手: from the default policy's short_title."""
+    meta = default_meta(settings)
+    return meta.assistant_name if meta is not None else "政策助手"
 
 
 def page_facts(service) -> PageFacts | None:

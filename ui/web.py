@@ -13,7 +13,7 @@ from typing import Any
 import gradio as gr
 
 from ui.page_assets import CSS, HEAD
-from ui.page_meta import page_facts
+from ui.page_meta import assistant_name, page_facts
 from ui.render import esc, esc_md
 from ui.service import LOADING_MESSAGE, Service
 from ui.tabs.calculator import calculator_tab
@@ -30,8 +30,9 @@ TAB_IDS = ("chat", "calc", "policy", "hotline", "match")
 
 
 def build_web(service: Service) -> gr.Blocks:
-    with gr.Blocks(title="郑州新一代信息技术产业政策助手", analytics_enabled=False) as demo:
-        head = gr.Markdown("## 郑州市新一代信息技术产业政策助手", elem_id="page-head")
+    name = assistant_name(service.settings)  # from policy.yaml, not from code
+    with gr.Blocks(title=name, analytics_enabled=False) as demo:
+        head = gr.Markdown(f"## {name}", elem_id="page-head")
         status = gr.Markdown(LOADING_MESSAGE, elem_id="load-status")
         rules_state = gr.State([])
 
@@ -61,7 +62,7 @@ def build_web(service: Service) -> gr.Blocks:
                     gr.update(),
                 )
             facts = page_facts(service)
-            head_value = "## 郑州市新一代信息技术产业政策助手\n" + (facts.header() if facts else "")
+            head_value = f"## {name}\n" + (facts.header() if facts else "")
             rules = service.rules()
             clauses = [service.clause_dict(c) for c in service.assistant.knowledge.clauses()]
             choices = [(clause_label(c), c["id"]) for c in clauses]

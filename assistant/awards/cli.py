@@ -8,18 +8,12 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date
-from pathlib import Path
 
 from assistant.answer import AwardResult
+from assistant.awards.books import RuleBooks
 from assistant.awards.errors import AwardInputError
-from assistant.awards.evaluate import evaluate
 from assistant.awards.format import format_money
 from assistant.awards.formulas import KIND_LABELS
-from assistant.awards.rules import RuleBook, default_rulebook, load_rulebook
-
-
-def _book(policy_dir: Path | None) -> RuleBook:
-    return load_rulebook(policy_dir) if policy_dir else default_rulebook()
 
 
 def parse_inputs(raw_inputs: list[str]) -> dict[str, str]:
@@ -66,12 +60,12 @@ def award_command(
     raw_inputs: list[str],
     today: date,
     as_json: bool,
-    policy_dir: Path | None = None,
+    books: RuleBooks,
 ) -> int:
-    """Print one rule's trace (Chinese) or JSON; exit code 0, or 2 on bad input."""
+    """Print one rule's trace (Chinese) or JSON; exit code 0, or 2 on bad input. ``rule_id``:
+    ``四.10`` (default policy) or ``slug:二.3``."""
     try:
-        book = _book(policy_dir)
-        result = evaluate(rule_id, parse_inputs(raw_inputs), today=today, rulebook=book)
+        result = books.evaluate(rule_id, parse_inputs(raw_inputs), today=today)
     except AwardInputError as exc:
         print(f"输入有误：{exc}", file=sys.stderr)
         return 2
@@ -95,13 +89,13 @@ UNIT_NAMES = {
 }
 
 
-def list_rules(policy_dir: Path | None = None) -> str:
-    """Every rule with its clause, title and inputs (for ``award --list``), in Chinese."""
-    book = _book(policy_dir)
+def list_rules(books: RuleBooks) -> str:
+    """Every rule of every loaded policy with its clause, title and inputs (for ``award
+    --list``), in Chinese."""
     lines = []
-    for rule in book.rules.values():
+    for book, rule in ((b, r) for b in books for r in b.rules.values()):
         kind = rule.formula.label
-        lines.append(f"{rule.id}　{rule.title}　［计算方式：{kind}］")
+        lines.append(f"{book.ref(rule.id)}　{rule.title}　［计算方式：{kind}］")
         for spec in rule.inputs:
             need = "必填" if rule.formula_needs(spec.name) else "选填"
             opts = f"（{'/'.join(spec.option_values())}）" if spec.options else ""

@@ -18,7 +18,7 @@ from typing import Any
 from assistant.answer import AwardResult
 from assistant.awards.errors import AwardInputError
 from assistant.awards.format import format_count, format_money, format_value
-from assistant.awards.rules import Condition, InputSpec, Rule, RuleBook, Validity, default_rulebook
+from assistant.awards.rules import Condition, InputSpec, Rule, RuleBook, Validity
 from assistant.numbers import MAX_VALUE, NumberError, parse_quantity, to_decimal
 
 _TRUE = {"是", "有", "对", "已", "true", "yes", "y", "1", "真"}
@@ -151,8 +151,11 @@ def validity_note(v: Validity, today: date, contact: str = "") -> tuple[str, boo
     """Chinese note on the period as of ``today`` and whether the period has ended; every fact
     comes from the rule's validity (rules.yaml) and the policy's contact (policy.yaml)."""
     years = "一二三四五六七八九十"[v.years - 1] if 1 <= v.years <= 10 else str(v.years)
+    # what the policy calls itself (本意见, 本办法) is the start of its own validity sentence
+    head = v.reference.split("自", 1)[0]
+    self_name = head if head.startswith("本") and len(head) <= 4 else "本政策"
     period = (
-        f"本意见自{v.start.year}年{v.start.month}月{v.start.day}日公布之日起实施，有效期{years}年，"
+        f"{self_name}自{v.start.year}年{v.start.month}月{v.start.day}日公布之日起实施，有效期{years}年，"
         f"至{v.end.year}年{v.end.month}月{v.end.day}日止"
     )
     if today > v.end:
@@ -177,10 +180,14 @@ def evaluate(
     *,
     today: date,
     stated: set[str] | None = None,
-    rulebook: RuleBook | None = None,
+    rulebook: RuleBook,
 ) -> AwardResult:
-    """Compute one rule. ``stated`` = input names the user actually said (None: all given)."""
-    book = rulebook or default_rulebook()
+    """Compute one rule of ``rulebook``. ``stated`` = input names the user actually said (None:
+    all given). The result's ids are as the book shows them (slug-qualified when it is not the
+    default policy of several)."""
+    book = rulebook
+    if not isinstance(book, RuleBook):
+        raise TypeError("evaluate needs the RuleBook of the rule's policy")
     rule = book.get(rule_id)
     if not isinstance(today, date):
         raise AwardInputError("today 应为日期")
@@ -214,8 +221,9 @@ def evaluate(
 
     note, expired = validity_note(rule.validity, today, book.contact)
     result = AwardResult(
-        rule=rule.id,
-        clause=rule.clause,
+        rule=book.ref(rule.id),
+        clause=book.ref(rule.clause),
+        policy=book.policy,
         title=rule.title,
         kind=rule.kind,
         validity_note=note,

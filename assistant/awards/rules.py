@@ -27,10 +27,7 @@ from assistant.awards.specs import (
     Parameter,
     StrictModel,
 )
-
-DEFAULT_POLICY_DIR = (
-    Path(__file__).resolve().parent.parent.parent / "knowledge" / "policies" / "zhengzhou-ngit-2022"
-)
+from knowledge.settings import Settings
 
 __all__ = ["Condition", "InputSpec", "Option", "Parameter", "Rule", "RuleBook", "Validity"]
 
@@ -172,6 +169,17 @@ class RuleBook(BaseModel):
     rules: dict[str, Rule]
     # whom answers send people to (policy.yaml contact.department), for notes the rules write
     contact: str = ""
+    # True when this is not the default policy of several loaded: the ids it shows are then
+    # qualified by its slug (CONTRACT §1: ``slug:四.10``; the bare form is the default policy)
+    qualified: bool = False
+
+    def ref(self, local_id: str) -> str:
+        """How a rule or clause id of this policy is shown: ``四.10`` or ``slug:四.10``."""
+        return f"{self.policy}:{local_id}" if self.qualified else local_id
+
+    def tool_name(self, rule: Rule) -> str:
+        """The rule's langchain tool name, prefixed by the slug when ids are qualified."""
+        return f"{self.policy.replace('-', '_')}__{rule.name}" if self.qualified else rule.name
 
     def get(self, rule_id: str) -> Rule:
         """The rule by id (四.10), slug-qualified id, or ASCII name; AwardInputError if unknown."""
@@ -185,7 +193,7 @@ class RuleBook(BaseModel):
         if key in self.rules:
             return self.rules[key]
         for rule in self.rules.values():
-            if rule.name == key:
+            if key in (rule.name, self.tool_name(rule)):
                 return rule
         hint = "、".join(r.id for r in self.for_clause(key))
         raise AwardInputError(
@@ -366,7 +374,15 @@ def _contact_department(policy_dir: Path) -> str:
     return str(contact.get("department") or "") if isinstance(contact, dict) else ""
 
 
-@lru_cache(maxsize=4)
-def default_rulebook(policy_dir: Path = DEFAULT_POLICY_DIR) -> RuleBook:
-    """The built-in policy's rules, loaded once."""
+@lru_cache(maxsize=8)
+def _cached_rulebook(policy_dir: Path) -> RuleBook:
     return load_rulebook(policy_dir)
+
+
+def default_rulebook(settings: Settings | None = None) -> RuleBook:
+    """The rules of the default policy (``Settings.default_policy``, found by the catalog),
+    loaded once per folder. For scripts and tests: the assistant holds its own books."""
+    from knowledge.catalog import policy_dir
+
+    settings = settings or Settings()
+    return _cached_rulebook(policy_dir(settings, settings.default_policy))

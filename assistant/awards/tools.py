@@ -49,9 +49,9 @@ def args_schema(rule: Rule) -> type[BaseModel]:
     return create_model(f"Args_{rule.name}", **fields)
 
 
-def _describe(rule: Rule) -> str:
+def _describe(book: RuleBook, rule: Rule) -> str:
     refs = "；".join(p.reference for p in rule.parameters.values())
-    return f"计算{rule.clause}《{rule.title}》的奖补金额。条文：{refs or '一事一议'}"
+    return f"计算{book.ref(rule.clause)}《{rule.title}》的奖补金额。条文：{refs or '一事一议'}"
 
 
 def rule_tool(rule: Rule, book: RuleBook, today: Callable[[], date]) -> StructuredTool:
@@ -64,7 +64,10 @@ def rule_tool(rule: Rule, book: RuleBook, today: Callable[[], date]) -> Structur
         return result.model_dump_json()
 
     return StructuredTool.from_function(
-        func=run, name=rule.name, description=_describe(rule), args_schema=args_schema(rule)
+        func=run,
+        name=book.tool_name(rule),
+        description=_describe(book, rule),
+        args_schema=args_schema(rule),
     )
 
 

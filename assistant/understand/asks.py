@@ -4,7 +4,9 @@ the difference of an upgrade between two levels of a tiered (级差) rule.
 
 from __future__ import annotations
 
-from assistant.awards.rules import RuleBook, default_rulebook
+from collections.abc import Iterable
+
+from assistant.awards.rules import RuleBook
 from assistant.numbers import NumberError, Quantity, extract_quantities
 from assistant.understand.lexicon import general_pattern, general_words
 from assistant.understand.mentions import option_mentions
@@ -35,8 +37,9 @@ def quantities_in(text: str) -> list[Quantity]:
         return []
 
 
-def is_award_question(text: str) -> bool:
-    """Does the text ask what an enterprise can get (an amount, a calculation)?"""
+def is_award_question(text: str, books: Iterable[RuleBook]) -> bool:
+    """Does the text ask what an enterprise can get (an amount, a calculation)? ``books``: the
+    rule books whose tiered rules make a stated upgrade a question."""
     if not isinstance(text, str) or not text.strip():
         return False
     if any(w in text for w in _STRONG_ASKS) or _COLLOQUIAL_ASK.search(text):
@@ -48,17 +51,16 @@ def is_award_question(text: str) -> bool:
         return True
     # "原来是省级智能工厂，现在评上国家级示范工厂了呢？": an upgrade between two levels of a
     # 级差 rule asks what the difference pays, with or without a reward word
-    return states_upgrade(text)
+    return states_upgrade(text, books)
 
 
-def states_upgrade(text: str, rulebook: RuleBook | None = None) -> bool:
+def states_upgrade(text: str, books: Iterable[RuleBook]) -> bool:
     """Does ``text`` state a move from one level of a tiered (级差) rule to a higher or other
     one ("从二级升到四级", "之前是智能车间，现在是标杆")? Two levels alone ("车间和工厂有什么
     区别") are not an upgrade: a word of change must stand between them."""
     if not isinstance(text, str) or any(w in text for w in _NOT_ABOUT_AMOUNT):
         return False
-    book = rulebook or default_rulebook()
-    for rule in book.rules.values():
+    for rule in (r for book in books for r in book.rules.values()):
         upgrade = rule.formula.upgrade
         if upgrade is None:
             continue
@@ -71,10 +73,10 @@ def states_upgrade(text: str, rulebook: RuleBook | None = None) -> bool:
     return False
 
 
-def asks_about_awards(text: str) -> bool:
+def asks_about_awards(text: str, books: Iterable[RuleBook]) -> bool:
     """An award question, or a question what support a topic gets ("…有什么奖励"). A turn
     after one of these that states facts of a rule is computed (see :func:`answer_award`)."""
-    if is_award_question(text):
+    if is_award_question(text, books):
         return True
     if not isinstance(text, str):
         return False

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from assistant.awards.rules import InputSpec, Rule, RuleBook, default_rulebook
+from assistant.awards.rules import InputSpec, Rule, RuleBook
 from assistant.numbers import Quantity
 from assistant.understand.asks import quantities_in
 from assistant.understand.lexicon import general_pattern, general_words
@@ -176,10 +176,10 @@ def select_rule(
     history: Sequence[str],
     ranked_clause_ids: Sequence[str],
     *,
-    rulebook: RuleBook | None = None,
+    rulebook: RuleBook,
 ) -> Rule | None:
-    """The rule the conversation is about, or None when nothing points at one."""
-    book = rulebook or default_rulebook()
+    """The rule of ``rulebook`` the conversation is about, or None when nothing points at one."""
+    book = rulebook
     scores = _scores(book, question, list(history or []), list(ranked_clause_ids or []))
     best_id = max(scores, key=lambda rid: scores[rid])  # ties: first in the rule file
     return book.rules[best_id] if scores[best_id] > 0 else None

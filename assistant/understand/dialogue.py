@@ -15,7 +15,7 @@ from assistant.answer import AwardResult
 from assistant.awards.errors import AwardInputError
 from assistant.awards.evaluate import evaluate
 from assistant.awards.format import format_value
-from assistant.awards.rules import Rule, RuleBook, default_rulebook
+from assistant.awards.rules import Rule, RuleBook
 from assistant.numbers import NumberError, to_decimal
 from assistant.understand.amounts import foreign_amounts
 from assistant.understand.asks import asks_about_awards, is_award_question, quantities_in
@@ -147,12 +147,12 @@ def _approx_notes(rule: Rule, inputs: dict[str, Any], approx: dict[str, list[str
     return notes
 
 
-def _after_award_question(history: Sequence[str]) -> bool:
-    return any(asks_about_awards(t) for t in list(history)[-3:])
+def _after_award_question(history: Sequence[str], book: RuleBook) -> bool:
+    return any(asks_about_awards(t, [book]) for t in list(history)[-3:])
 
 
-def _is_follow_up(question: str, history: Sequence[str]) -> bool:
-    if not _after_award_question(history):
+def _is_follow_up(question: str, history: Sequence[str], book: RuleBook) -> bool:
+    if not _after_award_question(history, book):
         return False
     return bool(quantities_in(question)) or any(m in question for m in _FOLLOW_MARKERS)
 
@@ -188,11 +188,12 @@ def _names_fixed_award(rule: Rule, question: str) -> bool:
     return any(keyword_score(rule, p) > 0 for p in asked)
 
 
-def _error_result(rule: Rule, message: str) -> AwardResult:
+def _error_result(book: RuleBook, rule: Rule, message: str) -> AwardResult:
     needed = [s.label for s in rule.inputs if rule.formula_needs(s.name)]
     return AwardResult(
-        rule=rule.id,
-        clause=rule.clause,
+        rule=book.ref(rule.id),
+        clause=book.ref(rule.clause),
+        policy=book.policy,
         title=rule.title,
         kind=rule.kind,
         eligible=None,
@@ -226,20 +227,20 @@ def answer_award(
     ranked_clause_ids: list[str],
     today: date,
     *,
-    rulebook: RuleBook | None = None,
+    rulebook: RuleBook,
 ) -> AwardResult | None:
     """The award for this turn of the conversation, or None when no amount is asked about."""
     if not isinstance(question, str):
         return None
-    book = rulebook or default_rulebook()
+    book = rulebook
     history = [h for h in history or [] if isinstance(h, str)]
     asked = (
-        is_award_question(question)
-        or _is_follow_up(question, history)
+        is_award_question(question, [book])
+        or _is_follow_up(question, history, book)
         or _states_a_figure_of_a_named_topic(book, question)
     )
-    topic_ask = not asked and asks_about_awards(question)
-    if not asked and not topic_ask and not _after_award_question(history):
+    topic_ask = not asked and asks_about_awards(question, [book])
+    if not asked and not topic_ask and not _after_award_question(history, book):
         return None
     rule = select_rule(question, history, ranked_clause_ids, rulebook=book)
     if rule is None:
@@ -248,7 +249,7 @@ def answer_award(
         # "我们是双跨平台，总部落户郑州，有什么奖励": the clause fixes the amount, so the
         # question asked in words is answered with it
         asked = True
-    elif topic_ask and not _after_award_question(history):
+    elif topic_ask and not _after_award_question(history, book):
         return None
     if not asked and not _states_facts_for(rule, question):
         return None
@@ -264,11 +265,11 @@ def answer_award(
     try:
         inputs, approx = _extract_all(rule, turns, book)
     except NumberError as exc:
-        return _error_result(rule, str(exc))
+        return _error_result(book, rule, str(exc))
     try:
         result = evaluate(rule.id, inputs, today=today, stated=set(inputs), rulebook=book)
     except AwardInputError as exc:
-        return _error_result(rule, str(exc))
+        return _error_result(book, rule, str(exc))
     if bare_facts and result.eligible is not False and _asks_something(question):
         return None
     result.assumptions.extend(_approx_notes(rule, inputs, approx))
@@ -281,7 +282,7 @@ def answer_awards(
     ranked_clause_ids: list[str],
     today: date,
     *,
-    rulebook: RuleBook | None = None,
+    rulebook: RuleBook,
 ) -> list[AwardResult]:
     """Every award this turn asks about, in the order the message names them.
 
@@ -291,12 +292,12 @@ def answer_awards(
     """
     if not isinstance(question, str):
         return []
-    book = rulebook or default_rulebook()
+    book = rulebook
     history = [h for h in history or [] if isinstance(h, str)]
     asked = (
-        is_award_question(question)
-        or _is_follow_up(question, history)
-        or asks_about_awards(question)
+        is_award_question(question, [book])
+        or _is_follow_up(question, history, book)
+        or asks_about_awards(question, [book])
         or any(w in question for w in general_words("compound_asks"))
     )
     found = frames(book, question) if asked else []
@@ -312,12 +313,12 @@ def answer_awards(
         try:
             inputs, approx = _extract_all(frame.rule, [frame.text], book)
         except NumberError as exc:
-            results.append(_error_result(frame.rule, str(exc)))
+            results.append(_error_result(book, frame.rule, str(exc)))
             continue
         try:
             result = evaluate(frame.rule.id, inputs, today=today, stated=set(inputs), rulebook=book)
         except AwardInputError as exc:
-            results.append(_error_result(frame.rule, str(exc)))
+            results.append(_error_result(book, frame.rule, str(exc)))
             continue
         result.assumptions.extend(_approx_notes(frame.rule, inputs, approx))
         results.append(result)

@@ -16,7 +16,7 @@ import gradio as gr
 
 from assistant.answer import Answer
 from ui.guard import bounded_text
-from ui.page_meta import page_facts
+from ui.page_meta import default_meta, page_facts
 from ui.render import (
     award_markdown,
     citations_markdown,
@@ -39,6 +39,8 @@ MAX_COMMENT_CHARS = 500
 
 
 def chat_tab(service: Service) -> None:
+    meta = default_meta(service.settings)
+    policy_name = (meta.short_title or meta.title) if meta is not None else "已收录政策"
     chatbot = gr.Chatbot(
         label="对话",
         elem_id="chat",
@@ -47,7 +49,7 @@ def chat_tab(service: Service) -> None:
         allow_tags=False,
         sanitize_html=True,
         buttons=["copy"],
-        placeholder="您好！我可以解答郑州市新一代信息技术产业政策的条款、申报条件和补贴金额。",
+        placeholder=f"您好！我可以解答{policy_name}的条款、申报条件和补贴金额。",
     )
     # turns: the user's raw questions; ids: chat message index → exchange id (for likes);
     # log: (question, answer text) for 导出对话; pending: the exchange a dislike is about
