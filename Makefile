@@ -49,9 +49,11 @@ run: setup
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy knowledge/ assistant/awards/
 
 test: setup browser
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy knowledge/ assistant/awards/
 	$(PY) -m pytest -q --durations=20
 	# The API suite once more with the index in a Chroma server (started by the fixture).
 	TEST_CHROMA_SERVER=1 $(PY) -m pytest -q tests/test_api.py tests/test_fuzz_api.py
