@@ -11,8 +11,11 @@ import pytest
 
 from assistant.awards import load_rulebook
 from assistant.awards.formulas import KINDS, Fixed, TieredLevels
-from assistant.awards.rules import DEFAULT_POLICY_DIR, default_rulebook
+from assistant.awards.rules import default_rulebook
+from knowledge.catalog import policy_dir
+from knowledge.settings import Settings
 
+DEFAULT_POLICY_DIR = policy_dir(Settings(), Settings().default_policy)
 FORMULAS_DIR = Path(__file__).resolve().parent.parent / "assistant" / "awards" / "formulas"
 
 
