@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from assistant.awards.errors import AwardInputError
 from assistant.awards.evaluate import evaluate
-from assistant.awards.rules import RuleBook, load_rulebook
+from assistant.awards.rules import RuleBook, RuleFileError, load_rulebook
 from knowledge.clause import ParsedPolicy
 from knowledge.guide import GUIDE_FILE, load_guide
 
@@ -40,6 +40,11 @@ def load_checked(folder: Path) -> tuple[RuleBook | None, list[str]]:
     path = folder / "rules.yaml"
     try:
         return load_rulebook(folder), []
+    except RuleFileError as exc:
+        return None, [
+            f"{exc.path}: 规则 {exc.rule_id} 字段 {field or '(rule)'}：{message}"
+            for field, message in exc.fields
+        ]
     except ValidationError as exc:
         # which rule: the loader validates one rule at a time, in file order
         rule_id = _failing_rule(path)

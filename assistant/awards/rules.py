@@ -29,7 +29,16 @@ from assistant.awards.specs import (
 )
 from knowledge.settings import Settings
 
-__all__ = ["Condition", "InputSpec", "Option", "Parameter", "Rule", "RuleBook", "Validity"]
+__all__ = [
+    "Condition",
+    "InputSpec",
+    "Option",
+    "Parameter",
+    "Rule",
+    "RuleBook",
+    "RuleFileError",
+    "Validity",
+]
 
 
 class Validity(StrictModel):
@@ -328,7 +337,7 @@ def load_rulebook(policy_dir: Path) -> RuleBook:
         try:
             rule = Rule.model_validate(_expand_synonyms(merged, synonyms))
         except ValidationError as exc:
-            raise ValueError(f"{path}: rule {raw.get('id')}: {_explain(exc)}") from exc
+            raise RuleFileError(path, str(raw.get("id")), _field_errors(exc)) from exc
         if rule.id in rules:
             raise ValueError(f"{path}: duplicate rule id {rule.id}")
         rules[rule.id] = rule
@@ -350,18 +359,26 @@ def load_rulebook(policy_dir: Path) -> RuleBook:
     )
 
 
-def _explain(exc: ValidationError) -> str:
-    """A rule's validation errors as "field: message" (formula.bse: Extra inputs are not
+class RuleFileError(ValueError):
+    """A rule of rules.yaml that does not validate: the file, the rule and each field's error
+    (the message reads "FILE: rule 四.10: formula.bse: Extra inputs are not permitted")."""
+
+    def __init__(self, path: Path, rule_id: str, fields: list[tuple[str, str]]) -> None:
+        self.path, self.rule_id, self.fields = path, rule_id, fields
+        explained = "; ".join(f"{f}: {m}" if f else m for f, m in fields)
+        super().__init__(f"{path}: rule {rule_id}: {explained}")
+
+
+def _field_errors(exc: ValidationError) -> list[tuple[str, str]]:
+    """A rule's validation errors as (field, message) (formula.bse, Extra inputs are not
     permitted), without the union tag pydantic puts in the path (formula.rate_with_cap.bse)."""
     parts = []
     for err in exc.errors():
         loc = [str(p) for p in err["loc"]]
         if len(loc) > 1 and loc[0] == "formula" and loc[1] in KINDS:
             del loc[1]
-        where = ".".join(loc)
-        message = err["msg"].removeprefix("Value error, ")
-        parts.append(f"{where}: {message}" if where else message)
-    return "; ".join(parts)
+        parts.append((".".join(loc), err["msg"].removeprefix("Value error, ")))
+    return parts
 
 
 def _contact_department(policy_dir: Path) -> str:
