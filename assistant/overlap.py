@@ -45,6 +45,21 @@ def same_matter_award(
     return found[0] if len(found) == 1 else None
 
 
+def same_matter(books: RuleBooks, rule_a: str, rule_b: str) -> bool:
+    """Whether two rules of different policies provide for the same matter, without a
+    question (the 一企一策 matcher has none): one clause's topic terms (lexicon.yaml
+    ``topics``) name the other's clause in the other policy's vocabulary."""
+    a, b = books.find(rule_a), books.find(rule_b)
+    if a is None or b is None or a[0] is b[0]:
+        return False
+    (book_a, rule_of_a), (book_b, rule_of_b) = a, b
+    terms_a = " ".join(book_a.topics.get(rule_of_a.clause, []))
+    terms_b = " ".join(book_b.topics.get(rule_of_b.clause, []))
+    return rule_of_b.clause in book_b.named_clauses(terms_a) or (
+        rule_of_a.clause in book_a.named_clauses(terms_b)
+    )
+
+
 def stated_rule(books: RuleBooks, awards: list[AwardResult]) -> list[str]:
     """The 就高不重复 sentences of the awards' policies, in their own words (rules.yaml notes)."""
     slugs = {a.policy for a in awards}

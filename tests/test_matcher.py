@@ -108,3 +108,85 @@ def test_order_claimable_then_missing_then_out() -> None:
     out = AwardResult(rule="d", eligible=False, amount_yuan=0)
     ranked = sorted([out, None, missing, claim, bigger], key=match_order)
     assert ranked[:3] == [bigger, claim, missing]
+
+
+# -- two policies for one matter: 就高不重复 as assistant/overlap.py applies it ----------------
+
+EXAMPLE_SLUG = "example-hx-ic-2024"
+
+
+@pytest.fixture(scope="module")
+def two_books() -> Any:
+    from assistant.awards.books import RuleBooks
+    from assistant.awards.rules import load_rulebook
+    from tests.conftest import EXAMPLE_POLICY_DIR, TWO_POLICIES_TODAY
+
+    main = default_rulebook()
+    books = RuleBooks(
+        {main.policy: main, EXAMPLE_SLUG: load_rulebook(EXAMPLE_POLICY_DIR)}, main.policy
+    )
+    today = date.fromisoformat(TWO_POLICIES_TODAY)
+    rules = [normalize_rule(r) for r in books.input_schemas()]
+
+    def award_of(ref: str, inputs: Mapping[str, Any]) -> AwardResult:
+        return books.evaluate(ref, inputs, today=today)
+
+    return books, rules, award_of
+
+
+def _tapeout_inputs(rules: list[dict[str, Any]], cost: str) -> dict[str, dict[str, Any]]:
+    by_id = {r["id"]: r for r in rules}
+    return {
+        rid: {next(i["name"] for i in by_id[rid]["inputs"] if i["unit"] == "yuan"): cost}
+        for rid in ("四.10", f"{EXAMPLE_SLUG}:二.3")
+    }
+
+
+@pytest.mark.parametrize(
+    ("cost", "taken", "amounts"),
+    [
+        # 400万: the example's 50% (200万) beats Zhengzhou's 40% (160万)
+        ("400万", f"{EXAMPLE_SLUG}:二.3", {"四.10": 1_600_000, f"{EXAMPLE_SLUG}:二.3": 2_000_000}),
+        # 800万: Zhengzhou's 320万 beats the example's cap of 300万
+        ("800万", "四.10", {"四.10": 3_200_000, f"{EXAMPLE_SLUG}:二.3": 3_000_000}),
+    ],
+)
+def test_same_matter_in_two_policies_takes_the_higher(
+    two_books: Any, cost: str, taken: str, amounts: dict[str, int]
+) -> None:
+    from ui.render import money
+    from ui.tabs.matcher import matches_markdown
+
+    books, rules, award_of = two_books
+    own = _tapeout_inputs(rules, cost)
+    own["四.17-展会补贴"] = {"exhibition_cost_yuan": "100万"}  # another matter: still counted
+    matches = match_profile(award_of, rules, {}, own, books)
+    by_id = {m.rule["id"]: m for m in matches}
+    assert {rid: by_id[rid].award.amount_yuan for rid in amounts} == amounts  # both listed
+    other = next(rid for rid in amounts if rid != taken)
+    assert by_id[taken].award.chosen is True and by_id[taken].counted
+    assert by_id[other].award.chosen is False and not by_id[other].counted
+    assert "就高不重复" in by_id[taken].note and "较高" in by_id[taken].note
+    assert "不重复享受" in by_id[other].note
+    exhibition = by_id["四.17-展会补贴"]
+    assert exhibition.counted and exhibition.award.chosen is None
+    # the total adds the higher one only, not both
+    total = amounts[taken] + exhibition.award.amount_yuan
+    counted = [m.award.amount_yuan for m in matches if m.counted]
+    assert sum(counted) == total
+    text = matches_markdown(matches)
+    assert money(total) in text.splitlines()[0]
+    assert by_id[other].note in text
+    # without the books (one policy's view) nothing is chosen: the old behaviour
+    plain = match_profile(award_of, rules, {}, _tapeout_inputs(rules, cost))
+    assert all(m.award.chosen is None and m.counted for m in plain)
+
+
+def test_rules_of_one_policy_are_never_one_matter(two_books: Any) -> None:
+    from assistant.overlap import same_matter
+
+    books, _, _ = two_books
+    assert same_matter(books, "四.10", f"{EXAMPLE_SLUG}:二.3")
+    assert same_matter(books, f"{EXAMPLE_SLUG}:二.3", "四.10")
+    assert not same_matter(books, "四.10", "四.10")
+    assert not same_matter(books, "四.10", f"{EXAMPLE_SLUG}:二.1")  # 升规 is not 流片

@@ -225,22 +225,24 @@ def test_calculator_lists_and_computes_the_example_rules(service) -> None:
 
 @pytest.mark.slow
 def test_matcher_computes_rules_of_both_policies(service) -> None:
-    from ui.web import match_profile, profile_layout
+    from assistant.matcher import match_profile
 
     rules = service.rules()
-    shared_specs, _ = profile_layout(rules)
-    shared_keys = {(s["name"], s.get("label", "")) for s in shared_specs}
     by_id = {r["id"]: r for r in rules}
     tapeout = {
         rid: next(i["name"] for i in by_id[rid]["inputs"] if i["unit"] == "yuan")
         for rid in ("四.10", f"{SLUG}:二.3")
     }
     own = {rid: {name: "400万"} for rid, name in tapeout.items()}
+    assistant = service.assistant
     found = {
-        m["rule"]["id"]: m["award"] for m in match_profile(service, rules, shared_keys, {}, own)
+        m.rule["id"]: m for m in match_profile(assistant.award, rules, {}, own, assistant.books)
     }
-    assert found["四.10"].amount_yuan == 1_600_000
-    assert found[f"{SLUG}:二.3"].amount_yuan == 2_000_000
+    assert found["四.10"].award.amount_yuan == 1_600_000
+    assert found[f"{SLUG}:二.3"].award.amount_yuan == 2_000_000
+    # one matter in both policies: 就高不重复, the example's higher award taken, as /api/ask does
+    assert found[f"{SLUG}:二.3"].counted and not found["四.10"].counted
+    assert "就高不重复" in (found["四.10"].note or "")
 
 
 # -- the HTTP API on a real loopback server --------------------------------------------------------

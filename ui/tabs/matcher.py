@@ -72,7 +72,7 @@ def matcher_tab(service: Service, rules_state: gr.State) -> None:
                 assistant = service.assistant
             except NotReadyError as exc:
                 return esc(exc)
-            matches = match_profile(assistant.award, rules, profile, own)
+            matches = match_profile(assistant.award, rules, profile, own, assistant.books)
             return matches_markdown(matches, matcher_notes(service))
 
         button.click(run, components, result, api_visibility="private").then(
@@ -100,7 +100,8 @@ def matches_markdown(matches: list[Match], notes: str = "") -> str:
     errors = [m for m in matches if m.award is None]
     if not possible and not ruled_out and not errors:
         return "按所填信息，暂未匹配到可申请的补贴条款。可补充更多信息后再试，或咨询责任单位。"
-    total = sum(m.award.amount_yuan or 0 for m in possible if m.award)
+    # 就高不重复: an award set aside for another policy's higher one is listed, not added
+    total = sum(m.award.amount_yuan or 0 for m in possible if m.award and m.counted)
     out = [f"### 可能可申请 {len(possible)} 项，已算出的金额合计约 {money(total)}", ""]
     if possible:
         out.append("| 条款 | 事项 | 估算金额 | 状态 |")
@@ -109,12 +110,15 @@ def matches_markdown(matches: list[Match], notes: str = "") -> str:
             rule, award = m.rule, m.award
             out.append(
                 f"| {esc_md(rule['clause'])} | {esc_md(rule.get('title', ''))} "
-                f"| {money(award.amount_yuan)} | {eligibility_label(award)} |"
+                f"| {money(award.amount_yuan)} | {_state(m)} |"
             )
         out.append("")
     for m in possible:
         rule, award = m.rule, m.award
         out.append(f"#### {esc_md(rule['id'])}　{esc_md(rule.get('title', ''))}")
+        if m.note:
+            out.append(f"> {esc(m.note)}")
+            out.append("")
         out.append(award_markdown(award, with_heading=False))
         out.append("")
     for m in errors:
@@ -130,3 +134,8 @@ def matches_markdown(matches: list[Match], notes: str = "") -> str:
     if notes:
         out.append(notes)
     return "\n".join(out)
+
+
+def _state(match: Match) -> str:
+    label = eligibility_label(match.award) if match.award is not None else ""
+    return f"{label}（不重复享受，未计入合计）" if not match.counted else label
