@@ -11,22 +11,20 @@ from __future__ import annotations
 import functools
 import logging
 import time
-import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict
 
 from assistant.answer import Answer, AwardResult
 from assistant.awards.books import RuleBooks
 from assistant.awards.format import format_money
 from assistant.awards.rules import RuleBook
-from assistant.compose import Composed, Composer
-from assistant.condense import Condensed, Condenser
+from assistant.compose import Composer
+from assistant.condense import Condenser
 from assistant.errors import QuestionError
 from assistant.overlap import choose_higher, same_matter_award
 from assistant.route import Route, Router
+from assistant.turn import Turn, clean_question, policy_terms  # also imported from here
 from assistant.understand import normalise
 from assistant.understand import warm_up as warm_up_front_door
 from assistant.understand.asks import asks_about_awards, is_award_question
@@ -41,52 +39,6 @@ log = logging.getLogger(__name__)
 
 RETRIEVE_K = 5
 MAX_HISTORY_TURNS = 6
-
-
-class Turn(BaseModel):
-    """What flows through the pipeline; each step fills in its part."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    question: str  # NFKC-normalised: what the steps work on
-    asked: str  # as typed, less invisible characters: what the answer echoes
-    history: list[str]
-    started: float
-    condensed: Condensed | None = None
-    hits: list[ClauseHit] = []
-    route: Route | None = None
-    award: AwardResult | None = None  # the first of ``awards``
-    awards: list[AwardResult] = []
-    # awards of earlier turns a follow-up refers to ("这些找哪个部门？"): composed, not reported
-    earlier_awards: list[AwardResult] = []
-    award_phrases: list[str] = []
-    composed: Composed | None = None
-    understood: list[str] = []  # what the front door changed ("繁体已转为简体" …)
-
-
-def clean_question(text: Any, max_chars: int) -> str:
-    """Normalise what people type; refuse what cannot be a question (message in Chinese)."""
-    if not isinstance(text, str):
-        raise QuestionError("问题必须是文字。")
-    # Control, zero-width and bidi-override characters carry no meaning here and can hide text.
-    text = "".join(
-        " " if ch in "\t\r\n" else ch
-        for ch in text
-        if ch in "\t\r\n" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co")
-    ).strip()
-    if not text:
-        raise QuestionError("问题不能为空，请输入您想咨询的内容。")
-    if len(text) > max_chars:
-        raise QuestionError(f"问题太长了（{len(text)}字），请控制在{max_chars}字以内。")
-    return text
-
-
-def policy_terms(books: Sequence[RuleBook], knowledge: KnowledgeBase) -> tuple[str, ...]:
-    """Terms of three characters or more the policies' lexicons and metadata name."""
-    words = [t for book in books for terms in book.topics.values() for t in terms]
-    words += [k for book in books for rule in book.rules.values() for k in rule.keywords]
-    words += [t for meta in knowledge.policies() for t in meta.terms]
-    return tuple(sorted({w for w in words if len(w) >= 3 and not w.isascii()}))
 
 
 class Assistant:

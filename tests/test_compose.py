@@ -66,6 +66,11 @@ def test_no_policy_facts_in_code() -> None:
     facts = ("市工信局", "工业和信息化局", "12345", "2022年6月2日", "2025年6月1日", "有效期三年")
     for name in (
         "assistant/compose.py",
+        "assistant/compose_base.py",
+        "assistant/award_answers.py",
+        "assistant/citations.py",
+        "assistant/draft.py",
+        "assistant/validity_statement.py",
         "assistant/llm.py",
         "assistant/chain.py",
         "assistant/awards/evaluate.py",

@@ -1,20 +1,26 @@
 """What a text says of one rule's inputs: each quantity to the input whose aliases stand nearest
-before it (same clause of the sentence, units must agree), yes/no facts with the scope of a
-negation (没/没有/还没/未/不是/并非 … up to ten characters before the phrase, cut at a contrast
-such as 而是/但; or 还没/未 right after it; 不超过/不低于 are masked first, since they bound a
-number), and enum values by longest alias. A round figure (三千来万) is read as said and noted.
+before it (same clause of the sentence, units must agree; that attribution is figures.py's),
+yes/no facts with the scope of a negation (没/没有/还没/未/不是/并非 … up to ten characters
+before the phrase, cut at a contrast such as 而是/但; or 还没/未 right after it; 不超过/不低于
+are masked first, since they bound a number), and enum values by longest alias. A round figure
+(三千来万) is read as said and noted.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from assistant.awards.rules import InputSpec, Rule
-from assistant.numbers import Quantity, extract_quantities
+from assistant.numbers import extract_quantities
+from assistant.understand.figures import (
+    LEFT_OUT,
+    BookContext,
+    assign_quantities,
+    segments,
+    unit_fits,
+)
 from assistant.understand.lexicon import general_pattern, general_words
 
 _NEGATIONS = general_words("negations")
@@ -33,209 +39,7 @@ _NEG_AFTER = general_pattern("negation_after")
 
 _PREVIOUS_MARKERS = general_words("previous_markers")
 
-# words that say a percentage is some other ratio (研发投入占比15%, 毛利率20%)
-_RATIO_WORDS = general_words("ratio_words")
-
 _NOT_A_VALUE_START = "".join(general_words("not_a_value_start"))
-
-_SEGMENT = re.compile(r"[，,。；;？?！!\n]")
-
-# An alias right after one of these is the base a figure is compared with ("比去年多了1500万"
-# labels the 1500万 as the increase, not as last year's revenue).
-_COMPARED_WITH = ("比", "较", "相比", "比起")
-
-
-@dataclass(frozen=True)
-class BookContext:
-    """What attribution must know of the other rules of the book: the words that label their
-    inputs (总投资 is 四.12's total, so the 投资 inside it is not 四.13's 设备投资) and which
-    clauses a text names (a figure said of two clauses at once belongs to neither)."""
-
-    labels: frozenset[str] = frozenset()  # every input alias of the book, 2+ characters
-    topics: tuple[tuple[str, str], ...] = ()  # (clause, topic term) of the book
-
-    def names_clauses(self, text: str) -> set[str]:
-        return {c for c, t in self.topics if t in text}
-
-    def joins_clauses(self, text: str) -> bool:
-        """ "流片和智能化改造加起来花了2000万": topics of two clauses joined by 和/与/及/、."""
-        found = sorted(
-            (text.find(t), text.find(t) + len(t), c) for c, t in self.topics if t in text
-        )
-        for (_, end, a), (start, _, b) in itertools.pairwise(found):
-            if a != b and re.fullmatch(r"[的]?(?:和|与|及|以及|、|跟|加|加上)", text[end:start]):
-                return True
-        return False
-
-
-# ---------------------------------------------------------------- slot filling
-def unit_fits(spec: InputSpec, q: Quantity) -> bool:
-    if spec.type not in ("decimal", "integer"):
-        return False
-    if spec.unit == "yuan":
-        return q.kind == "money"
-    if spec.unit == "percent":
-        return q.kind == "percent"
-    if spec.unit in ("count", "times"):
-        if q.kind not in ("count", "times"):
-            return False
-        return spec.quantity_units is None or q.unit in spec.quantity_units
-    return False
-
-
-# What may stand beside an alias without changing what it measures (设备 → 设备投资, 投资 →
-# 项目投资); any other word makes another measure (投资 → 总投资 is a total, not a part).
-_SAME_MEASURE = ("项目", "投资", "投入", "金额", "费用", "额", "资金", "支出", "成本", "的")
-
-
-def _extends(alias: str, label: str) -> bool:
-    """``label`` is ``alias`` with only a word of the same measure beside it."""
-    head, _, tail = label.partition(alias)
-    return (head + tail) in _SAME_MEASURE
-
-
-def _inside_other_label(spec: InputSpec, text: str, pos: int, alias: str, labels) -> bool:
-    """The alias at ``pos`` is part of a longer word that labels another input (总投资 ⊃ 投资)."""
-    own = set(spec.aliases)
-    for label in labels:
-        if len(label) <= len(alias) or alias not in label or label in own:
-            continue
-        if _extends(alias, label):
-            continue
-        start = text.find(label, max(0, pos - len(label)))
-        while 0 <= start <= pos:
-            if start + len(label) >= pos + len(alias):
-                return True
-            start = text.find(label, start + 1)
-    return False
-
-
-def _compared_with(text: str, pos: int, alias: str) -> bool:
-    """ "比去年多了1500万": 去年 is the base compared with, not the figure's label — unless the
-    figure is that base itself ("比上年的7000万多了700万")."""
-    if not any(text[max(0, pos - len(w)) : pos] == w for w in _COMPARED_WITH):
-        return False
-    return text[pos + len(alias) :].strip("的 ") != ""
-
-
-def _alias_score(
-    spec: InputSpec, before: str, after: str, labels: frozenset[str] = frozenset()
-) -> float:
-    best = 0.0
-    for alias in spec.aliases:
-        pos = before.rfind(alias)
-        while pos >= 0 and (
-            _inside_other_label(spec, before, pos, alias, labels)
-            or _compared_with(before, pos, alias)
-        ):
-            pos = before.rfind(alias, 0, pos)
-        if pos >= 0:
-            distance = len(before) - (pos + len(alias))
-            best = max(best, 100.0 * spec.priority + len(alias) - distance * 0.5)
-        if alias in after:
-            best = max(best, 10.0 * spec.priority + len(alias) - after.find(alias) * 0.5)
-    return best
-
-
-def _segments(text: str) -> list[tuple[int, int]]:
-    bounds, start = [], 0
-    for m in _SEGMENT.finditer(text):
-        bounds.append((start, m.start()))
-        start = m.end()
-    bounds.append((start, len(text)))
-    return bounds
-
-
-# The key under which ``approx`` collects figures left out of a sum (see _assign_quantities).
-LEFT_OUT = "__left_out__"
-
-
-def _names_input(spec: InputSpec, before: str) -> bool:
-    """Words before a figure name this input itself, not just a verb of spending (花了, 投入)."""
-    generic = set(general_words("spending_verbs"))
-    return any(a in before for a in spec.aliases if len(a) >= 2 and a not in generic)
-
-
-def _labelled_otherwise(rule: Rule, before: str, book: BookContext) -> bool:
-    """Words before a figure that label an input of another rule (总投资, 研发投入 is not a
-    label, 服务收入 is), or that name two clauses at once ("流片和智能化改造加起来")."""
-    if book.joins_clauses(before):
-        return True
-    own = {a for s in rule.inputs for a in s.aliases}
-    generic = set(general_words("spending_verbs"))
-    return any(
-        label in before
-        and label not in own
-        and label not in generic
-        and not any(label in a for a in own)
-        and not any(a in label and _extends(a, label) for a in own if len(a) >= 2)
-        for label in book.labels
-    )
-
-
-def _left_out(approx: dict[str, list[str]] | None, said: str) -> None:
-    if approx is not None:
-        approx.setdefault(LEFT_OUT, []).append(said)
-
-
-def _assign_quantities(
-    rule: Rule,
-    text: str,
-    quantities: list[Quantity],
-    approx: dict[str, list[str]] | None = None,
-    book: BookContext | None = None,
-) -> dict[str, Any]:
-    """Each quantity to an input; ``approx`` collects the round figures (三千来万) per input.
-
-    A figure is guessed for an input only when nothing says otherwise: a figure whose words
-    name no input is given to the first needed input still empty — never over one already
-    stated, never a percentage said to be another ratio (占比, 毛利率), never a figure whose
-    words label another rule's input or name two clauses. Such a figure is left out and said
-    so, and the input stays missing: a question back rather than a guess."""
-    book = book or BookContext()
-    out: dict[str, Any] = {}
-    segs = _segments(text)
-    for i, q in enumerate(quantities):
-        seg = next(((s, e) for s, e in segs if s <= q.span[0] < e + 1), (0, len(text)))
-        prev_end = quantities[i - 1].span[1] if i > 0 else 0
-        next_start = quantities[i + 1].span[0] if i + 1 < len(quantities) else len(text)
-        before = text[max(seg[0], prev_end) : q.span[0]]
-        after = text[q.span[1] : min(seg[1], next_start)]
-        candidates = [s for s in rule.inputs if unit_fits(s, q)]
-        if not candidates:
-            continue
-        scored = sorted(
-            ((_alias_score(s, before, after, book.labels), n, s) for n, s in enumerate(candidates)),
-            key=lambda t: (-t[0], t[1]),
-        )
-        score, _, spec = scored[0]
-        clause_part = text[max(seg[0], prev_end) : q.span[1]]
-        if book.joins_clauses(text[seg[0] : seg[1]]):
-            _left_out(approx, clause_part)  # one figure said of two clauses: split it first
-            continue
-        if score <= 0:
-            # no alias anywhere near: the first needed input not yet filled
-            free = [s for s in candidates if s.name not in out]
-            ratio = q.kind == "percent" and any(w in before for w in _RATIO_WORDS)
-            if not free or ratio or _labelled_otherwise(rule, before, book):
-                _left_out(approx, clause_part)
-                continue
-            spec = next((s for s in free if rule.formula_needs(s.name)), free[0])
-        if spec.aggregate == "sum" and spec.name in out:
-            # a further figure is added only when its own words say it is this input
-            # ("配套的工业软件花了300万"); "车间土建和水电改造花了500万" is left out and said so
-            if not _names_input(spec, before):
-                if approx is not None:
-                    approx.setdefault(LEFT_OUT, []).append(text[max(seg[0], prev_end) : q.span[1]])
-                continue
-            out[spec.name] = out[spec.name] + q.value
-        else:
-            out[spec.name] = q.value
-            if approx is not None:
-                approx.pop(spec.name, None)
-        if approx is not None and q.approx:
-            approx.setdefault(spec.name, []).append(q.raw)
-    return out
 
 
 def _alias_positions(text: str, aliases: Sequence[str]) -> list[tuple[int, int]]:
@@ -400,7 +204,7 @@ def _disqualified(rule: Rule, text: str) -> list[tuple[int, int]]:
     if spec is None or spec.unit != "yuan":
         return []
     failing, passing = [], []
-    for start, end in _segments(text):
+    for start, end in segments(text):
         part = text[start:end]
         if not any(unit_fits(spec, q) for q in extract_quantities(part)):
             continue
@@ -428,7 +232,7 @@ def extract_turn(
             if approx is not None:
                 approx.setdefault(LEFT_OUT, []).append(text[start:end])
         text = _blank(text, excluded)
-    found = _assign_quantities(rule, text, extract_quantities(text), approx, book)
+    found = assign_quantities(rule, text, extract_quantities(text), approx, book)
     for name, value in _year_counts(rule, text).items():
         found.setdefault(name, value)
     for spec in rule.inputs:
@@ -438,3 +242,6 @@ def extract_turn(
                 found[spec.name] = value
     found.update(_read_enums(rule, text))
     return found
+
+
+__all__ = ["LEFT_OUT", "BookContext", "extract_turn", "option_mentions", "unit_fits"]
