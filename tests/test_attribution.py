@@ -19,11 +19,12 @@ from assistant.understand.dialogue import answer_award, answer_awards, book_cont
 from assistant.understand.mentions import LEFT_OUT, extract_turn
 
 TODAY = date(2024, 6, 1)
+BOOK = default_rulebook()
 
 
 @pytest.fixture(scope="module")
 def book():
-    return default_rulebook()
+    return BOOK
 
 
 def _read(book, rule_id: str, text: str) -> tuple[dict, dict]:
@@ -48,7 +49,7 @@ def test_amounts_in_another_currency_are_found(text: str, said: list[str]) -> No
 
 
 def test_a_foreign_currency_figure_asks_for_yuan_and_states_no_amount() -> None:
-    result = answer_award("首轮流片花了30万美元，能补多少？", [], ["四.10"], TODAY)
+    result = answer_award("首轮流片花了30万美元，能补多少？", [], ["四.10"], TODAY, rulebook=BOOK)
     assert result is not None and result.amount_yuan is None
     assert "人民币" in (result.error or "")
 
@@ -108,7 +109,11 @@ def test_years_are_read_only_after_their_own_words(book) -> None:
 
 def test_the_label_next_to_a_figure_decides_its_frame() -> None:
     results = answer_awards(
-        "智能化改造项目申请了银行贷款1500万，年利率3.2%，贴息能拿多少？", [], ["四.13"], TODAY
+        "智能化改造项目申请了银行贷款1500万，年利率3.2%，贴息能拿多少？",
+        [],
+        ["四.13"],
+        TODAY,
+        rulebook=BOOK,
     )
     assert [r.rule for r in results] == ["四.13-贷款贴息"]
     assert results[0].amount_yuan == 480_000  # 1500万 × 3.2%, one year (no LPR stated)
@@ -116,9 +121,9 @@ def test_the_label_next_to_a_figure_decides_its_frame() -> None:
 
 def test_a_summed_input_adds_across_turns_unless_corrected() -> None:
     history = ["参展的场地租赁费40万能补多少？"]
-    added = answer_award("另外还有布展费20万", history, ["四.17"], TODAY)
+    added = answer_award("另外还有布展费20万", history, ["四.17"], TODAY, rulebook=BOOK)
     assert added is not None and added.amount_yuan == 420_000  # (40+20)万 × 70%
-    fixed = answer_award("说错了，是布展费20万", history, ["四.17"], TODAY)
+    fixed = answer_award("说错了，是布展费20万", history, ["四.17"], TODAY, rulebook=BOOK)
     assert fixed is not None and fixed.amount_yuan == 140_000
 
 
@@ -136,7 +141,9 @@ def test_no_rule_is_chosen_without_evidence_of_its_own(book) -> None:
 )
 def test_an_unlabelled_second_figure_never_changes_the_award(n: int, what: str) -> None:
     """Adding an unrelated figure after the one asked about never changes the amount."""
-    base = answer_award("首轮流片费用600万，能补多少？", [], ["四.10"], TODAY)
-    noisy = answer_award(f"首轮流片费用600万，{what}{n}%，能补多少？", [], ["四.10"], TODAY)
+    base = answer_award("首轮流片费用600万，能补多少？", [], ["四.10"], TODAY, rulebook=BOOK)
+    noisy = answer_award(
+        f"首轮流片费用600万，{what}{n}%，能补多少？", [], ["四.10"], TODAY, rulebook=BOOK
+    )
     assert base is not None and noisy is not None
     assert noisy.amount_yuan == base.amount_yuan == 2_400_000

@@ -208,13 +208,14 @@ def _needs_money(rule: Rule) -> bool:
     return any(s.unit == "yuan" and rule.formula_needs(s.name) for s in rule.inputs)
 
 
-def _foreign_result(rule: Rule, text: str) -> AwardResult | None:
+def _foreign_result(book: RuleBook, rule: Rule, text: str) -> AwardResult | None:
     """A figure in another currency is never converted: the award asks for it in yuan."""
     said = foreign_amounts(text)
     if not said or not _needs_money(rule):
         return None
     shown = "、".join(f"“{s}”" for s in dict.fromkeys(said))
     return _error_result(
+        book,
         rule,
         f"您说的{shown}是外币金额，本政策按人民币计算，不作汇率换算，"
         "请提供折合人民币的金额（以实际支付或入账的人民币金额为准）",
@@ -258,7 +259,7 @@ def answer_award(
     # 这个政策有效期多久？") it is that other question — unless its facts rule the award out,
     # which must be said rather than ignored
     bare_facts = not asked and not keyword_score(rule, question)
-    foreign = _foreign_result(rule, question)
+    foreign = _foreign_result(book, rule, question)
     if foreign is not None:
         return foreign
     turns = [*relevant_turns(rule, history, book), question]
@@ -306,7 +307,7 @@ def answer_awards(
         return [single] if single is not None else []
     results: list[AwardResult] = []
     for frame in found:
-        foreign = _foreign_result(frame.rule, frame.text)
+        foreign = _foreign_result(book, frame.rule, frame.text)
         if foreign is not None:
             results.append(foreign)
             continue
