@@ -33,12 +33,8 @@ from assistant.award_answers import AwardAnswers, rule_cap, rule_maximum, short_
 from assistant.citations import best_sentences, citation_for, clause_label
 from assistant.draft import (
     BASIS,
-    CONFIRM,
-    DEPARTMENTS,
     DISCLAIMER,
     RELATED,
-    STEPS,
-    VALIDITY,
     WHOLE_CLAUSE_CHARS,
     WHOLE_CLAUSE_ROUTES,
     Draft,
@@ -316,16 +312,8 @@ class Composer(AwardAnswers):
         return draft
 
 
+# (the draft's line labels live in assistant.draft)
 __all__ = [
-    "BASIS",
-    "CONFIRM",
-    "DEPARTMENTS",
-    "DISCLAIMER",
-    "RELATED",
-    "STEPS",
-    "VALIDITY",
-    "WHOLE_CLAUSE_CHARS",
-    "WHOLE_CLAUSE_ROUTES",
     "Composed",
     "Composer",
     "Validity",

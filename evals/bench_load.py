@@ -47,6 +47,7 @@ from typing import Any
 
 import httpx
 
+from evals.bench_output import emit
 from evals.stats import percentile
 from knowledge.settings import PROJECT_ROOT, Settings
 from ui.launch import free_port, offline_env, spawn, stop
@@ -510,11 +511,7 @@ def main(argv: list[str] | None = None) -> int:
                     bench(url, pid, levels, args.seconds, args.unique, engine, args.ask_vs_encode)
                 )
     report = {"runs": runs}
-    if args.json:
-        print(json.dumps(report, ensure_ascii=False, indent=2))
-    else:
-        print_table(report)
-    return 0
+    return emit(report, args.json, print_table)
 
 
 if __name__ == "__main__":

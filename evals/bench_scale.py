@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evals.bench_output import emit
 from evals.stats import percentile
 from evals.synthetic_corpus import synthetic_policies
 from knowledge.settings import PROJECT_ROOT, Settings
@@ -372,11 +373,7 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(args.torch_threads)
     print(HEADER, file=sys.stderr)
     report = run(factors, modes, args.queries, args.keep, args.engine, args.torch_threads)
-    if args.json:
-        print(json.dumps(report, ensure_ascii=False, indent=2))
-    else:
-        print_report(report)
-    return 0
+    return emit(report, args.json, print_report)
 
 
 if __name__ == "__main__":

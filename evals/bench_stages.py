@@ -29,6 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from evals.bench_output import emit
 from knowledge.settings import PROJECT_ROOT, Settings
 
 DEV_DIR = PROJECT_ROOT / "evals" / "dev"
@@ -203,11 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     if not 1 <= args.limit <= 10_000:
         parser.error("--limit must be between 1 and 10000")
     report = measure(dev_questions(args.limit), args.http)
-    if args.json:
-        print(json.dumps(report, ensure_ascii=False, indent=2))
-    else:
-        print_report(report)
-    return 0
+    return emit(report, args.json, print_report)
 
 
 if __name__ == "__main__":

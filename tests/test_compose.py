@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant.chain import Assistant
-from assistant.compose import VALIDITY, Composer, asks_for_overview, short_conditions
+from assistant.compose import Composer, asks_for_overview, short_conditions
+from assistant.draft import VALIDITY
 from assistant.proposed import proposed_amounts
 from assistant.route import Route
 from knowledge.settings import PROJECT_ROOT, Settings

@@ -35,7 +35,7 @@ def syllables(char: str) -> frozenset[str]:
     """Toneless pinyin readings of one Chinese character (empty if pypinyin has none)."""
     from pypinyin import Style, pinyin  # imported on first use: the import takes a second
 
-    readings = pinyin(char, style=Style.NORMAL, heteronym=True, errors=lambda _: [[]])
+    readings = pinyin(char, style=Style.NORMAL, heteronym=True, errors="ignore")
     return frozenset(r for r in (readings[0] if readings else []) if r.isascii() and r.isalpha())
 
 

@@ -142,3 +142,23 @@ def apply_cap(rule: RuleParts, amount: Decimal, out: Outcome, name: str = "cap")
             f"同一年度合计不超过{format_money(cap.value)}"
         )
     return amount
+
+
+class OnBaseInput(FormulaBase):
+    """A kind computed from one input, ``base`` (a cost, a count, a growth rate): missing
+    when not given; ``from_base`` turns its value into the steps and the amount."""
+
+    base: str
+
+    def input_fields(self) -> dict[str, str]:
+        return {"base": self.base}
+
+    def compute(self, rule: RuleParts, values: Values) -> Outcome:
+        out = Outcome(None)
+        base = given(values, self.base, out)
+        if base is not None:
+            self.from_base(rule, base, out)
+        return out
+
+    def from_base(self, rule: RuleParts, base: Decimal, out: Outcome) -> None:
+        raise NotImplementedError

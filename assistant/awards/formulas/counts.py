@@ -7,35 +7,25 @@ from typing import ClassVar, Literal
 
 from assistant.awards.format import format_count, format_money, format_percent
 from assistant.awards.formulas.base import (
-    FormulaBase,
+    OnBaseInput,
     Outcome,
     RuleParts,
-    Values,
     apply_cap,
-    given,
 )
 
 
-class PerStepWithCap(FormulaBase):
+class PerStepWithCap(OnBaseInput):
     """每增长1个百分点 / 每满200万条 奖励…: whole steps only — the part short of a step earns
     nothing."""
 
     label: ClassVar[str] = "按档累计，有上限"
     required_parameters: ClassVar[tuple[str, ...]] = ("step", "unit_amount")
     kind: Literal["per_step_with_cap"] = "per_step_with_cap"
-    base: str
     # "每超过200万条…给予10万元": not reaching one step means the clause is not met at all;
     # the Chinese reason given then
     below_first_step: str | None = None
 
-    def input_fields(self) -> dict[str, str]:
-        return {"base": self.base}
-
-    def compute(self, rule: RuleParts, values: Values) -> Outcome:
-        out = Outcome(None)
-        base = given(values, self.base, out)
-        if base is None:
-            return out
+    def from_base(self, rule: RuleParts, base: Decimal, out: Outcome) -> None:
         spec = rule.input(self.base)
         step = rule.param("step")
         unit_amount = rule.param("unit_amount").value
@@ -60,33 +50,23 @@ class PerStepWithCap(FormulaBase):
             out.failure = (
                 f"{spec.label}{shown}，未达到一档（“{step.reference}”），{self.below_first_step}"
             )
-            return out
+            return
         amount = steps * unit_amount
         out.steps.append(f"{count_word} × {format_money(unit_amount)} = {format_money(amount)}")
         out.amount = apply_cap(rule, amount, out)
-        return out
 
 
-class PerItemWithYearlyCap(FormulaBase):
+class PerItemWithYearlyCap(OnBaseInput):
     """每个奖励100万元，每年最高300万元: items × parameter ``unit_amount``, up to ``cap``."""
 
     label: ClassVar[str] = "按项计，年度上限"
     required_parameters: ClassVar[tuple[str, ...]] = ("unit_amount",)
     kind: Literal["per_item_with_yearly_cap"] = "per_item_with_yearly_cap"
-    base: str
 
-    def input_fields(self) -> dict[str, str]:
-        return {"base": self.base}
-
-    def compute(self, rule: RuleParts, values: Values) -> Outcome:
-        out = Outcome(None)
-        base = given(values, self.base, out)
-        if base is None:
-            return out
+    def from_base(self, rule: RuleParts, base: Decimal, out: Outcome) -> None:
         unit_amount = rule.param("unit_amount").value
         amount = base * unit_amount
         out.steps.append(
             f"{format_count(base)}个 × {format_money(unit_amount)} = {format_money(amount)}"
         )
         out.amount = apply_cap(rule, amount, out)
-        return out

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import ClassVar, Literal
 
 from assistant.awards.format import format_money, format_percent
 from assistant.awards.formulas.base import (
     FormulaBase,
+    OnBaseInput,
     Outcome,
     RuleParts,
     Values,
@@ -15,22 +17,14 @@ from assistant.awards.formulas.base import (
 )
 
 
-class RateWithCap(FormulaBase):
+class RateWithCap(OnBaseInput):
     """按…的30%给予补助，最高500万元: ``base`` × parameter ``rate``, up to parameter ``cap``."""
 
     label: ClassVar[str] = "按比例，有上限"
     required_parameters: ClassVar[tuple[str, ...]] = ("rate",)
     kind: Literal["rate_with_cap"] = "rate_with_cap"
-    base: str
 
-    def input_fields(self) -> dict[str, str]:
-        return {"base": self.base}
-
-    def compute(self, rule: RuleParts, values: Values) -> Outcome:
-        out = Outcome(None)
-        base = given(values, self.base, out)
-        if base is None:
-            return out
+    def from_base(self, rule: RuleParts, base: Decimal, out: Outcome) -> None:
         rate = rule.param("rate").value
         amount = base * rate / 100
         out.steps.append(
@@ -38,25 +32,16 @@ class RateWithCap(FormulaBase):
             f"{format_money(amount)}"
         )
         out.amount = apply_cap(rule, amount, out)
-        return out
 
 
-class MatchingShare(FormulaBase):
+class MatchingShare(OnBaseInput):
     """按照上级拨付资金的50%给予配套: ``base`` × parameter ``share``; a cap only if stated."""
 
     label: ClassVar[str] = "按上级资金比例配套"
     required_parameters: ClassVar[tuple[str, ...]] = ("share",)
     kind: Literal["matching_share"] = "matching_share"
-    base: str
 
-    def input_fields(self) -> dict[str, str]:
-        return {"base": self.base}
-
-    def compute(self, rule: RuleParts, values: Values) -> Outcome:
-        out = Outcome(None)
-        base = given(values, self.base, out)
-        if base is None:
-            return out
+    def from_base(self, rule: RuleParts, base: Decimal, out: Outcome) -> None:
         share = rule.param("share").value
         amount = base * share / 100
         out.steps.append(
@@ -68,7 +53,6 @@ class MatchingShare(FormulaBase):
         else:
             out.steps.append("条文未规定配套上限")
         out.amount = amount
-        return out
 
 
 class InterestSubsidy(FormulaBase):
