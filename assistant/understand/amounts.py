@@ -39,8 +39,11 @@ def _plain(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def format_money(value: Decimal) -> str:
-    """12亿 / 1.25万 / 5000: the largest of 亿 and 万 that keeps four decimals at most."""
+def as_question_figure(value: Decimal) -> str:
+    """A figure written back into the question text for the mention reader, not for people:
+    12亿 / 1.25万 / 5000 (the largest of 亿 and 万 that keeps four decimals at most; no 元 —
+    the caller adds it where the text said money). Answers are formatted by
+    ``assistant.awards.format.format_money``."""
     for unit, size in (("亿", _YI), ("万", _WAN)):
         scaled = value / size
         if value >= size and scaled == scaled.quantize(_STEP):
@@ -137,16 +140,16 @@ def _english_amount(m: re.Match[str], text: str, changes: list[Change]) -> str:
         return raw
     if not key:
         # "RMB 800,000" / "800,000 yuan": only the currency word changes
-        new = format_money(num) + "元"
+        new = as_question_figure(num) + "元"
     elif key == "w":
-        new = format_money(num * _MULT[key]) + (post or "")
+        new = as_question_figure(num * _MULT[key]) + (post or "")
     else:
         counted = (
             not english_currency
             and not post
             and (_COUNT_AFTER.match(after) or _WORD_AFTER.match(after))
         )
-        new = format_money(num * _MULT[key]) + ("" if counted else "元")
+        new = as_question_figure(num * _MULT[key]) + ("" if counted else "元")
     changes.append((raw.strip(), new))
     return new
 
@@ -240,7 +243,7 @@ def _capital(m: re.Match[str], changes: list[Change]) -> str:
         value = chinese_numeral(body.translate(_CAPITALS))
     except NumberError:
         return m.group(0)
-    new = format_money(value) + ("元" if m.group("unit") else "")
+    new = as_question_figure(value) + ("元" if m.group("unit") else "")
     changes.append((m.group(0), new))
     return new
 
@@ -286,7 +289,7 @@ def _chinese_run(m: re.Match[str], text: str) -> str:
         value = chinese_numeral(numeral)
     except NumberError:
         return whole
-    return format_money(value) + tail
+    return as_question_figure(value) + tail
 
 
 def _thousands(m: re.Match[str], changes: list[Change]) -> str:
@@ -361,7 +364,7 @@ def rewrite_chinese(text: str, changes: list[Change]) -> str:
     text = _PERCENT_WORDS.sub(_percent_words, text)
     text = _CN_RUN.sub(lambda m: _chinese_run(m, m.string), text)
     text = _ARABIC_MAGNITUDE.sub(
-        lambda m: format_money(Decimal(m.group(1)) * _MAGNITUDE[m.group(2)]), text
+        lambda m: as_question_figure(Decimal(m.group(1)) * _MAGNITUDE[m.group(2)]), text
     )
     text = _THOUSANDS.sub(lambda m: _thousands(m, changes), text)
     text = _CHENG.sub(lambda m: _cheng(m, changes), text)
