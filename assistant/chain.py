@@ -168,14 +168,21 @@ class Assistant:
             return turn
         evidence = self._router.evidence(condensed.standalone, turn.hits)
         if not self._names_policy(condensed.standalone):
-            own = self._router.evidence(turn.question, turn.hits)
+            # the same words, the same hits: one evidence (most turns have no history)
+            own = (
+                evidence
+                if turn.question == condensed.standalone
+                else self._router.evidence(turn.question, turn.hits)
+            )
             topic = self._router.unprovided_topic(turn.question, own)
             if topic:
                 turn.route = Route(
                     kind="not_provided", reason="no clause provides it", evidence=own, topic=topic
                 )
                 return turn
-            ok, reason, evidence = self._router.in_scope(condensed.standalone, turn.hits)
+            ok, reason, evidence = self._router.in_scope(
+                condensed.standalone, turn.hits, evidence=evidence
+            )
             if not ok:
                 turn.route = Route(kind="out_of_scope", reason=reason, evidence=evidence)
                 return turn

@@ -173,6 +173,7 @@ def _cn_number(text: str) -> Decimal:
     return value
 
 
+@lru_cache(maxsize=4096)  # scanners meet the same few numerals again and again; cn2an is slow
 def chinese_numeral(text: str) -> Decimal:
     """十二点五亿, 一千二百万, 一亿二 (= 一亿二千万) → exact ``Decimal``; NumberError otherwise."""
     if not text or any(c not in _CN_CHARS + "点" for c in text):
@@ -180,7 +181,7 @@ def chinese_numeral(text: str) -> Decimal:
     return _cn_number(text)
 
 
-@lru_cache(maxsize=4096)  # scanners meet the same few numerals again and again; cn2an is slow
+@lru_cache(maxsize=4096)  # remembers the misses too
 def chinese_numeral_or_none(text: str) -> Decimal | None:
     """:func:`chinese_numeral` for scanners that skip what is not a numeral."""
     try:

@@ -292,9 +292,13 @@ class Router:
             phrase = "".join(before) + (word if keep_word else "")
         return phrase if any(w in phrase.lower() for w in subject) else None
 
-    def in_scope(self, question: str, hits: Sequence[ClauseHit]) -> tuple[bool, str, Evidence]:
-        """Whether retrieval found the policies talking about this question at all."""
-        evidence = self.evidence(question, hits)
+    def in_scope(
+        self, question: str, hits: Sequence[ClauseHit], evidence: Evidence | None = None
+    ) -> tuple[bool, str, Evidence]:
+        """Whether retrieval found the policies talking about this question at all
+        (``evidence``: this question's, when the caller has it already)."""
+        if evidence is None:
+            evidence = self.evidence(question, hits)
         if not hits:
             return False, "no clause found", evidence
         if evidence.clause_reference:

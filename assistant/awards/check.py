@@ -46,27 +46,10 @@ def load_checked(folder: Path) -> tuple[RuleBook | None, list[str]]:
             for field, message in exc.fields
         ]
     except ValidationError as exc:
-        # which rule: the loader validates one rule at a time, in file order
-        rule_id = _failing_rule(path)
-        return None, _validation_lines(path, exc, rule_id)
+        # the loader names a failing rule itself (RuleFileError): this is the book's top level
+        return None, _validation_lines(path, exc, "(rules.yaml 顶层)")
     except (ValueError, KeyError, TypeError, yaml.YAMLError, OSError) as exc:
         return None, [f"{path}: {type(exc).__name__}: {exc}"]
-
-
-def _failing_rule(path: Path) -> str:
-    """The first rule of rules.yaml that does not validate on its own (for the message)."""
-    from assistant.awards.rules import Rule
-
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
-        return "?"
-    for raw in data.get("rules") or []:
-        try:
-            Rule.model_validate(raw)
-        except ValidationError:
-            return str(raw.get("id", "?")) if isinstance(raw, dict) else "?"
-    return "(rules.yaml 顶层)"
 
 
 def clause_problems(folder: Path, book: RuleBook, parsed: ParsedPolicy) -> list[str]:

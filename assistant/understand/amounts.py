@@ -13,18 +13,10 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_DOWN, Decimal
-from functools import lru_cache
 
-from assistant.numbers import NumberError
-from assistant.numbers import chinese_numeral as _read_numeral
+from assistant.numbers import NumberError, chinese_numeral
 
 Change = tuple[str, str]
-
-
-@lru_cache(maxsize=4096)
-def chinese_numeral(text: str) -> Decimal:
-    """``assistant.numbers.chinese_numeral``, remembered: cn2an takes ~0.1 ms a call."""
-    return _read_numeral(text)
 
 
 # (as written, as rewritten) — the rewrites worth a note
