@@ -1,0 +1,170 @@
+"""English and mixed questions, terse asks, obtained titles and clause numbers said aloud:
+the front door's English word order (assistant/understand/word_order.py), the asks it
+recognises, the references it rewrites, and what the whole assistant answers."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from assistant.chain import Assistant
+from assistant.understand import normalise
+from assistant.understand.asks import asks_about_awards, is_award_question
+from assistant.understand.references import Chapter, spoken_references
+from knowledge.settings import Settings
+
+CHAPTERS = {"支持政策": Chapter("四", True), "保障措施": Chapter("五", False)}
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # a figure before what it measures is written term-first
+        ("a software firm with 90 million yuan revenue", "a 软件企业 with 营业收入9000万元"),
+        ("spent 2 million yuan in tape out costs", "花了流片费用200万元"),
+        ("paid RMB 1.5m for the tape out", "花了流片150万元"),
+        ("spent 40 wan on CCTV ads", "花了中央一级媒体40万广告"),
+        # counts get the measure word of what they count
+        ("3 solutions", "3个解决方案"),
+        ("served 250 companies", "服务了250家企业"),
+        ("connected 6000 devices", "连接6000台设备"),
+        # levels and ratings
+        ("certificate at level 4", "证书 at 4级"),
+        ("a Level-2 certificate", "a 2级证书"),
+        ("3rd grade", "3级"),
+        # money forms
+        ("30 wan", "30万元"),
+        ("from 60M to 90M yuan", "from 6000万 to 9000万元"),
+        ("100M宽带", "100M宽带"),
+        ("a 100M bandwidth line", "a 100M bandwidth line"),
+        # the loan's rate, what support is for
+        ("borrowed 10 million at 4.2%", "贷了1000万利率4.2%"),
+        ("subsidy for computing power", "算力补贴"),
+        # statuses and facts
+        ("got the provincial smart workshop title", "获得 the 省级智能车间称号"),
+        ("approved, lead unit", "获批,牵头单位"),
+        ("operating well", "经营良好"),
+        # Chinese typed with spaces is left as written
+        ("设备投资 3000 万元", "设备投资 3000万元"),
+        ("营收 8000 万", "营收 8000万"),
+    ],
+)
+def test_english_word_order(raw: str, expected: str) -> None:
+    assert normalise(raw).text == expected
+
+
+def test_english_word_order_is_idempotent() -> None:
+    for raw in ("We are a software company with 120 million yuan revenue", "2 solutions"):
+        once = normalise(raw).text
+        assert normalise(once).text == once
+
+
+@pytest.mark.parametrize(
+    ("text", "topic", "award"),
+    [
+        ("首次进入百强,奖励?", True, False),  # a terse ask, no figure: what the topic gets
+        ("We 获评 国家级智能制造示范工厂. 多少?", True, False),
+        ("2个解决方案. 多少?", True, True),  # a figure and a terse ask: an amount
+        ("广告 USD 300k, 补贴?", True, True),  # a foreign figure still asks an amount
+        ("多少家企业可以申报", False, False),  # 多少 inside a question is not a terse ask
+        ("政策有效期多久", False, False),
+    ],
+)
+def test_terse_asks(text: str, topic: bool, award: bool) -> None:
+    assert asks_about_awards(text, []) is topic
+    assert is_award_question(text, []) is award
+
+
+@pytest.mark.parametrize(
+    ("said", "written"),
+    [
+        ("第五部分第二条讲什么", "五.(二)讲什么"),  # a chapter of sections: its second section
+        ("第四部分第十条的流片", "四.10的流片"),
+        ("第4部分第13项智能化改造", "四.13智能化改造"),
+        ("第四部分（六）讲的是什么", "四.(六)讲的是什么"),
+        ("第4部分(二)", "四.(二)"),
+        ("第三部分第二条", "第三部分第二条"),  # a chapter this table does not know: as said
+        ("第二部分的内容", "第二部分的内容"),
+    ],
+)
+def test_part_and_item_said_aloud(said: str, written: str) -> None:
+    assert spoken_references(said, CHAPTERS) == written
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory) -> Assistant:
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("english"),
+        embedding_model=str(Settings().default_model_dir),
+        today=date(2026, 11, 28),
+    )
+    return Assistant.from_settings(settings, progress=False)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "clause", "amount"),
+    [
+        # English order: the revenue is not read as a software investment (四.13)
+        ("We are a software company with 150 million yuan revenue, any reward?", "四.2", 0),
+        ("We spent 50 wan on People's Daily ads; we are a manufacturer. Subsidy?", "四.17", 25000),
+        (
+            "Our platform served 260 companies and connected 7000 devices, service revenue "
+            "4 million yuan. Subsidy?",
+            "四.4",
+            1200000,
+        ),
+        (
+            "Loan for our smart retrofit: borrowed 30 million at 3.5%, LPR 3.45%. How much?",
+            "四.13",
+            1035000,
+        ),
+        # a title or level stated as obtained, asked in words
+        ("获评了省级智能车间，有什么奖励？", "四.15", 300000),
+        (
+            "We received the provincial smart manufacturing benchmark title. What's the reward?",
+            "四.15",
+            1000000,
+        ),
+        (
+            "We have 3 industrial app solutions selected as national excellent solutions. How much?",
+            "四.7",
+            3000000,
+        ),
+        (
+            "两化融合管理体系 certificate at level 2, we are above designated size. Reward?",
+            "四.11",
+            200000,
+        ),
+    ],
+)
+def test_english_and_terse_questions_are_computed(
+    assistant: Assistant, question: str, clause: str, amount: int
+) -> None:
+    answer = assistant.ask(question)
+    assert not answer.refused
+    assert answer.award is not None and answer.award.clause == clause
+    assert answer.award.amount_yuan == Decimal(amount)
+
+
+@pytest.mark.slow
+def test_an_overview_of_a_title_is_not_computed(assistant: Assistant) -> None:
+    answer = assistant.ask("智能工厂有什么奖励？")  # no title said to be obtained
+    assert answer.award is None
+    assert "四.15" in [c.id for c in answer.citations]
+
+
+@pytest.mark.slow
+def test_a_heading_only_section_is_answered_with_its_items(assistant: Assistant) -> None:
+    answer = assistant.ask("第四部分（六）讲的是什么？")
+    assert not answer.refused
+    assert {"四.(六)", "四.17"} <= {c.id for c in answer.citations}
+    assert "博览会" in answer.answer
+
+
+@pytest.mark.slow
+def test_the_head_of_the_asking_phrase_picks_the_rule(assistant: Assistant) -> None:
+    answer = assistant.ask("智能化改造的贷款贴息上限是多少？")
+    assert answer.award is not None and answer.award.rule == "四.13-贷款贴息"
