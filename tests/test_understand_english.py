@@ -129,7 +129,7 @@ def assistant(tmp_path_factory) -> Assistant:
             1000000,
         ),
         (
-            "We have 3 industrial app solutions selected as national excellent solutions. How much?",
+            "3 of our industrial app solutions are national excellent solutions. How much?",
             "四.7",
             3000000,
         ),

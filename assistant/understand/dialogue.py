@@ -189,9 +189,10 @@ def _names_fixed_award(rule: Rule, question: str) -> bool:
 
 
 def _states_obtained_level(rule: Rule, question: str) -> bool:
-    """"获得了省级智能工厂称号，有什么奖励": the amount is set by a title or level alone, and
-    the question says which one was obtained — the clause fixes it as surely as a fixed award.
-    Without a word of obtaining ("智能工厂有什么奖励") it stays an overview of the clause."""
+    """A title stated as obtained ("获得了省级智能工厂称号，有什么奖励"): the amount is set by
+    a title or level alone and the question says which one was obtained, so the clause fixes
+    it as surely as a fixed award. Without a word of obtaining ("智能工厂有什么奖励") it stays
+    an overview of the clause."""
     upgrade = rule.formula.upgrade
     names = [n for n in rule.formula.amount_inputs if upgrade is None or n != upgrade.previous]
     specs = [rule.input(n) for n in names]

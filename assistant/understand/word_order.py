@@ -40,7 +40,8 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str]]:
         rf"|(?<![\w.])(?P<spent>{_MONEY}) (?:on|for|in) (?:the |our |its )?(?P<object>{spent_on})"
     )
     counted = re.compile(
-        rf"(?<![\w.,])(?P<number>\d+) (?P<term>{alternation('counted_after_number')})"
+        rf"(?<![\w.,])(?P<number>\d+) (?:of (?:our|the|its|their) )?"
+        rf"(?P<term>{alternation('counted_after_number')})"
     )
     return measured, counted, measures
 
