@@ -25,7 +25,8 @@ CHAPTERS = {"支持政策": Chapter("四", True), "保障措施": Chapter("五",
         ("a software firm with 90 million yuan revenue", "a 软件企业 with 营业收入9000万元"),
         ("spent 2 million yuan in tape out costs", "花了流片费用200万元"),
         ("paid RMB 1.5m for the tape out", "花了流片150万元"),
-        ("spent 40 wan on CCTV ads", "花了中央一级媒体40万广告"),
+        ("spent 600k on expo booths", "花了展会展位60万元"),
+        ("spent 40 wan on CCTV ads", "花了中央一级媒体广告40万元"),
         # counts get the measure word of what they count
         ("3 solutions", "3个解决方案"),
         ("served 250 companies", "服务了250家企业"),
@@ -36,7 +37,9 @@ CHAPTERS = {"支持政策": Chapter("四", True), "保障措施": Chapter("五",
         ("3rd grade", "3级"),
         # money forms
         ("30 wan", "30万元"),
-        ("from 60M to 90M yuan", "from 6000万 to 9000万元"),
+        ("from 60M to 90M yuan", "从6000万增长到9000万元"),
+        ("revenue went from 60 million to 90 million yuan", "营业收入从6000万增长到9000万元"),
+        ("SaaS company", "软件企业"),
         ("100M宽带", "100M宽带"),
         ("a 100M bandwidth line", "a 100M bandwidth line"),
         # the loan's rate, what support is for
@@ -121,6 +124,13 @@ def assistant(tmp_path_factory) -> Assistant:
             "四.13",
             1035000,
         ),
+        # a title word that only says what was retrofitted: the money is the retrofit's
+        ("智能车间改造投了400万，能补多少", "四.13", 800000),
+        (
+            "We spent 2.5M yuan on a smart factory retrofit (equipment + software). How much?",
+            "四.13",
+            500000,
+        ),
         # a title or level stated as obtained, asked in words
         ("获评了省级智能车间，有什么奖励？", "四.15", 300000),
         (
@@ -168,3 +178,13 @@ def test_a_heading_only_section_is_answered_with_its_items(assistant: Assistant)
 def test_the_head_of_the_asking_phrase_picks_the_rule(assistant: Assistant) -> None:
     answer = assistant.ask("智能化改造的贷款贴息上限是多少？")
     assert answer.award is not None and answer.award.rule == "四.13-贷款贴息"
+
+
+@pytest.mark.slow
+def test_an_english_compound_question_gets_both_awards(assistant: Assistant) -> None:
+    answer = assistant.ask(
+        "Our first tape-out (self-developed 5G chip) cost 2 million yuan, and we also spent "
+        "300k on expo booths. How much each?"
+    )
+    amounts = {a.clause: a.amount_yuan for a in answer.awards}
+    assert amounts == {"四.10": Decimal(800000), "四.17": Decimal(210000)}

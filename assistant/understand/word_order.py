@@ -37,7 +37,8 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str]]:
     spent_on = alternation("spent_on_after_figure")
     measured = re.compile(
         rf"(?<![\w.])(?P<figure>{_FIGURE}) (?:(?:in|of|worth of) )?(?P<term>{terms})"
-        rf"|(?<![\w.])(?P<spent>{_MONEY}) (?:on|for|in) (?:the |our |its )?(?P<object>{spent_on})"
+        rf"|(?<![\w.])(?P<spent>{_MONEY}) (?:on|for|in) (?:the |our |its |an? )?"
+        rf"(?P<object>(?:{spent_on})(?: (?:{spent_on}))*)"
     )
     counted = re.compile(
         rf"(?<![\w.,])(?P<number>\d+) (?:of (?:our|the|its|their) )?"
@@ -60,7 +61,15 @@ _STAR = re.compile(r"(?<![\d.])([1-5])[\s-]*stars?(?![A-Za-z])", re.IGNORECASE)
 def _term_first(m: re.Match[str]) -> str:
     if m["term"]:
         return m["term"] + m["figure"].strip()
-    return m["object"] + m["spent"]
+    spent = m["spent"]  # spent on something: money, whatever the figure's own form said
+    return m["object"].replace(" ", "") + (spent if spent.endswith("元") else spent + "元")
+
+
+# "went from 60 million to 90 million yuan": 从6000万增长到9000万元 (two money figures)
+_FROM_TO = re.compile(
+    r"(?:(?:went|increased|grew|rose|jumped|climbed|增长) ?)?"
+    rf"from (?P<a>{_MONEY}|\d+(?:\.\d+)?[万亿]) to (?P<b>{_MONEY})"
+)
 
 
 def english_order(text: str) -> str:
@@ -69,6 +78,7 @@ def english_order(text: str) -> str:
     measured, counted, measures = _patterns()
     text = _LEVEL.sub(lambda m: f"{m.group(1) or m.group(2)}级", text)
     text = _STAR.sub(lambda m: f"{m.group(1)}星", text)
+    text = _FROM_TO.sub(lambda m: f"从{m['a']}增长到{m['b']}", text)
     text = measured.sub(_term_first, text)
     text = _SUPPORT_FOR.sub(lambda m: m["topic"] + m["support"], text)
     text = counted.sub(lambda m: m["number"] + measures[m["term"]] + m["term"], text)
