@@ -188,3 +188,12 @@ def test_an_english_compound_question_gets_both_awards(assistant: Assistant) -> 
     )
     amounts = {a.clause: a.amount_yuan for a in answer.awards}
     assert amounts == {"四.10": Decimal(800000), "四.17": Decimal(210000)}
+
+
+@pytest.mark.slow
+def test_a_typo_in_how_a_figure_is_named_keeps_the_figure(assistant: Assistant) -> None:
+    # 首次流片 is how the first-round input is said (an alias, not a clause keyword): the
+    # homophone 首次留片 is matched against the inputs' own words too
+    answer = assistant.ask("我们芯片首次留片花了600万，自主研发，能补多少")
+    assert answer.award is not None and answer.award.amount_yuan == Decimal(2400000)
+    assert any("首次流片" in note for note in answer.understood)
