@@ -11,6 +11,7 @@ import pytest
 
 from assistant.chain import Assistant
 from assistant.understand import normalise
+from assistant.understand.amounts import foreign_amounts
 from assistant.understand.asks import asks_about_awards, is_award_question
 from assistant.understand.references import Chapter, spoken_references
 from knowledge.settings import Settings
@@ -56,6 +57,21 @@ CHAPTERS = {"支持政策": Chapter("四", True), "保障措施": Chapter("五",
 )
 def test_english_word_order(raw: str, expected: str) -> None:
     assert normalise(raw).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "foreign"),
+    [
+        ("首轮投片费用新台幣三千萬", ["新台币3000万"]),  # Taiwan dollars are not yuan
+        ("booth NT$ 2 million", ["NT$ 2 million"]),
+        ("广告费澳门币80万", ["澳门币80万"]),
+        ("展位费50万港元", ["50万港元"]),
+        ("流片费用¥5m", []),
+        ("流片费用300万元", []),
+    ],
+)
+def test_other_currencies_are_never_yuan(text: str, foreign: list[str]) -> None:
+    assert foreign_amounts(normalise(text).text) == foreign
 
 
 def test_english_word_order_is_idempotent() -> None:
@@ -124,6 +140,9 @@ def assistant(tmp_path_factory) -> Assistant:
             "四.13",
             1035000,
         ),
+        # Taiwan words for what a booth costs and how a node was approved
+        ("我們參加展覽，攤位租金三十萬、裝潢費二十萬，補助多少？", "四.17", 350000),
+        ("標識解析二級節點建置費用三百萬，我們是牽頭單位，已獲核准，補助多少？", "四.5", 900000),
         # a title word that only says what was retrofitted: the money is the retrofit's
         ("智能车间改造投了400万，能补多少", "四.13", 800000),
         (

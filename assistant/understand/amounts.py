@@ -15,6 +15,7 @@ import re
 from decimal import ROUND_DOWN, Decimal
 
 from assistant.numbers import NumberError, chinese_numeral
+from assistant.understand.lexicon import general_words
 
 Change = tuple[str, str]
 
@@ -67,17 +68,22 @@ _EN_AMOUNT = re.compile(
     r"(?!\s*[%\d十百千万亿])",  # ¥30% is a ratio, ¥8000万 already readable; a digit: cut short
     re.IGNORECASE,
 )
-_OTHER_CURRENCY_BEFORE = re.compile(r"(?:\$|US\$|HK\$|USD|HKD|EUR|€|£|GBP)\s*$", re.IGNORECASE)
+# Currencies other than yuan, by name (general_lexicon.yaml: other_currencies): written before
+# or after a figure. $ and its prefixed forms (US$, HK$, NT$) are symbols, not words.
+_CURRENCY_NAMES = "|".join(
+    re.escape(w) for w in sorted(general_words("other_currencies"), key=len, reverse=True)
+)
+_CURRENCY_SYMBOLS = r"(?:US|HK|NT|S|A|C)?\$|€|£"
+_OTHER_CURRENCY_BEFORE = re.compile(
+    rf"(?:{_CURRENCY_SYMBOLS}|{_CURRENCY_NAMES})\s*$", re.IGNORECASE
+)
 _OTHER_CURRENCY_AFTER = re.compile(
-    r"\s*(?:USD|HKD|EUR|GBP|JPY|dollars?|euros?|pounds?|美元|美金|港币|港元|欧元|英镑|日元)",
-    re.IGNORECASE,
+    rf"\s*(?:dollars?|euros?|pounds?|{_CURRENCY_NAMES})", re.IGNORECASE
 )
-# An amount in another currency, as the front door leaves it (USD 1 million, 50万美元, HK$2m):
-# never converted, so the award asks for the figure in yuan (understand/dialogue.py).
-_FOREIGN_BEFORE = r"(?:US\$|HK\$|\$|USD|HKD|EUR|€|£|GBP|JPY|美元|美金|港币|港元|欧元|英镑|日元)"
-_FOREIGN_AFTER = (
-    r"(?:USD|HKD|EUR|GBP|JPY|dollars?|euros?|pounds?|美元|美金|港币|港元|欧元|英镑|日元|韩元)"
-)
+# An amount in another currency, as the front door leaves it (USD 1 million, 50万美元, HK$2m,
+# 新台币3000万): never converted, so the award asks for the figure in yuan (dialogue.py).
+_FOREIGN_BEFORE = rf"(?:{_CURRENCY_SYMBOLS}|{_CURRENCY_NAMES})"
+_FOREIGN_AFTER = rf"(?:dollars?|euros?|pounds?|{_CURRENCY_NAMES})"
 _FOREIGN_NUMBER = (
     r"\d+(?:,\d{3})*(?:\.\d+)?\s*(?:thousand|million|billion|mln|mn|bn|k|m|b|千万|百万|十万|万|亿|千)?"
     r"|[零〇一二两三四五六七八九十百千万亿]+"
