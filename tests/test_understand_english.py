@@ -216,3 +216,41 @@ def test_a_typo_in_how_a_figure_is_named_keeps_the_figure(assistant: Assistant) 
     answer = assistant.ask("我们芯片首次留片花了600万，自主研发，能补多少")
     assert answer.award is not None and answer.award.amount_yuan == Decimal(2400000)
     assert any("首次流片" in note for note in answer.understood)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        # English function words are no evidence of a new matter, what support is for is
+        ("Do you offer subsidies for rent of office space?", "办公用房租金补贴"),
+        ("Is there any subsidy for computing power?", "算力补贴"),
+    ],
+)
+def test_english_support_the_policy_does_not_provide(
+    assistant: Assistant, question: str, topic: str
+) -> None:
+    answer = assistant.ask(question)
+    assert not answer.refused and answer.award is None
+    assert f"本政策没有关于“{topic}”的条款" in answer.answer
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("How long is the policy valid?", "有效期三年"),
+        ("Who should I contact about the tape-out subsidy?", "市工信局"),
+        (
+            "Are we eligible for the headquarters award if we are a listed company moving HQ to "
+            "Zhengzhou?",
+            "四.3",
+        ),
+    ],
+)
+def test_english_questions_about_the_policy(
+    assistant: Assistant, question: str, expected: str
+) -> None:
+    answer = assistant.ask(question)
+    assert not answer.refused
+    assert expected in answer.answer

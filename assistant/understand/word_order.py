@@ -19,9 +19,11 @@ from assistant.understand.lexicon import general_mapping, general_words
 _FIGURE = r"(?:RMB|CNY|¥)?\s*\d+(?:\.\d+)?(?:[万亿])?元?"
 _MONEY = r"\d+(?:\.\d+)?(?:[万亿]元?|元)"  # a figure the amount rewriter made money
 # "补贴 for 算力": English names what support is for after it; Chinese before (算力补贴)
+_HAN_WORDS = r"[\u4e00-\u9fff]+(?: [\u4e00-\u9fff]+)*"  # translated words, space-separated
+# ... also "补贴 for 租金 of 办公用房" → 办公用房租金补贴 (what of what comes last in English)
 _SUPPORT_FOR = re.compile(
-    r"(?P<support>补贴|奖励|补助|支持|扶持|政策) for (?:the |our |a |an )?"
-    r"(?P<topic>[\u4e00-\u9fff]+)"
+    r"(?P<support>补贴|奖励|补助|支持|扶持|政策) (?:for|of|on) (?:the |our |a |an )?"
+    rf"(?P<topic>{_HAN_WORDS})(?: (?:of|for) (?:the |our |a |an )?(?P<owner>{_HAN_WORDS}))?"
 )
 
 
@@ -80,7 +82,9 @@ def english_order(text: str) -> str:
     text = _STAR.sub(lambda m: f"{m.group(1)}星", text)
     text = _FROM_TO.sub(lambda m: f"从{m['a']}增长到{m['b']}", text)
     text = measured.sub(_term_first, text)
-    text = _SUPPORT_FOR.sub(lambda m: m["topic"] + m["support"], text)
+    text = _SUPPORT_FOR.sub(
+        lambda m: ((m["owner"] or "") + m["topic"]).replace(" ", "") + m["support"], text
+    )
     text = counted.sub(lambda m: m["number"] + measures[m["term"]] + m["term"], text)
     if _LOAN.search(text):
         text = _AT_RATE.sub("利率", text)  # "borrowed 20 million at 4%": the loan's rate
