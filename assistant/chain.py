@@ -230,7 +230,9 @@ class Assistant:
         if turn.route.kind != "award" and not may_compute:
             return turn
         awards = self._awards_by_evidence(turn)
-        if may_compute and not (len(awards) > 1 or (awards and awards[0].amount_yuan is not None)):
+        # … or the figure cannot be used as stated (another currency): that must be said
+        said = awards and (awards[0].amount_yuan is not None or awards[0].error)
+        if may_compute and not (len(awards) > 1 or said):
             return turn
         if not awards:
             turn.route = Route(

@@ -261,7 +261,8 @@ def answer_award(
     rule = select_rule(question, history, ranked_clause_ids, rulebook=book)
     if rule is None:
         return None
-    if topic_ask and _names_fixed_award(rule, question):
+    if topic_ask and (_names_fixed_award(rule, question) or foreign_amounts(question)):
+        # … or it states a figure in another currency: say so and ask for it in yuan
         # "我们是双跨平台，总部落户郑州，有什么奖励": the clause fixes the amount, so the
         # question asked in words is answered with it
         asked = True

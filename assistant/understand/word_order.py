@@ -44,6 +44,7 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str]]:
     )
     counted = re.compile(
         rf"(?<![\w.,])(?P<number>\d+) (?:of (?:our|the|its|their) )?"
+        rf"(?P<between>(?:[\u4e00-\u9fff]+ ){{0,2}})"  # 2 国家级 工业APP: words describing it
         rf"(?P<term>{alternation('counted_after_number')})"
     )
     return measured, counted, measures
@@ -85,7 +86,9 @@ def english_order(text: str) -> str:
     text = _SUPPORT_FOR.sub(
         lambda m: ((m["owner"] or "") + m["topic"]).replace(" ", "") + m["support"], text
     )
-    text = counted.sub(lambda m: m["number"] + measures[m["term"]] + m["term"], text)
+    text = counted.sub(
+        lambda m: m["number"] + measures[m["term"]] + m["between"] + m["term"], text
+    )
     if _LOAN.search(text):
         text = _AT_RATE.sub("利率", text)  # "borrowed 20 million at 4%": the loan's rate
     return text
