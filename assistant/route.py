@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel
 
 from assistant.numbers import NumberError, extract_quantities
+from assistant.understand.amounts import foreign_amounts
 from assistant.understand.lexicon import general_pattern
 from knowledge.base import ClauseHit, KnowledgeBase
 from knowledge.tokenize import reference_tokens, tokenize
@@ -231,6 +232,8 @@ class Router:
             return None
         # a stated amount or count is a calculation being asked for, not a new matter
         if any(q.kind in ("money", "count", "percent") for q in _quantities(question)):
+            return None
+        if foreign_amounts(question):  # "$150k", "EUR 500k": a figure too, in another currency
             return None
         support = [w for w in self._support_words if len(w) >= 2 and w in question]
         asks = [w for w in self._support_asks if w in question]

@@ -10,7 +10,8 @@ from decimal import Decimal
 import pytest
 
 from assistant.chain import Assistant
-from assistant.understand import normalise
+from assistant.numbers import extract_quantities
+from assistant.understand import fuzzy, normalise
 from assistant.understand.amounts import foreign_amounts
 from assistant.understand.asks import asks_about_awards, is_award_question
 from assistant.understand.references import Chapter, spoken_references
@@ -30,6 +31,8 @@ CHAPTERS = {"支持政策": Chapter("四", True), "保障措施": Chapter("五",
         ("spent 40 wan on CCTV ads", "花了中央一级媒体广告40万元"),
         # counts get the measure word of what they count
         ("3 solutions", "3个解决方案"),
+        ("3 national-level industrial APP", "3个国家级工业APP"),  # across describing words
+        ("has 9,000 devices connected", "has 9000台设备连接"),
         ("served 250 companies", "服务了250家企业"),
         ("connected 6000 devices", "连接6000台设备"),
         # levels and ratings
@@ -72,6 +75,32 @@ def test_english_word_order(raw: str, expected: str) -> None:
 )
 def test_other_currencies_are_never_yuan(text: str, foreign: list[str]) -> None:
     assert foreign_amounts(normalise(text).text) == foreign
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("展位费60万 at a fair", [Decimal(600000)]),  # a space and a word: still a figure
+        ("花了40万元 for booth", [Decimal(400000)]),
+        ("5G芯片", []),  # digits glued to letters stay names
+        ("4K电视", []),
+    ],
+)
+def test_a_figure_before_an_english_word_is_read(text: str, values: list[Decimal]) -> None:
+    assert [q.value for q in extract_quantities(text)] == values
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("进了电子信息企业白强", "进了电子信息企业百强"),  # 白 sounds exactly like the term's 百
+        ("三级节点", "三级节点"),  # a numeral the user wrote is never changed
+        ("二级结点", "二级节点"),
+    ],
+)
+def test_typos_against_terms_with_numerals(text: str, expected: str) -> None:
+    terms = ("电子信息企业百强", "二级节点")
+    assert fuzzy.correct_terms(text, terms)[0] == expected
 
 
 def test_english_word_order_is_idempotent() -> None:
@@ -140,6 +169,10 @@ def assistant(tmp_path_factory) -> Assistant:
             "四.13",
             1035000,
         ),
+        # colloquial and Taiwan wordings, typos whose term holds a numeral
+        ("我们被工信部认定为双跨平台，有啥奖励", "四.4", 10000000),
+        ("我们首次进入电子信息企业白强，奖励多少", "四.1", 3000000),
+        ("我們平台服務企業260家、設備連線6000台，年度服務營收1000萬，補助多少？", "四.4", 3000000),
         # Taiwan words for what a booth costs and how a node was approved
         ("我們參加展覽，攤位租金三十萬、裝潢費二十萬，補助多少？", "四.17", 350000),
         ("標識解析二級節點建置費用三百萬，我們是牽頭單位，已獲核准，補助多少？", "四.5", 900000),
@@ -254,3 +287,19 @@ def test_english_questions_about_the_policy(
     answer = assistant.ask(question)
     assert not answer.refused
     assert expected in answer.answer
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "question",
+    [
+        "We went to a trade fair in Germany, booth rental was EUR 200k. How much can we get back?",
+        "First tape-out bill: USD 1.5 million. What's the subsidy?",  # a topic question
+        "HKD 2m on the first tape-out; 40% of that would be?",  # no word of award at all
+    ],
+)
+def test_a_foreign_currency_figure_is_asked_in_yuan(assistant: Assistant, question: str) -> None:
+    answer = assistant.ask(question)
+    assert not answer.refused
+    assert answer.award is not None and answer.award.amount_yuan is None
+    assert "人民币" in answer.answer

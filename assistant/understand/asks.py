@@ -52,6 +52,8 @@ def is_award_question(text: str, books: Iterable[RuleBook]) -> bool:
     has_money = any(q.kind == "money" for q in quantities_in(text))
     if has_award and (asks or has_money):
         return True
+    if asks and foreign_amounts(text):
+        return True  # "HKD 3m … 40% of that would be?": an amount, to be asked for in yuan
     if _BARE_ASK.search(text) and (quantities_in(text) or foreign_amounts(text)):
         return True  # "…, 2 solutions. How much?": a figure and a terse question of its own
     # "原来是省级智能工厂，现在评上国家级示范工厂了呢？": an upgrade between two levels of a

@@ -43,7 +43,7 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str]]:
         rf"(?P<object>(?:{spent_on})(?: (?:{spent_on}))*)"
     )
     counted = re.compile(
-        rf"(?<![\w.,])(?P<number>\d+) (?:of (?:our|the|its|their) )?"
+        rf"(?<![\w.,])(?P<number>\d{{1,3}}(?:,\d{{3}})+|\d+) (?:of (?:our|the|its|their) )?"
         rf"(?P<between>(?:[\u4e00-\u9fff]+ ){{0,2}})"  # 2 国家级 工业APP: words describing it
         rf"(?P<term>{alternation('counted_after_number')})"
     )
@@ -87,7 +87,8 @@ def english_order(text: str) -> str:
         lambda m: ((m["owner"] or "") + m["topic"]).replace(" ", "") + m["support"], text
     )
     text = counted.sub(
-        lambda m: m["number"] + measures[m["term"]] + m["between"] + m["term"], text
+        lambda m: m["number"].replace(",", "") + measures[m["term"]] + m["between"] + m["term"],
+        text,
     )
     if _LOAN.search(text):
         text = _AT_RATE.sub("利率", text)  # "borrowed 20 million at 4%": the loan's rate
