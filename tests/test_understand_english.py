@@ -48,6 +48,9 @@ CHAPTERS = {"支持政策": Chapter("四", True), "保障措施": Chapter("五",
         ("a 100M bandwidth line", "a 100M bandwidth line"),
         # the loan's rate, what support is for
         ("borrowed 10 million at 4.2%", "贷了1000万利率4.2%"),
+        ("about 20万 for booth design", "大约布展费20万元"),  # about a figure: a round figure
+        ("Tell me about clause 4.10", "Tell me about 条款4.10"),  # about a clause: as written
+        ("5,000万 equipment, 1,000万 software", "设备5000万元,软件1000万元"),
         ("subsidy for computing power", "算力补贴"),
         # statuses and facts
         ("got the provincial smart workshop title", "获得 the 省级智能车间称号"),
@@ -134,6 +137,11 @@ def test_terse_asks(text: str, topic: bool, award: bool) -> None:
         ("第四部分（六）讲的是什么", "四.(六)讲的是什么"),
         ("第4部分(二)", "四.(二)"),
         ("第三部分第二条", "第三部分第二条"),  # a chapter this table does not know: as said
+        # English citations, as the glossary leaves them (clause/article → 条款)
+        ("什么 is 条款4.13 about?", "什么 is 四.13 about?"),
+        ("section 4(6)?", "四.(六)?"),
+        ("什么 does 条款17 say?", "什么 does 第17条 say?"),
+        ("LPR 3.65%", "LPR 3.65%"),
         ("第二部分的内容", "第二部分的内容"),
     ],
 )
@@ -273,6 +281,8 @@ def test_english_support_the_policy_does_not_provide(
     ("question", "expected"),
     [
         ("How long is the policy valid?", "有效期三年"),
+        ("What is clause 4.10 about?", "首轮流片"),
+        ("What does Article 17 say?", "博览会"),
         ("Who should I contact about the tape-out subsidy?", "市工信局"),
         (
             "Are we eligible for the headquarters award if we are a listed company moving HQ to "

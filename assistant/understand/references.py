@@ -35,6 +35,22 @@ _PART_ITEM = re.compile(
 )
 
 
+# English ways of citing (after the glossary wrote clause/article as 条款): "clause 4.10",
+# "Article 4.13", "section 4(6)", "Article 17" (an item of the chapter that numbers items)
+_EN_DOTTED = re.compile(
+    r"(?:条款|clause|article|art\.|item|point|section|sec\.|§)\s*(?:no\.\s*)?"
+    r"([1-9])\s*[.．]\s*(\d{1,2})(?![\d.])",
+    re.IGNORECASE,
+)
+_EN_SECTION = re.compile(
+    r"(?:条款|clause|article|section|part|sec\.)\s*([1-9])\s*[(（]\s*(\d{1,2})\s*[)）]",
+    re.IGNORECASE,
+)
+_EN_ITEM = re.compile(
+    r"(?:条款|clause|article|art\.|item)\s*(?:no\.\s*)?(\d{1,2})(?![\d.(（])", re.IGNORECASE
+)
+
+
 @dataclass(frozen=True)
 class Chapter:
     numeral: str  # 四
@@ -66,6 +82,12 @@ def spoken_references(text: str, chapters: Mapping[str, Chapter]) -> str:
             return m.group(0)
         return f"{_chapter_numeral(m.group(1))}.{number}"
 
+    text = _EN_DOTTED.sub(lambda m: f"{_chapter_numeral(m.group(1))}.{int(m.group(2))}", text)
+    text = _EN_SECTION.sub(
+        lambda m: f"{_chapter_numeral(m.group(1))}.({_numeral(int(m.group(2))) or m.group(2)})",
+        text,
+    )
+    text = _EN_ITEM.sub(lambda m: f"第{int(m.group(1))}条", text)
     text = _DOTTED.sub(dotted, text)
     with_items = {c.numeral: c.has_items for c in chapters.values()}
 

@@ -17,7 +17,8 @@ from functools import lru_cache
 from assistant.understand.lexicon import general_mapping, general_words
 
 _FIGURE = r"(?:RMB|CNY|¥)?\s*\d+(?:\.\d+)?(?:[万亿])?元?"
-_MONEY = r"\d+(?:\.\d+)?(?:[万亿]元?|元)"  # a figure the amount rewriter made money
+# a figure the amount rewriter made money (1,000万 as typed keeps its commas)
+_MONEY = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[万亿]元?|元)"
 # "补贴 for 算力": English names what support is for after it; Chinese before (算力补贴)
 _HAN_WORDS = r"[\u4e00-\u9fff]+(?: [\u4e00-\u9fff]+)*"  # translated words, space-separated
 # ... also "补贴 for 租金 of 办公用房" → 办公用房租金补贴 (what of what comes last in English)
@@ -38,8 +39,8 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str]]:
     terms = alternation("measured_after_figure")
     spent_on = alternation("spent_on_after_figure")
     measured = re.compile(
-        rf"(?<![\w.])(?P<figure>{_FIGURE}) (?:(?:in|of|worth of) )?(?P<term>{terms})"
-        rf"|(?<![\w.])(?P<spent>{_MONEY}) (?:on|for|in) (?:the |our |its |an? )?"
+        rf"(?<![0-9A-Za-z_.,])(?P<figure>{_FIGURE}) (?:(?:in|of|worth of) )?(?P<term>{terms})"
+        rf"|(?<![0-9A-Za-z_.,])(?P<spent>{_MONEY}) (?:(?:on|for|in) )?(?:the |our |its |an? )?"
         rf"(?P<object>(?:{spent_on})(?: (?:{spent_on}))*)"
     )
     counted = re.compile(
@@ -56,6 +57,12 @@ _LEVEL = re.compile(
     r"|(?<![\d.])([1-5])(?:st|nd|rd|th)?[\s-]*(?:level|grade|tier)(?![A-Za-z])",
     re.IGNORECASE,
 )
+# "about 20万", "around RMB 3m": a round figure (after the amount rewriter: 大约20万)
+_ABOUT = re.compile(
+    r"(?<![A-Za-z])(?:about|around|approximately|roughly|approx\.?|nearly|almost)\s+"
+    r"(?=(?:RMB|CNY|¥)?\s*\d)",
+    re.IGNORECASE,
+)
 _LOAN = re.compile(r"贷款|贷了|本金|借了")
 _AT_RATE = re.compile(r"(?<![A-Za-z])at\s+(?=\d+(?:\.\d+)?\s*%)", re.IGNORECASE)
 _STAR = re.compile(r"(?<![\d.])([1-5])[\s-]*stars?(?![A-Za-z])", re.IGNORECASE)
@@ -64,7 +71,7 @@ _STAR = re.compile(r"(?<![\d.])([1-5])[\s-]*stars?(?![A-Za-z])", re.IGNORECASE)
 def _term_first(m: re.Match[str]) -> str:
     if m["term"]:
         return m["term"] + m["figure"].strip()
-    spent = m["spent"]  # spent on something: money, whatever the figure's own form said
+    spent = m["spent"].replace(",", "")  # spent on something: money, whatever its form said
     return m["object"].replace(" ", "") + (spent if spent.endswith("元") else spent + "元")
 
 
@@ -79,6 +86,7 @@ def english_order(text: str) -> str:
     """``text`` with English "figure term" pairs written "term figure" and English levels
     written as Chinese ones (level 3 → 3级, 4-star → 4星); see the module."""
     measured, counted, measures = _patterns()
+    text = _ABOUT.sub("大约", text)
     text = _LEVEL.sub(lambda m: f"{m.group(1) or m.group(2)}级", text)
     text = _STAR.sub(lambda m: f"{m.group(1)}星", text)
     text = _FROM_TO.sub(lambda m: f"从{m['a']}增长到{m['b']}", text)
