@@ -24,7 +24,12 @@ from assistant.condense import Condenser
 from assistant.errors import QuestionError
 from assistant.overlap import choose_higher, same_matter_award
 from assistant.route import Route, Router
-from assistant.turn import Turn, clean_question, policy_terms  # also imported from here
+from assistant.turn import (  # also imported from here
+    Turn,
+    clean_question,
+    policy_terms,
+    sound_terms,
+)
 from assistant.understand import normalise
 from assistant.understand import warm_up as warm_up_front_door
 from assistant.understand.asks import asks_about_awards, is_award_question
@@ -54,6 +59,7 @@ class Assistant:
         self.books = RuleBooks.load(settings)
         # the policies' own terms, for the front door's matching by sound (首论流片 → 首轮流片)
         self._terms = policy_terms(list(self.books), knowledge)
+        self._sound_terms = sound_terms(list(self.books), knowledge)  # for typos only
         # chapter headings for clause numbers said aloud (支持政策第九条 → 四.9)
         self._chapters = chapters_of(
             c for c in knowledge.clauses() if c.slug == settings.default_policy
@@ -125,7 +131,7 @@ class Assistant:
         """Load what the first question would (OpenCC, pypinyin, the terms' pinyin index,
         jieba's part-of-speech tables): a server calls it once it is ready, so that its first
         question is not the slow one."""
-        warm_up_front_door(self._terms)
+        warm_up_front_door(self._sound_terms)
         self._router.warm_up()
 
     # -- pipeline steps -----------------------------------------------------------------------
@@ -224,7 +230,9 @@ class Assistant:
         if turn.route.kind != "award" and not may_compute:
             return turn
         awards = self._awards_by_evidence(turn)
-        if may_compute and not (len(awards) > 1 or (awards and awards[0].amount_yuan is not None)):
+        # … or the figure cannot be used as stated (another currency): that must be said
+        said = awards and (awards[0].amount_yuan is not None or awards[0].error)
+        if may_compute and not (len(awards) > 1 or said):
             return turn
         if not awards:
             turn.route = Route(
@@ -326,11 +334,11 @@ class Assistant:
                 earlier.append(clean_question(item, self.settings.max_question_chars))
             except QuestionError:
                 continue  # an unusable earlier turn is skipped, not fatal
-        front = normalise(text, self._terms)
+        front = normalise(text, self._sound_terms)
         return Turn(
             question=spoken_references(front.text, self._chapters),
             asked=text,
-            history=[normalise(h, self._terms).text for h in earlier],
+            history=[normalise(h, self._sound_terms).text for h in earlier],
             started=started,
             understood=list(front.notes),
         )

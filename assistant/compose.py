@@ -275,9 +275,26 @@ class Composer(AwardAnswers):
         else:
             draft = Draft(f"根据{label}{title}：“{quote}”")
         draft.use(main)
+        self._section_items(draft, main)
         self._related(draft, question, hits)
         draft.departments = self._departments_line(main.clause)
         return draft
+
+    def _section_items(self, draft: Draft, main: ClauseHit) -> None:
+        """A section whose text is its heading only ("四.(六) 加强企业市场推广") is answered
+        with the items under it, each quoted in full (what the section provides is there)."""
+        section = main.clause
+        if section.kind != "section" or len(section.text) > len(section.title) + 4:
+            return
+        items = [
+            c
+            for c in self._knowledge.clauses(section.slug)
+            if c.kind == "item" and c.chapter == section.chapter and c.section == section.section
+        ]
+        for item in items:
+            hit = ClauseHit(clause=item, ref=self._knowledge.qualified_id(item), score=main.score)
+            draft.use(hit)
+            draft.body.append(f"其中{clause_label(item, hit.ref)}“{item.title}”：“{item.text}”")
 
     def _related(self, draft: Draft, question: str, hits: Sequence[ClauseHit]) -> None:
         """Related clauses that also answer (close in relevance, sharing words with the

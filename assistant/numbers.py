@@ -264,7 +264,7 @@ def extract_quantities(text: str) -> list[Quantity]:
         if m.group("num") is not None:
             start = m.start("num")
             # 5G, 4K, 2022年: digits glued to letters are names, not amounts
-            end = m.end()
+            end = m.start() + len(m.group(0).rstrip())  # "80万 at": a space is no glue
             glued_before = start > 0 and norm[start - 1].isascii() and norm[start - 1].isalpha()
             glued_after = end < len(norm) and norm[end].isascii() and norm[end].isalpha()
             if glued_before or glued_after:

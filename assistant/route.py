@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel
 
 from assistant.numbers import NumberError, extract_quantities
+from assistant.understand.amounts import foreign_amounts
 from assistant.understand.lexicon import general_pattern
 from knowledge.base import ClauseHit, KnowledgeBase
 from knowledge.tokenize import reference_tokens, tokenize
@@ -127,6 +128,7 @@ class Router:
         ]
         self._function_words = set(scope.get("function_words", []))
         self._generic_subjects = set(scope.get("generic_subjects", []))
+        self._english_function = set(scope.get("english_function_words", []))
         documents = [tokenize(c.text + " " + c.title) for c in knowledge.clauses()]
         # Words people use about any policy (政策, 申请, 有效期 …) count as known vocabulary.
         generic = {w for phrase in scope.get("domain_words", []) for w in tokenize(phrase)}
@@ -231,11 +233,17 @@ class Router:
         # a stated amount or count is a calculation being asked for, not a new matter
         if any(q.kind in ("money", "count", "percent") for q in _quantities(question)):
             return None
+        if foreign_amounts(question):  # "$150k", "EUR 500k": a figure too, in another currency
+            return None
         support = [w for w in self._support_words if len(w) >= 2 and w in question]
         asks = [w for w in self._support_asks if w in question]
         if not support and not asks:
             return None
-        words = [w for w in dict.fromkeys(tokenize(question)) if not w.isdigit()]
+        words = [
+            w
+            for w in dict.fromkeys(tokenize(question))
+            if not w.isdigit() and w.lower() not in self._english_function
+        ]
         unknown = [w for w in words if w not in self._support_vocabulary]
         subject = [w for w in unknown if len(w) >= 2 and not re.search(r"\d", w)]
         total = sum(min(len(w), 4) for w in words) or 1
@@ -277,7 +285,7 @@ class Router:
             tokens = tokens[generic[-1] + 1 :]
         kept = []
         for t in tokens:
-            if t in self._function_words:
+            if t in self._function_words or t.lower() in self._english_function or not t.strip():
                 continue
             if t[:1] in self._function_words and len(t) >= 3:
                 t = t[1:]  # jieba's 有算力 is 有 + 算力

@@ -64,4 +64,19 @@ def policy_terms(books: Sequence[RuleBook], knowledge: KnowledgeBase) -> tuple[s
     return tuple(sorted({w for w in words if len(w) >= 3 and not w.isascii()}))
 
 
-__all__ = ["Turn", "clean_question", "policy_terms"]
+def sound_terms(books: Sequence[RuleBook], knowledge: KnowledgeBase) -> tuple[str, ...]:
+    """What a homophone typo is matched against (assistant/understand/fuzzy.py): the policy's
+    terms plus its inputs' own words of four characters or more (首次流片, 场地租赁费, 合同金额)
+    — a typo in how a figure is named loses the figure. Not what puts a question in scope."""
+    words = [
+        alias
+        for book in books
+        for rule in book.rules.values()
+        for spec in rule.inputs
+        for alias in [*spec.aliases, *(a for o in spec.options or [] for a in o.aliases)]
+    ]
+    own = {w for w in words if len(w) >= 4 and not w.isascii()}
+    return tuple(sorted(own | set(policy_terms(books, knowledge))))
+
+
+__all__ = ["Turn", "clean_question", "policy_terms", "sound_terms"]

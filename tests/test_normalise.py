@@ -117,7 +117,7 @@ TABLE = [
     ("revenue doubled", "营业收入增长100%"),
     (
         "expo booth and decoration cost 800k RMB, how much subsidy?",
-        "展会展位和布展费 80万元,多少补贴?",
+        "展会展位和布展费80万元,多少补贴?",
     ),
     # Chinese amounts
     ("八千万", "8000万"),

@@ -15,6 +15,7 @@ import re
 from decimal import ROUND_DOWN, Decimal
 
 from assistant.numbers import NumberError, chinese_numeral
+from assistant.understand.lexicon import general_words
 
 Change = tuple[str, str]
 
@@ -55,28 +56,34 @@ _MULT = {
     "bn": Decimal(10) ** 9,
     "b": Decimal(10) ** 9,
     "w": _WAN,  # 300w: the chat shorthand for 万
+    "wan": _WAN,  # 30 wan: 万 in pinyin, as English-writing users say it
 }
 _CURRENCY_WORDS = ("yuan", "rmb", "cny", "renminbi")
 _EN_AMOUNT = re.compile(
     r"(?:(?<![A-Za-z_$€£])(?P<pre>(?:(?:RMB|CNY|¥)\s*)+)|(?<![A-Za-z0-9_.,$€£]))"
     r"(?P<num>\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)"
-    r"(?:\s*(?P<mult>thousand|million|billion|mln|mn|bn|k|m|b|w)"
+    r"(?:\s*(?P<mult>thousand|million|billion|mln|mn|bn|wan|k|m|b|w)"
     r"(?:(?![A-Za-z0-9^])|(?=(?:RMB|CNY|yuan)(?![A-Za-z]))))?"
     r"(?:\s*(?P<post>yuan|RMB|CNY|renminbi|元|块钱|块)(?![A-Za-z]))?"
     r"(?!\s*[%\d十百千万亿])",  # ¥30% is a ratio, ¥8000万 already readable; a digit: cut short
     re.IGNORECASE,
 )
-_OTHER_CURRENCY_BEFORE = re.compile(r"(?:\$|US\$|HK\$|USD|HKD|EUR|€|£|GBP)\s*$", re.IGNORECASE)
+# Currencies other than yuan, by name (general_lexicon.yaml: other_currencies): written before
+# or after a figure. $ and its prefixed forms (US$, HK$, NT$) are symbols, not words.
+_CURRENCY_NAMES = "|".join(
+    re.escape(w) for w in sorted(general_words("other_currencies"), key=len, reverse=True)
+)
+_CURRENCY_SYMBOLS = r"(?:US|HK|NT|S|A|C)?\$|€|£"
+_OTHER_CURRENCY_BEFORE = re.compile(
+    rf"(?:{_CURRENCY_SYMBOLS}|{_CURRENCY_NAMES})\s*$", re.IGNORECASE
+)
 _OTHER_CURRENCY_AFTER = re.compile(
-    r"\s*(?:USD|HKD|EUR|GBP|JPY|dollars?|euros?|pounds?|美元|美金|港币|港元|欧元|英镑|日元)",
-    re.IGNORECASE,
+    rf"\s*(?:dollars?|euros?|pounds?|{_CURRENCY_NAMES})", re.IGNORECASE
 )
-# An amount in another currency, as the front door leaves it (USD 1 million, 50万美元, HK$2m):
-# never converted, so the award asks for the figure in yuan (understand/dialogue.py).
-_FOREIGN_BEFORE = r"(?:US\$|HK\$|\$|USD|HKD|EUR|€|£|GBP|JPY|美元|美金|港币|港元|欧元|英镑|日元)"
-_FOREIGN_AFTER = (
-    r"(?:USD|HKD|EUR|GBP|JPY|dollars?|euros?|pounds?|美元|美金|港币|港元|欧元|英镑|日元|韩元)"
-)
+# An amount in another currency, as the front door leaves it (USD 1 million, 50万美元, HK$2m,
+# 新台币3000万): never converted, so the award asks for the figure in yuan (dialogue.py).
+_FOREIGN_BEFORE = rf"(?:{_CURRENCY_SYMBOLS}|{_CURRENCY_NAMES})"
+_FOREIGN_AFTER = rf"(?:dollars?|euros?|pounds?|{_CURRENCY_NAMES})"
 _FOREIGN_NUMBER = (
     r"\d+(?:,\d{3})*(?:\.\d+)?\s*(?:thousand|million|billion|mln|mn|bn|k|m|b|千万|百万|十万|万|亿|千)?"
     r"|[零〇一二两三四五六七八九十百千万亿]+"
@@ -102,6 +109,17 @@ _EN_TIMES = {"doubled": "增长100%", "tripled": "增长200%"}
 _EN_TIMES_RE = re.compile(r"(?<![A-Za-z])(doubled|tripled)(?![A-Za-z])", re.IGNORECASE)
 
 
+# "80M to 120M yuan", "80M-120M RMB": the first figure of a range takes the second's currency
+_RANGE_TO_YUAN = re.compile(
+    r"\s*(?:to|and|-|–|~|→)\s*(?:RMB|CNY|¥)?\s*\d+(?:\.\d+)?\s*(?:M|m|mn|million)\s*(?:yuan|RMB|CNY|元)",
+    re.IGNORECASE,
+)
+
+
+def after_range(text: str, m: re.Match[str]) -> str:
+    return text[m.end() : m.end() + 32]
+
+
 def _english_amount(m: re.Match[str], text: str, changes: list[Change]) -> str:
     raw = m.group(0)
     pre, post, mult = m.group("pre"), m.group("post"), m.group("mult")
@@ -117,7 +135,9 @@ def _english_amount(m: re.Match[str], text: str, changes: list[Change]) -> str:
     if key:
         whole = num.to_integral_value()
         if mult in ("M", "B", "W") and not english_currency and not post:
-            key = ""  # 100M宽带, 5B, 300W: megabits, bytes, watts
+            # 100M宽带, 5B, 300W: megabits, bytes, watts — unless a range runs on to a
+            # figure in yuan ("from 80M to 120M yuan")
+            key = key if mult == "M" and _RANGE_TO_YUAN.match(after_range(text, m)) else ""
         elif (
             key == "k"
             and not (english_currency or post)

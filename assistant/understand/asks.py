@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from assistant.awards.rules import RuleBook
 from assistant.numbers import NumberError, Quantity, extract_quantities
+from assistant.understand.amounts import foreign_amounts
 from assistant.understand.lexicon import general_pattern, general_words
 from assistant.understand.mentions import option_mentions
 
@@ -22,6 +23,8 @@ _ASK_WORDS = general_words("ask_words")
 _TOPIC_ASKS = general_words("topic_asks")
 
 _STRONG_ASKS = general_words("strong_asks")
+
+_BARE_ASK = general_pattern("bare_ask")
 
 _COLLOQUIAL_ASK = general_pattern("colloquial_ask")
 
@@ -49,6 +52,10 @@ def is_award_question(text: str, books: Iterable[RuleBook]) -> bool:
     has_money = any(q.kind == "money" for q in quantities_in(text))
     if has_award and (asks or has_money):
         return True
+    if asks and foreign_amounts(text):
+        return True  # "HKD 3m … 40% of that would be?": an amount, to be asked for in yuan
+    if _BARE_ASK.search(text) and (quantities_in(text) or foreign_amounts(text)):
+        return True  # "…, 2 solutions. How much?": a figure and a terse question of its own
     # "原来是省级智能工厂，现在评上国家级示范工厂了呢？": an upgrade between two levels of a
     # 级差 rule asks what the difference pays, with or without a reward word
     return states_upgrade(text, books)
@@ -80,4 +87,6 @@ def asks_about_awards(text: str, books: Iterable[RuleBook]) -> bool:
         return True
     if not isinstance(text, str):
         return False
+    if _BARE_ASK.search(text):
+        return True  # "首次进入百强，奖励？" / "…for the first time. How much?"
     return any(w in text for w in _AWARD_WORDS) and any(w in text for w in _TOPIC_ASKS)

@@ -22,7 +22,7 @@ from assistant.understand.asks import asks_about_awards, is_award_question, quan
 from assistant.understand.choose import keyword_score, relevant_turns, select_rule
 from assistant.understand.frames import frames, states_identity
 from assistant.understand.lexicon import general_words
-from assistant.understand.mentions import LEFT_OUT, BookContext, extract_turn
+from assistant.understand.mentions import LEFT_OUT, BookContext, extract_turn, option_mentions
 
 _FOLLOW_MARKERS = general_words("follow_markers")
 
@@ -182,10 +182,25 @@ def _names_fixed_award(rule: Rule, question: str) -> bool:
     outside a statement of who the enterprise is ("我们是全国电子信息百强，想把总部搬到郑州"
     names 百强 as a premise, not as the award asked about)."""
     if not rule.formula.amount_is_fixed:
-        return False
+        return _states_obtained_level(rule, question)
     parts = [p for p in re.split(r"[，,。；;！!？?]", question) if p.strip()]
     asked = [p for p in parts if not states_identity(p)]
     return any(keyword_score(rule, p) > 0 for p in asked)
+
+
+def _states_obtained_level(rule: Rule, question: str) -> bool:
+    """A title stated as obtained ("获得了省级智能工厂称号，有什么奖励"): the amount is set by
+    a title or level alone and the question says which one was obtained, so the clause fixes
+    it as surely as a fixed award. Without a word of obtaining ("智能工厂有什么奖励") it stays
+    an overview of the clause."""
+    upgrade = rule.formula.upgrade
+    names = [n for n in rule.formula.amount_inputs if upgrade is None or n != upgrade.previous]
+    specs = [rule.input(n) for n in names]
+    if not specs or any(s.type not in ("enum", "enum_list") for s in specs):
+        return False
+    if not any(w in question for w in general_words("obtained_markers")):
+        return False
+    return all(option_mentions(s, question) for s in specs)
 
 
 def _error_result(book: RuleBook, rule: Rule, message: str) -> AwardResult:
@@ -246,7 +261,8 @@ def answer_award(
     rule = select_rule(question, history, ranked_clause_ids, rulebook=book)
     if rule is None:
         return None
-    if topic_ask and _names_fixed_award(rule, question):
+    if topic_ask and (_names_fixed_award(rule, question) or foreign_amounts(question)):
+        # … or it states a figure in another currency: say so and ask for it in yuan
         # "我们是双跨平台，总部落户郑州，有什么奖励": the clause fixes the amount, so the
         # question asked in words is answered with it
         asked = True

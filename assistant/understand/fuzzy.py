@@ -8,7 +8,8 @@ worse than none):
   character: 识 is shi or zhi, so 标志解析 sounds like 标识解析); for terms of four or more
   characters one position may differ by a flat/retroflex (z/zh, c/ch, s/sh) or front/back
   nasal (en/eng, in/ing) confusion;
-- a Chinese numeral is never changed (二级 stays 二级), digits are never part of a span;
+- a Chinese numeral is never changed (二级 stays 二级), digits are never part of a span, and a
+  term's numeral replaces only a character of exactly its sound (电子信息企业白强 → 百强);
 - the span is not itself a dictionary word, no other term sounds the same, and no word of
   the text that reaches outside the span contains a changed character (集中式平台 keeps
   中式, it is not 中试平台).
@@ -94,11 +95,13 @@ def _sounds_like(span: str, term: _Term) -> bool:
     for ch, want, exact, loose in zip(span, term.text, term.exact, term.loose, strict=True):
         if ch == want:
             continue
-        if ch in _NUMERALS or want in _NUMERALS:
-            return False
+        if ch in _NUMERALS:
+            return False  # a numeral the user wrote is meant (二级 is not 三级)
         changed += 1
         if syllables(ch) & exact:
             continue
+        if want in _NUMERALS:
+            return False  # a term's numeral only for a character of exactly its sound (白强)
         if loose_syllables(ch) & loose:
             loose_only += 1
             continue

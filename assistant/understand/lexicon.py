@@ -77,6 +77,14 @@ def general_words(name: str) -> tuple[str, ...]:
     return tuple(str(v) for v in value)
 
 
+def general_mapping(name: str) -> dict[str, str]:
+    """A word → word mapping of the general lexicon (a missing entry is an error)."""
+    value = _raw().get(name)
+    if not isinstance(value, dict):
+        raise KeyError(f"{LEXICON_PATH.name}: no mapping {name}")
+    return {str(k): str(v) for k, v in value.items()}
+
+
 @lru_cache(maxsize=64)
 def general_pattern(name: str) -> re.Pattern[str]:
     """A regular expression of the general lexicon (entries named ``<name>_pattern``)."""

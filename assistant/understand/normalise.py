@@ -6,8 +6,10 @@ The steps, in order (each one small and in its own module):
 3. ``script``: traditional → simplified (OpenCC), Taiwan/HK words → mainland words;
 4. ``amounts.rewrite_english``: 800k RMB → 80万元, 5 million yuan → 500万元 (before the
    glossary, which would otherwise take "yuan" alone);
-5. ``glossary``: English and abbreviations → the policy's Chinese terms; spaces between
-   Chinese characters are then dropped (展会 展位 → 展会展位);
+5. ``glossary``: English and abbreviations → the policy's Chinese terms; ``word_order``
+   then writes an English "figure, then what it measures" term-first (1.2亿元 营业收入 →
+   营业收入1.2亿元, 2 解决方案 → 2个解决方案); spaces between Chinese characters are then
+   dropped (展会 展位 → 展会展位);
 6. ``amounts.rewrite_chinese``: capital numerals, 八千万 → 8000万, 三成 → 30%, 翻番 → 增长100%;
 7. ``fuzzy``: policy terms by sound (首论流片 → 首轮流片).
 Every step leaves its own output unchanged, so ``normalise`` is idempotent on ``text``.
@@ -21,10 +23,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.understand import amounts, clean, fuzzy, glossary, script
+from assistant.understand import amounts, clean, fuzzy, glossary, script, word_order
 
+_LATIN = re.compile(r"[A-Za-z]")
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}]) (?=[{_CJK}])")
+# left by translated English ("贷了 2000万", "服务了 300个企业"): a figure belongs to its words
+_SPACE_CJK_DIGIT = re.compile(rf"(?<=[{_CJK}]) (?=\d)|(?<=[\d%]) (?=[{_CJK}])")
 # After NFKC, punctuation is ASCII; a space beside it next to Chinese text is noise.
 _SPACE_BY_PUNCT = re.compile(
     rf" ?([，。、；：？！“”‘’（）《》]) ?|(?<=[{_CJK}]) (?=[,.;:?!])|(?<=[,;:?!]) (?=[{_CJK}])"
@@ -64,7 +69,11 @@ def normalise(text: str, terms: Sequence[str] = ()) -> Normalised:
     out = amounts.rewrite_english(out, changes)
     out, english = glossary.translate_english(out)
     changes.extend(english)
+    if english or _LATIN.search(out):
+        out = word_order.english_order(out)
     out = _SPACE_BETWEEN_CJK.sub("", out)
+    if english:
+        out = _SPACE_CJK_DIGIT.sub("", out)
     out = _SPACE_BY_PUNCT.sub(lambda m: m.group(1) or "", out)
     out = amounts.rewrite_chinese(out, changes)
     out, sounded = fuzzy.correct_terms(out, tuple(terms))

@@ -22,9 +22,32 @@ _DIGITS = {str(i): c for i, c in enumerate("零一二三四五六七八九") if 
 _DOTTED = re.compile(
     rf"(?<![\d.])([{_CN[:9]}]|[1-9])\s*(?:点|[.．])\s*({_CN_NUM}|\d{{1,2}})\s*(?:条|项|款)"
 )
-# 第四部分第（六）节, 四部分（六）, 第四章第六节
+# 第四部分第（六）节, 四部分（六）, 第四章第六节, 第四部分（六）, 第4部分(六)
 _SECTION = re.compile(
-    rf"第?\s*([{_CN[:9]}])\s*(?:部分|章)\s*(?:的|里的|中的)?\s*第?\s*[(（]?\s*({_CN_NUM})\s*[)）]?\s*(?:节|部分|小节|段)"
+    rf"第?\s*([{_CN[:9]}]|[1-9])\s*(?:部分|章)\s*(?:的|里的|中的)?\s*第?\s*"
+    rf"(?:[(（]?\s*({_CN_NUM})\s*[)）]?\s*(?:节|部分|小节|段)|[(（]\s*({_CN_NUM})\s*[)）])"
+)
+# 第四部分第十条, 第4部分第13项, 第五部分的第二条: an item of a chapter that numbers items,
+# a section of one that numbers sections only
+_PART_ITEM = re.compile(
+    rf"第\s*([{_CN[:9]}]|[1-9])\s*(?:部分|章)\s*(?:的|里的|中的|里|中)?\s*"
+    rf"第\s*({_CN_NUM}|\d{{1,2}})\s*(?:条|项|款|点)"
+)
+
+
+# English ways of citing (after the glossary wrote clause/article as 条款): "clause 4.10",
+# "Article 4.13", "section 4(6)", "Article 17" (an item of the chapter that numbers items)
+_EN_DOTTED = re.compile(
+    r"(?:条款|clause|article|art\.|item|point|section|sec\.|§)\s*(?:no\.\s*)?"
+    r"([1-9])\s*[.．]\s*(\d{1,2})(?![\d.])",
+    re.IGNORECASE,
+)
+_EN_SECTION = re.compile(
+    r"(?:条款|clause|article|section|part|sec\.)\s*([1-9])\s*[(（]\s*(\d{1,2})\s*[)）]",
+    re.IGNORECASE,
+)
+_EN_ITEM = re.compile(
+    r"(?:条款|clause|article|art\.|item)\s*(?:no\.\s*)?(\d{1,2})(?![\d.(（])", re.IGNORECASE
 )
 
 
@@ -59,8 +82,30 @@ def spoken_references(text: str, chapters: Mapping[str, Chapter]) -> str:
             return m.group(0)
         return f"{_chapter_numeral(m.group(1))}.{number}"
 
+    text = _EN_DOTTED.sub(lambda m: f"{_chapter_numeral(m.group(1))}.{int(m.group(2))}", text)
+    text = _EN_SECTION.sub(
+        lambda m: f"{_chapter_numeral(m.group(1))}.({_numeral(int(m.group(2))) or m.group(2)})",
+        text,
+    )
+    text = _EN_ITEM.sub(lambda m: f"第{int(m.group(1))}条", text)
     text = _DOTTED.sub(dotted, text)
-    text = _SECTION.sub(lambda m: f"{m.group(1)}.({m.group(2)})", text)
+    with_items = {c.numeral: c.has_items for c in chapters.values()}
+
+    def part_item(m: re.Match[str]) -> str:
+        numeral = _chapter_numeral(m.group(1))
+        raw = m.group(2)
+        number = int(raw) if raw.isdigit() else cn_numeral_to_int(raw)
+        if number is None or numeral not in with_items:
+            return m.group(0)
+        if with_items[numeral]:
+            return f"{numeral}.{number}"
+        section = _numeral(number)
+        return f"{numeral}.({section})" if section else m.group(0)
+
+    text = _PART_ITEM.sub(part_item, text)
+    text = _SECTION.sub(
+        lambda m: f"{_chapter_numeral(m.group(1))}.({m.group(2) or m.group(3)})", text
+    )
     for heading, chapter in sorted(chapters.items(), key=lambda kv: -len(kv[0])):
         if heading not in text:
             continue
