@@ -41,6 +41,24 @@ __all__ = [
 ]
 
 
+# Memos of answers that depend only on an immutable rule or rule book, kept outside the
+# models (pydantic compares private attributes: a filled memo would make equal books
+# unequal). Keyed by id() with the object itself held, so an id is never reused.
+MEMO_OWNERS = 256
+MEMO_TEXTS = 4096
+_NEEDS: dict[int, tuple[object, dict[str, bool]]] = {}
+_NAMED: dict[int, tuple[object, dict[str, frozenset[str]]]] = {}
+
+
+def _memo(memos: dict[int, tuple[object, dict[Any, Any]]], owner: object) -> dict[Any, Any]:
+    entry = memos.get(id(owner))
+    if entry is None or entry[0] is not owner:
+        if len(memos) >= MEMO_OWNERS:
+            memos.clear()
+        entry = memos[id(owner)] = (owner, {})
+    return entry[1]
+
+
 class Validity(StrictModel):
     start: date
     years: int
@@ -147,6 +165,14 @@ class Rule(StrictModel):
     def formula_needs(self, name: str) -> bool:
         """True when the formula cannot give an amount without this input (its kind computes
         from it and the input is not optional)."""
+        # Asked dozens of times a question of a rule that never changes: computed once.
+        memo = _memo(_NEEDS, self)
+        known = memo.get(name)
+        if known is None:
+            known = memo[name] = self._formula_needs(name)
+        return known
+
+    def _formula_needs(self, name: str) -> bool:
         spec = next((i for i in self.inputs if i.name == name), None)
         if spec is None or spec.optional or spec.type == "bool":
             return False
@@ -224,7 +250,16 @@ class RuleBook(BaseModel):
         项目" still asks about 揭榜挂帅)."""
         if not isinstance(text, str):
             return set()
-        return {c for c, terms in self.topics.items() if any(t and t in text for t in terms)}
+        # The frames stage asks this of the same few texts ~40 times a question.
+        memo = _memo(_NAMED, self.topics)
+        found = memo.get(text)
+        if found is None:
+            if len(memo) >= MEMO_TEXTS:
+                memo.clear()
+            found = memo[text] = frozenset(
+                c for c, terms in self.topics.items() if any(t and t in text for t in terms)
+            )
+        return set(found)
 
     def note(self, note_id: str) -> Note | None:
         return next((n for n in self.notes if n.id == note_id), None)
