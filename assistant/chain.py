@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from typing import Any
 
+from assistant import numbers
 from assistant.answer import Answer, AwardResult
 from assistant.awards.books import RuleBooks
 from assistant.awards.format import format_money
@@ -127,6 +128,7 @@ class Assistant:
         question is not the slow one."""
         warm_up_front_door(self._terms)
         self._router.warm_up()
+        numbers.warm_up()
 
     # -- pipeline steps -----------------------------------------------------------------------
 

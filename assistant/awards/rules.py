@@ -15,7 +15,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from assistant.awards.errors import AwardInputError
@@ -28,6 +27,7 @@ from assistant.awards.specs import (
     StrictModel,
 )
 from knowledge.settings import Settings
+from knowledge.yaml_load import safe_load
 
 __all__ = [
     "Condition",
@@ -332,7 +332,7 @@ def load_lexicon(policy_dir: Path) -> dict[str, Any]:
     path = Path(policy_dir) / "lexicon.yaml"
     if not path.exists():
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a mapping")
     return data
@@ -343,7 +343,7 @@ def load_rulebook(policy_dir: Path) -> RuleBook:
     ``lexicon.yaml`` beside it; errors name the file, rule and field at fault."""
     path = Path(policy_dir) / "rules.yaml"
     lexicon_path = Path(policy_dir) / "lexicon.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = safe_load(path.read_text(encoding="utf-8"))
     lexicon = load_lexicon(policy_dir)
     for key in ("synonyms", "topics", "keywords"):
         if key in data or any(key in r for r in data.get("rules", [])):
@@ -421,7 +421,7 @@ def _contact_department(policy_dir: Path) -> str:
     path = policy_dir / "policy.yaml"
     if not path.exists():
         return ""
-    meta = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    meta = safe_load(path.read_text(encoding="utf-8")) or {}
     contact = meta.get("contact") if isinstance(meta, dict) else None
     return str(contact.get("department") or "") if isinstance(contact, dict) else ""
 
