@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from typing import Any
 
+from assistant import numbers
 from assistant.answer import Answer, AwardResult
 from assistant.awards.books import RuleBooks
 from assistant.awards.format import format_money
@@ -133,6 +134,7 @@ class Assistant:
         question is not the slow one."""
         warm_up_front_door(self._sound_terms)
         self._router.warm_up()
+        numbers.warm_up()
 
     # -- pipeline steps -----------------------------------------------------------------------
 

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import jieba
-import yaml
 from pydantic import BaseModel
 
 from assistant.numbers import NumberError, extract_quantities
@@ -23,6 +22,7 @@ from assistant.understand.amounts import foreign_amounts
 from assistant.understand.lexicon import general_pattern
 from knowledge.base import ClauseHit, KnowledgeBase
 from knowledge.tokenize import reference_tokens, tokenize
+from knowledge.yaml_load import safe_load
 
 RouteKind = Literal[
     "award",
@@ -107,7 +107,7 @@ class Router:
         self._knowledge = knowledge
         self._is_award_question = is_award_question
         self._names_policy = names_policy  # the question names a clause topic or rule keyword
-        scope = yaml.safe_load(SCOPE_FILE.read_text("utf-8"))
+        scope = safe_load(SCOPE_FILE.read_text("utf-8"))
         self._veto_patterns = [
             (name, re.compile(p))
             for name, group in scope.items()

@@ -2,14 +2,16 @@
 """Load benchmark: many clients asking ``POST /api/ask`` at once, on loopback.
 
 ``python -m evals.bench_load [--url URL [--pid PID]] [--engines torch,onnx-fp32,onnx-int8]
-[--levels 1,8,32] [--seconds 20] [--unique] [--ask-vs-encode 60] [--json]``
+[--levels 1,8,32] [--seconds 20] [--unique] [--ask-vs-encode 60] [--workers 1,2] [--json]``
 
 Without ``--url`` it starts its own ``python -m ui`` on a free loopback port for each
 embedding engine in turn (``ASSISTANT_EMBEDDING_ENGINE``), with a scratch data folder (the
 index copied from the default one, the model shared), and stops it at the end; the engines'
-figures are printed side by side. At each concurrency level N, N asyncio clients (one
-connection each, httpx) ask the
-gold questions (evals/gold/*.jsonl; a multi-turn case sends its earlier turns as history)
+figures are printed side by side (with ``--workers 1,2`` each engine once per
+``ASSISTANT_WORKERS`` value: answer processes beside the server's; memory and CPU are then
+summed over the server and its answer processes). At each concurrency level N, N asyncio
+clients (one connection each, httpx) ask the gold questions (evals/gold/*.jsonl; a
+multi-turn case sends its earlier turns as history)
 in a loop for a fixed time, then the level ends by itself. Printed per level: requests,
 requests/s, p50/p95/p99 latency, errors (non-200 or transport failures) and the server's
 peak resident memory (VmHWM from /proc/<pid>/status, reset per level where the kernel
@@ -121,12 +123,25 @@ def _proc_status(pid: int) -> dict[str, str]:
     return dict(line.split(":", 1) for line in lines if ":" in line)
 
 
+def process_tree(pid: int) -> list[int]:
+    """The process and its descendants (the answer processes of ``ASSISTANT_WORKERS``)."""
+    out, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        out.append(current)
+        for children in Path(f"/proc/{current}/task").glob("*/children"):
+            with contextlib.suppress(OSError, ValueError):
+                todo += [int(c) for c in children.read_text().split()]
+    return out
+
+
 def peak_rss_mb(pid: int | None) -> float | None:
-    """Peak resident set size (VmHWM) of the process, MB."""
+    """Peak resident set size (VmHWM) of the process and its descendants, summed, MB."""
     if pid is None:
         return None
-    value = _proc_status(pid).get("VmHWM", "").split()
-    return round(int(value[0]) / 1024, 1) if value else None
+    values = [_proc_status(p).get("VmHWM", "").split() for p in process_tree(pid)]
+    kb = [int(v[0]) for v in values if v]
+    return round(sum(kb) / 1024, 1) if kb else None
 
 
 def reset_peak_rss(pid: int | None) -> bool:
@@ -134,22 +149,28 @@ def reset_peak_rss(pid: int | None) -> bool:
     if pid is None:
         return False
     try:
-        Path(f"/proc/{pid}/clear_refs").write_text("5")
+        for p in process_tree(pid):
+            Path(f"/proc/{p}/clear_refs").write_text("5")
         return True
     except OSError:
         return False
 
 
 def cpu_seconds(pid: int | None) -> float | None:
-    """User + system CPU time of the process (all threads), seconds."""
+    """User + system CPU time of the process and its descendants (all threads), seconds."""
     if pid is None:
         return None
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
     ticks = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    total = 0.0
+    for p in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            if p == pid:
+                return None
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
 
 
 @contextlib.contextmanager
@@ -165,7 +186,7 @@ def own_server(extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, i
         process = spawn(port, offline_env(scratch, **(extra_env or {})), log_path)
         url = f"http://127.0.0.1:{port}"
         try:
-            wait_ready(url, process, log_path)
+            wait_ready(url, process, log_path, int((extra_env or {}).get("ASSISTANT_WORKERS", 1)))
             yield url, process.pid, log_path
         finally:
             stop(process)
@@ -173,7 +194,12 @@ def own_server(extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, i
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def wait_ready(url: str, process: subprocess.Popen[bytes] | None, log_path: Path | None) -> None:
+def wait_ready(
+    url: str,
+    process: subprocess.Popen[bytes] | None,
+    log_path: Path | None,
+    workers_wanted: int = 1,
+) -> None:
     deadline = time.monotonic() + START_TIMEOUT_S
     with httpx.Client(base_url=url, timeout=5, trust_env=False) as client:
         while time.monotonic() < deadline:
@@ -182,7 +208,10 @@ def wait_ready(url: str, process: subprocess.Popen[bytes] | None, log_path: Path
                 raise SystemExit(f"python -m ui exited early:\n{tail}")
             try:
                 r = client.get("/healthz")
-                if r.status_code == 200 and r.json().get("status") == "ok":
+                # With ASSISTANT_WORKERS > 1: once its answer processes have loaded too.
+                workers = (r.json().get("workers") or {}) if r.status_code == 200 else {}
+                loaded = workers_wanted <= 1 or workers.get("ready")
+                if r.status_code == 200 and r.json().get("status") == "ok" and loaded:
                     return
                 if r.json().get("status") == "error":
                     raise SystemExit(f"server failed to load: {r.text}")
@@ -466,6 +495,11 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         help="own server only: OMP_NUM_THREADS for it (0 = leave torch's default)",
     )
+    parser.add_argument(
+        "--workers",
+        default="1",
+        help="own server only: ASSISTANT_WORKERS values to run in turn, e.g. 1,2",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
     try:
@@ -484,6 +518,12 @@ def main(argv: list[str] | None = None) -> int:
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     if not engines or any(e not in ("torch", "onnx-fp32", "onnx-int8") for e in engines):
         parser.error("--engines: any of torch, onnx-fp32, onnx-int8")
+    try:
+        worker_counts = [int(x) for x in args.workers.split(",") if x.strip()]
+    except ValueError:
+        parser.error("--workers takes integers, e.g. 1,2")
+    if not worker_counts or not all(1 <= n <= 16 for n in worker_counts):
+        parser.error("--workers: each between 1 and 16")
     if not 0 <= args.ask_vs_encode <= 1000:
         parser.error("--ask-vs-encode must be between 0 and 1000")
 
@@ -503,13 +543,14 @@ def main(argv: list[str] | None = None) -> int:
         )
     else:
         for engine in engines:
-            extra = {"ASSISTANT_EMBEDDING_ENGINE": engine}
-            if args.torch_threads:
-                extra["OMP_NUM_THREADS"] = str(args.torch_threads)
-            with own_server(extra) as (url, pid, _log):
-                runs.append(
-                    bench(url, pid, levels, args.seconds, args.unique, engine, args.ask_vs_encode)
-                )
+            for workers in worker_counts:
+                extra = {"ASSISTANT_EMBEDDING_ENGINE": engine, "ASSISTANT_WORKERS": str(workers)}
+                if args.torch_threads:
+                    extra["OMP_NUM_THREADS"] = str(args.torch_threads)
+                label = engine if workers == 1 else f"{engine}×{workers}"
+                with own_server(extra) as (url, pid, _log):
+                    unique, encode = args.unique, args.ask_vs_encode
+                    runs.append(bench(url, pid, levels, args.seconds, unique, label, encode))
     report = {"runs": runs}
     return emit(report, args.json, print_table)
 

@@ -15,12 +15,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from knowledge.catalog import policy_dirs
 from knowledge.clause import Clause, PolicyMeta
 from knowledge.settings import Settings
+from knowledge.yaml_load import safe_load
 
 if TYPE_CHECKING:
     from knowledge.base import KnowledgeBase
@@ -75,7 +75,7 @@ def load_guide(folder: Path) -> PolicyGuide | None:
     path = Path(folder) / GUIDE_FILE
     if not path.is_file():
         return None
-    return PolicyGuide.model_validate(yaml.safe_load(path.read_text("utf-8")))
+    return PolicyGuide.model_validate(safe_load(path.read_text("utf-8")))
 
 
 @lru_cache(maxsize=8)

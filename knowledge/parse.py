@@ -25,7 +25,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import cn2an
 import yaml
 from pydantic import ValidationError
 
@@ -34,6 +33,7 @@ from knowledge.documents import DocumentError, load_document_text, normalize_tex
 
 # Re-exported: assistant/compose.py imports it from here.
 from knowledge.sentences import split_sentences as split_sentences
+from knowledge.yaml_load import safe_load
 
 # Bump whenever the clauses produced for the same input change (the index rebuilds).
 PARSER_VERSION = "1"
@@ -80,6 +80,8 @@ def chinese_numeral_value(numeral: str) -> int | None:
     """一 -> 1, 十 -> 10, 十二 -> 12, 二十 -> 20, 二十一 -> 21; None if not a heading numeral."""
     if not _HEADING_NUMERAL.fullmatch(numeral):
         return None
+    import cn2an  # here, not at import: 0.3 s the server's start does not need
+
     return int(cn2an.cn2an(numeral, "normal"))
 
 
@@ -380,7 +382,7 @@ def load_policy_meta(folder: Path) -> PolicyMeta:
     if not meta_path.is_file():
         raise DocumentError(f"政策目录 {folder} 中缺少 policy.yaml。")
     try:
-        raw = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
+        raw = safe_load(meta_path.read_text(encoding="utf-8"))
         return PolicyMeta.model_validate(raw)
     except (OSError, UnicodeDecodeError, yaml.YAMLError, ValidationError) as exc:
         raise DocumentError(f"无法读取 {meta_path}：{exc}") from exc

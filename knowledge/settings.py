@@ -83,6 +83,16 @@ class Settings(BaseSettings):
         default=None, description="Date used for validity checks; None = the real today."
     )
     max_question_chars: int = Field(default=1000, description="Longer questions are refused.")
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=16,
+        description=(
+            "Processes that compute /api/ask answers: 1 = the server process itself; N > 1 = "
+            "N answer processes beside it (each loads its own model and index; the HTTP, the "
+            "page and the log stay in the server process). See ui/ask_pool.py."
+        ),
+    )
 
     @property
     def models_dir(self) -> Path:

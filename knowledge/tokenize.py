@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import jieba
-import yaml
 
 from knowledge.parse import chinese_numeral_value
+from knowledge.yaml_load import safe_load
 
 TERMS_FILE = Path(__file__).resolve().parent / "terms.txt"
 SYNONYMS_FILE = Path(__file__).resolve().parent / "synonyms.yaml"
@@ -138,7 +138,7 @@ class Synonyms:
 
 def load_synonyms(path: Path = SYNONYMS_FILE) -> Synonyms:
     """Read and check the thesaurus; a malformed file is an error, not a silent no-op."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = safe_load(path.read_text(encoding="utf-8")) or {}
     table = data.get("synonyms") if isinstance(data, dict) else None
     if not isinstance(table, dict):
         raise ValueError(f"{path}: expected a mapping under 'synonyms'")

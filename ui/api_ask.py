@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from typing import Any
 
@@ -60,14 +61,20 @@ def ask_router(ctx: ApiContext) -> APIRouter:
             )
         history = [clean_text(h) for h in req.history]
         assistant = ctx.need_assistant()
+        answer = await _in_pool(service, question, history)
 
         def work() -> AskResponse | JSONResponse:
             from assistant.errors import QuestionError
 
             try:
-                answer = assistant.ask(question, history)
+                answered = answer if answer is not None else assistant.ask(question, history)
             except QuestionError as exc:
                 return error_response(400, str(exc))
+            if isinstance(answered, QuestionError):
+                return error_response(400, str(answered))
+            return respond(answered)
+
+        def respond(answer: Any) -> AskResponse:
             token = service.new_feedback_token()
             exchange_id = service.log.record(answer, history, "api", feedback_token=token)
             return AskResponse(
@@ -80,6 +87,26 @@ def ask_router(ctx: ApiContext) -> APIRouter:
         return await ctx.run(work)
 
     return router
+
+
+async def _in_pool(service: Any, question: str, history: list[str]) -> Any:
+    """The answer computed by an answer process (``ASSISTANT_WORKERS`` > 1), a QuestionError
+    it raised, or None: no pool, not loaded yet, or broken (then the server answers)."""
+    pool = service.pool
+    if pool is None or not pool.ready:
+        return None
+    from assistant.errors import QuestionError
+    from ui.ask_pool import BrokenProcessPool
+
+    try:
+        answer = await asyncio.wrap_future(pool.submit(question, history))
+        pool.answered += 1
+        return answer
+    except QuestionError as exc:
+        return exc
+    except BrokenProcessPool as exc:  # a worker died: the server process answers from now on
+        pool.broke(exc)
+        return None
 
 
 def feedback_router(ctx: ApiContext) -> APIRouter:

@@ -73,6 +73,7 @@ def create_app(
             )
             async with own_lifespan(app) as state:
                 yield state
+            service.stop_pool()
             if building is not None and not building.done():
                 building.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):

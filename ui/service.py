@@ -146,6 +146,7 @@ class Service:
         self.load_seconds: float | None = None
         self.log = ServerLog(settings.log_path)
         self.page: Any = None  # the web page's PageSlot (ui.server); its state goes in health
+        self.pool: Any = None  # answer processes (ui.ask_pool) when settings.workers > 1
 
     def _page_state(self) -> str:
         return "none" if self.page is None else str(self.page.state)
@@ -177,6 +178,22 @@ class Service:
                 warm_up()
             except Exception:  # the question that needs it will say what is wrong
                 logger.exception("warming up the assistant failed")
+        if self._assistant is not None and self.settings.workers > 1:
+            self.start_pool()
+
+    def start_pool(self) -> None:
+        """The answer processes (after ready: the index they open is built by then)."""
+        from ui.ask_pool import AskPool
+
+        with self._started:
+            if self.pool is None:
+                self.pool = AskPool(self.settings, self.settings.workers)
+
+    def stop_pool(self) -> None:
+        with self._started:
+            pool, self.pool = self.pool, None
+        if pool is not None:
+            pool.shutdown()
 
     @property
     def ready(self) -> bool:
@@ -221,6 +238,7 @@ class Service:
             "load_seconds": round(self.load_seconds or 0.0, 2),
             "log": log,
             "page": self._page_state(),  # the web page: loading (built after the API), ready
+            **({"workers": self.pool.status()} if self.pool is not None else {}),
         }
 
     @staticmethod

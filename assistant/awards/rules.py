@@ -15,7 +15,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from assistant.awards.errors import AwardInputError
@@ -28,6 +27,7 @@ from assistant.awards.specs import (
     StrictModel,
 )
 from knowledge.settings import Settings
+from knowledge.yaml_load import safe_load
 
 __all__ = [
     "Condition",
@@ -39,6 +39,24 @@ __all__ = [
     "RuleFileError",
     "Validity",
 ]
+
+
+# Memos of answers that depend only on an immutable rule or rule book, kept outside the
+# models (pydantic compares private attributes: a filled memo would make equal books
+# unequal). Keyed by id() with the object itself held, so an id is never reused.
+MEMO_OWNERS = 256
+MEMO_TEXTS = 4096
+_NEEDS: dict[int, tuple[object, dict[str, bool]]] = {}
+_NAMED: dict[int, tuple[object, dict[str, frozenset[str]]]] = {}
+
+
+def _memo(memos: dict[int, tuple[object, dict[Any, Any]]], owner: object) -> dict[Any, Any]:
+    entry = memos.get(id(owner))
+    if entry is None or entry[0] is not owner:
+        if len(memos) >= MEMO_OWNERS:
+            memos.clear()
+        entry = memos[id(owner)] = (owner, {})
+    return entry[1]
 
 
 class Validity(StrictModel):
@@ -147,6 +165,14 @@ class Rule(StrictModel):
     def formula_needs(self, name: str) -> bool:
         """True when the formula cannot give an amount without this input (its kind computes
         from it and the input is not optional)."""
+        # Asked dozens of times a question of a rule that never changes: computed once.
+        memo = _memo(_NEEDS, self)
+        known = memo.get(name)
+        if known is None:
+            known = memo[name] = self._formula_needs(name)
+        return known
+
+    def _formula_needs(self, name: str) -> bool:
         spec = next((i for i in self.inputs if i.name == name), None)
         if spec is None or spec.optional or spec.type == "bool":
             return False
@@ -224,7 +250,16 @@ class RuleBook(BaseModel):
         项目" still asks about 揭榜挂帅)."""
         if not isinstance(text, str):
             return set()
-        return {c for c, terms in self.topics.items() if any(t and t in text for t in terms)}
+        # The frames stage asks this of the same few texts ~40 times a question.
+        memo = _memo(_NAMED, self.topics)
+        found = memo.get(text)
+        if found is None:
+            if len(memo) >= MEMO_TEXTS:
+                memo.clear()
+            found = memo[text] = frozenset(
+                c for c, terms in self.topics.items() if any(t and t in text for t in terms)
+            )
+        return set(found)
 
     def note(self, note_id: str) -> Note | None:
         return next((n for n in self.notes if n.id == note_id), None)
@@ -297,7 +332,7 @@ def load_lexicon(policy_dir: Path) -> dict[str, Any]:
     path = Path(policy_dir) / "lexicon.yaml"
     if not path.exists():
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a mapping")
     return data
@@ -308,7 +343,7 @@ def load_rulebook(policy_dir: Path) -> RuleBook:
     ``lexicon.yaml`` beside it; errors name the file, rule and field at fault."""
     path = Path(policy_dir) / "rules.yaml"
     lexicon_path = Path(policy_dir) / "lexicon.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = safe_load(path.read_text(encoding="utf-8"))
     lexicon = load_lexicon(policy_dir)
     for key in ("synonyms", "topics", "keywords"):
         if key in data or any(key in r for r in data.get("rules", [])):
@@ -386,7 +421,7 @@ def _contact_department(policy_dir: Path) -> str:
     path = policy_dir / "policy.yaml"
     if not path.exists():
         return ""
-    meta = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    meta = safe_load(path.read_text(encoding="utf-8")) or {}
     contact = meta.get("contact") if isinstance(meta, dict) else None
     return str(contact.get("department") or "") if isinstance(contact, dict) else ""
 

@@ -19,7 +19,6 @@ from knowledge.embedding.cli import main
 from knowledge.embedding.embedder import (
     PASSAGE_BATCH,
     Embedder,
-    LangchainEmbeddings,
     ModelNotReadyError,
     engine_model_id,
     load_embedder,
@@ -46,6 +45,16 @@ from knowledge.embedding.source_file import (
     read_e5_file,
 )
 from knowledge.embedding.tokenizer import build_precompiled_charsmap, build_tokenizer
+
+
+def __getattr__(name: str) -> object:
+    # langchain-core only when asked for (the baseline): not at the server's start.
+    if name == "LangchainEmbeddings":
+        from knowledge.embedding.langchain_adapter import LangchainEmbeddings
+
+        return LangchainEmbeddings
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "BUILD_INFO_FILE",

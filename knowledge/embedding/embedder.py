@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
 from knowledge.embedding.engines import OnnxEncoder, TorchEncoder, load_sentence_transformer
 from knowledge.embedding.folder import default_model_id, is_valid_model_dir, read_build_info
@@ -168,16 +167,3 @@ def load_embedder(settings: Settings) -> Embedder:
         if passage is None
         else passage,
     )
-
-
-class LangchainEmbeddings(Embeddings):
-    """langchain ``Embeddings`` over an :class:`Embedder` (documents use the passage prompt)."""
-
-    def __init__(self, embedder: Embedder) -> None:
-        self.embedder = embedder
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.embedder.embed_passages(texts).tolist()
-
-    def embed_query(self, text: str) -> list[float]:
-        return self.embedder.embed_queries([text])[0].tolist()
