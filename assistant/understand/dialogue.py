@@ -22,7 +22,7 @@ from assistant.understand.asks import asks_about_awards, is_award_question, quan
 from assistant.understand.choose import keyword_score, relevant_turns, select_rule
 from assistant.understand.frames import frames, states_identity
 from assistant.understand.lexicon import general_words
-from assistant.understand.mentions import LEFT_OUT, BookContext, extract_turn
+from assistant.understand.mentions import LEFT_OUT, NOT_EXACT, BookContext, extract_turn
 
 _FOLLOW_MARKERS = general_words("follow_markers")
 
@@ -131,8 +131,10 @@ def _approx_notes(rule: Rule, inputs: dict[str, Any], approx: dict[str, list[str
     notes = []
     for said in approx.get(LEFT_OUT, []):
         notes.append(f"您提到的“{said}”未说明属于本项的计算基数，未计入；如属于，请告诉我")
+    for said in approx.get(NOT_EXACT, []):
+        notes.append(f"您提到的{said}，不是确切金额，未据此计算，请告诉我确切的金额")
     for name, raws in approx.items():
-        if name == LEFT_OUT or name not in inputs:
+        if name in (LEFT_OUT, NOT_EXACT) or name not in inputs:
             continue
         spec = rule.input(name)
         said = "、".join(f"“{r}”" for r in raws)

@@ -24,6 +24,7 @@ from assistant.numbers import NumberError, Quantity, extract_quantities
 from assistant.understand.choose import keyword_score
 from assistant.understand.lexicon import general_words
 from assistant.understand.mentions import unit_fits
+from assistant.understand.names import mask_measures
 
 _PUNCT = re.compile(r"[，,。；;！!？?\n、]")
 # A topic the message names elsewhere weighs less than one the segment names itself, more than
@@ -47,6 +48,7 @@ class Segment:
     quantities: list[Quantity] = field(default_factory=list)
     rule: Rule | None = None  # the rule the segment's own words point at
     own_evidence: bool = False  # named by the segment itself, not inherited
+    labelled: bool = False  # its first figure's words are an input of that rule (maybe others too)
 
 
 @dataclass
@@ -80,7 +82,7 @@ def segments(text: str) -> list[Segment]:
         try:
             quantities = [
                 q
-                for q in extract_quantities(piece)
+                for q in extract_quantities(mask_measures(piece))
                 if q.kind in ("money", "count", "percent") and not _article(q)
             ]
         except NumberError:
@@ -174,6 +176,7 @@ def assign(book: RuleBook, text: str) -> list[Segment]:
         _, _, best = max(scored, key=lambda t: (t[0], -t[1]))
         if _own_evidence(book, best, seg) or best.clause in message_clauses:
             seg.rule, seg.own_evidence = best, _own_evidence(book, best, seg)
+            seg.labelled = best.id in owners
     # a segment that names nothing continues the rule of the segment before it
     previous: Rule | None = None
     for seg in segs:
@@ -206,6 +209,47 @@ def states_identity(part: str) -> bool:
     return any(part.lstrip().startswith(w) for w in general_words("identity_openers"))
 
 
+_SENTENCE_END = re.compile(r"[。！!？?；;\n]")
+
+
+def _sentence_spans(text: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        spans.append((start, m.end()))
+        start = m.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return spans
+
+
+def _asks(sentence: str) -> bool:
+    words = [w for w in general_words("ask_words") if len(w) >= 2]
+    words += list(general_words("strong_asks"))
+    return "？" in sentence or "?" in sentence or any(w in sentence for w in words)
+
+
+def _asked_frames(text: str, found: list[Frame]) -> list[Frame]:
+    """In a message of several sentences whose asking sentence holds figures of its own
+    ("……去年银行贷款了2000万。今年首轮流片花了450万，请问补贴多少？"), a frame only in
+    sentences that ask nothing is background, not an award asked about — unless the message
+    asks for several (各多少, 分别) or its asking sentence adds to what came before (另外 …)."""
+    if len(found) < 2 or any(w in text for w in general_words("compound_asks")):
+        return found
+    sentences = _sentence_spans(text)
+    asking = [(a, b) for a, b in sentences if _asks(text[a:b])]
+    if not asking:
+        return found
+    adds = tuple(general_words("connectives")) + tuple(general_words("additive_markers"))
+    if any(text[a:b].lstrip().startswith(adds) for a, b in asking):
+        return found
+
+    def in_asking(frame: Frame) -> bool:
+        return any(a <= seg.start < b for seg in frame.segments for a, b in asking)
+
+    kept = [f for f in found if in_asking(f)]
+    return kept if kept else found
+
+
 def frames(book: RuleBook, text: str) -> list[Frame]:
     """The awards the message asks about, in the order it names them (empty when it names
     fewer than two: the single-award path handles those with the whole conversation)."""
@@ -227,9 +271,15 @@ def frames(book: RuleBook, text: str) -> list[Frame]:
             by_rule[seg.rule.id] = Frame(rule=seg.rule, segments=[seg])
         else:
             frame.segments.append(seg)
+    # a rule no segment names by its own words (its figures only inherited a topic the message
+    # names elsewhere, "去年纳税800万" beside "央视广告") is no award asked about
+    named = {
+        seg.rule.id for seg in segs if seg.rule is not None and (seg.own_evidence or seg.labelled)
+    }
+    ordered = [f for f in by_rule.values() if f.rule.id in named]
+    ordered = _asked_frames(text, ordered)
     # two awards of one clause named without a figure ("双跨平台" + "总部落户郑州") are one:
     # the rule the whole message points at most (the other is its premise)
-    ordered = list(by_rule.values())
     result: list[Frame] = []
     for frame in ordered:
         if any(s.quantities for s in frame.segments):

@@ -16,12 +16,14 @@ from assistant.awards.rules import InputSpec, Rule
 from assistant.numbers import extract_quantities
 from assistant.understand.figures import (
     LEFT_OUT,
+    NOT_EXACT,
     BookContext,
     assign_quantities,
     segments,
     unit_fits,
 )
 from assistant.understand.lexicon import general_pattern, general_words
+from assistant.understand.names import mask_measures
 
 _NEGATIONS = general_words("negations")
 
@@ -206,7 +208,7 @@ def _disqualified(rule: Rule, text: str) -> list[tuple[int, int]]:
     failing, passing = [], []
     for start, end in segments(text):
         part = text[start:end]
-        if not any(unit_fits(spec, q) for q in extract_quantities(part)):
+        if not any(unit_fits(spec, q) for q in extract_quantities(mask_measures(part))):
             continue
         said_false = any(_read_bool(s, part) is False for s in rule.inputs if s.type == "bool")
         (failing if said_false else passing).append((start, end))
@@ -232,7 +234,8 @@ def extract_turn(
             if approx is not None:
                 approx.setdefault(LEFT_OUT, []).append(text[start:end])
         text = _blank(text, excluded)
-    found = assign_quantities(rule, text, extract_quantities(text), approx, book)
+    # "厂房1.2万平方米", "员工1.2万人": measures with 万 are no money
+    found = assign_quantities(rule, text, extract_quantities(mask_measures(text)), approx, book)
     for name, value in _year_counts(rule, text).items():
         found.setdefault(name, value)
     for spec in rule.inputs:
@@ -244,4 +247,4 @@ def extract_turn(
     return found
 
 
-__all__ = ["LEFT_OUT", "BookContext", "extract_turn", "option_mentions", "unit_fits"]
+__all__ = ["LEFT_OUT", "NOT_EXACT", "BookContext", "extract_turn", "option_mentions", "unit_fits"]
