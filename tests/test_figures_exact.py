@@ -1,0 +1,202 @@
+"""Figures that are not the enterprise's exact amount never become an input (figures.py):
+bounds, ranges, unsettled totals, measures written with 万, other measures of the enterprise,
+planned figures beside spent ones, and background figures of sentences that ask nothing.
+
+The questions are new (not those of the eval files); each table row is one class of input.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assistant.awards import default_rulebook
+from assistant.numbers import extract_quantities
+from assistant.understand.dialogue import answer_awards, book_context
+from assistant.understand.figures import not_exact
+from assistant.understand.frames import frames
+from assistant.understand.mentions import LEFT_OUT, NOT_EXACT, extract_turn
+from assistant.understand.names import mask_measures
+
+TODAY = date(2024, 6, 1)
+BOOK = default_rulebook()
+
+
+def _read(rule_id: str, text: str) -> tuple[dict, dict]:
+    approx: dict = {}
+    found = extract_turn(BOOK.rules[rule_id], text, approx, book_context(BOOK))
+    return found, approx
+
+
+def _money(text: str):
+    return next(q for q in extract_quantities(text) if q.kind == "money")
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("首轮流片费用超过1000万", "界限"),
+        ("展位费不到50万", "界限"),
+        ("设备投资3000万以上", "界限"),
+        ("广告费至少200万", "界限"),
+        ("流片费用在200到300万之间", "区间"),
+        ("流片费用200万-300万", "区间"),
+        ("总合同3000万，我们分到多少还不确定", "确定"),
+        ("合同金额800万，目前还没定下来", "确定"),
+        ("流片费用600万还在核算", "确定"),
+    ],
+)
+def test_bounds_ranges_and_unsettled_figures_are_not_exact(text: str, why: str) -> None:
+    qs = [q for q in extract_quantities(text) if q.kind == "money"]
+    assert any(why in (not_exact(text, q) or "") for q in qs)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "首轮流片费用1000万",
+        "首轮流片花了1000万，不知道能补多少",  # a question, not an unsettled figure
+        "大概花了500万左右",  # a round figure is read as said
+        "展位费不是50万，是60万",
+        "2022-2023年流片费用300万",
+    ],
+)
+def test_exact_figures_stay_exact(text: str) -> None:
+    assert all(not_exact(text, q) is None for q in extract_quantities(text) if q.kind == "money")
+
+
+@pytest.mark.parametrize(
+    ("rule", "text"),
+    [
+        ("四.10", "首轮流片费用超过1000万，能补多少？"),
+        ("四.10", "首轮流片费用在200到300万之间，能补多少？"),
+        ("四.16", "总合同3000万，我们分到多少还不确定，揭榜挂帅项目能补多少？"),
+        ("四.17-展会补贴", "展位费和布展费不到50万，能补多少？"),
+    ],
+)
+def test_a_figure_that_is_no_amount_asks_back(rule: str, text: str) -> None:
+    found, approx = _read(rule, text)
+    base = BOOK.rules[rule].formula.input_fields()["base"]
+    assert base not in found
+    assert approx.get(NOT_EXACT)
+    (result,) = answer_awards(text, [], [], TODAY, rulebook=BOOK)
+    assert result.amount_yuan is None and result.missing
+
+
+@pytest.mark.parametrize(
+    ("text", "masked_money"),
+    [
+        ("厂房1.2万平方米，展位费40万", [400000]),
+        ("员工1.2万人，首轮流片花了450万", [4500000]),
+        ("园区占地300亩，投资1500万", [15000000]),
+        ("新增标识注册量1300万条", []),  # a count, never money either way
+    ],
+)
+def test_measures_written_with_wan_are_no_money(text: str, masked_money: list[int]) -> None:
+    money = [int(q.value) for q in extract_quantities(mask_measures(text)) if q.kind == "money"]
+    assert money == masked_money
+
+
+@given(
+    n=st.integers(min_value=1, max_value=9999),
+    measure=st.sampled_from(["平方米", "平米", "人", "亩", "吨", "名员工", "辆"]),
+)
+@settings(max_examples=60, deadline=None)
+def test_no_measure_with_wan_is_ever_read_as_money(n: int, measure: str) -> None:
+    text = f"公司有{n}万{measure}，另外首轮流片花了300万"
+    money = [q for q in extract_quantities(mask_measures(text)) if q.kind == "money"]
+    assert [int(q.value) for q in money] == [3000000]
+
+
+@given(
+    bound=st.sampled_from(["超过", "不到", "不足", "至少", "低于", "多于", "不少于"]),
+    n=st.integers(min_value=1, max_value=4000),
+)
+@settings(max_examples=60, deadline=None)
+def test_a_bound_never_becomes_the_base(bound: str, n: int) -> None:
+    found, _ = _read("四.10", f"首轮流片费用{bound}{n}万，能补多少")
+    assert "tapeout_cost_yuan" not in found
+
+
+@pytest.mark.parametrize(
+    ("rule", "text", "name", "value", "left_out"),
+    [
+        # a guessed figure of another sentence gives way to the one its words name
+        (
+            "四.13-智能化改造",
+            "我们集团体量3亿元。郑州工厂智能化改造，设备和软件投入1500万，能补多少？",
+            "equipment_software_investment_yuan",
+            15000000,
+            "3亿",
+        ),
+        # measures of the enterprise that no award is computed on are never guessed
+        (
+            "四.17-央媒广告",
+            "去年纳税800万，利润1200万，今年在央视的广告费1600万，能补多少？",
+            "ad_spend_yuan",
+            16000000,
+            "纳税800万",
+        ),
+        (
+            "四.10",
+            "注册资本5000万，首轮流片花了450万，能补多少？",
+            "tapeout_cost_yuan",
+            4500000,
+            "注册资本5000万",
+        ),
+        # what was spent replaces what was planned
+        (
+            "四.13-智能化改造",
+            "智能化改造计划投入5000万，目前设备和软件已投2000万，能补多少？",
+            "equipment_software_investment_yuan",
+            20000000,
+            "5000万",
+        ),
+    ],
+)
+def test_the_figure_its_words_name_wins(rule, text, name, value, left_out) -> None:
+    found, approx = _read(rule, text)
+    assert found[name] == value
+    assert any(left_out in said for said in approx.get(LEFT_OUT, []))
+
+
+def test_parts_of_a_sum_said_in_one_sentence_still_add_up() -> None:
+    found, _ = _read("四.17-展会补贴", "场地租了30万，布展花了20万，补多少")
+    assert found["exhibition_cost_yuan"] == 500000
+
+
+def test_only_a_planned_figure_is_computed_as_said() -> None:
+    found, _ = _read("四.16", "揭榜挂帅项目合同金额预计800万，能补多少？")
+    assert found["contract_amount_yuan"] == 8000000
+
+
+@pytest.mark.parametrize(
+    ("text", "rule", "amount"),
+    [
+        # a figure in a sentence that asks nothing is background, not a second award
+        (
+            "我们做芯片设计，团队80多人。去年银行贷款了2000万。今年首轮流片花了450万，请问补贴多少？",
+            "四.10",
+            1800000,
+        ),
+        # figures that only inherit a topic named elsewhere make no frame of their own
+        (
+            "公司有员工150人，去年纳税800万。今年在央视投了产品广告，广告费1600万，可以补多少？",
+            "四.17-央媒广告",
+            800000,
+        ),
+    ],
+)
+def test_background_figures_make_no_frame(text: str, rule: str, amount: int) -> None:
+    assert frames(BOOK, text) == []
+    results = answer_awards(text, [], [], TODAY, rulebook=BOOK)
+    assert [(r.rule, r.amount_yuan) for r in results] == [(rule, amount)]
+
+
+def test_a_compound_question_still_gets_every_award() -> None:
+    text = "去年首轮流片花了500万。另外央视广告费800万，能补多少？"
+    results = answer_awards(text, [], [], TODAY, rulebook=BOOK)
+    assert sorted(r.amount_yuan for r in results) == [400000, 2000000]
