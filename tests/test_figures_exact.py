@@ -200,3 +200,36 @@ def test_a_compound_question_still_gets_every_award() -> None:
     text = "去年首轮流片花了500万。另外央视广告费800万，能补多少？"
     results = answer_awards(text, [], [], TODAY, rulebook=BOOK)
     assert sorted(r.amount_yuan for r in results) == [400000, 2000000]
+
+
+@pytest.mark.parametrize(
+    ("rule", "text", "name", "value"),
+    [
+        # a more specific label keeps its figure over a generic one said of something bigger
+        (
+            "四.8-设备投资补助",
+            "MEMS研发中试平台，平台设备投资2800万，整个园区投资了2个亿，能补多少？",
+            "equipment_investment_yuan",
+            28000000,
+        ),
+        # a spent figure beside a planned one is that input, even without its own words
+        (
+            "四.13-智能化改造",
+            "智能化改造设备和软件投资预计3000万，目前已投1200万，能补多少？",
+            "equipment_software_investment_yuan",
+            12000000,
+        ),
+        # the money right after a verb of growth is the increase, not this year's revenue
+        ("四.2", "主营收入增长了500万，去年1亿，能奖多少？", "revenue_increase_yuan", 5000000),
+    ],
+)
+def test_which_figure_an_input_keeps(rule, text, name, value) -> None:
+    found, _ = _read(rule, text)
+    assert found[name] == value
+
+
+def test_growth_stated_as_an_amount_is_computed_on_the_base() -> None:
+    (result,) = answer_awards(
+        "入库规上面板企业，主营收入增长了500万，去年1亿，能奖多少？", [], [], TODAY, rulebook=BOOK
+    )
+    assert (result.rule, result.amount_yuan) == ("四.2", 250000)

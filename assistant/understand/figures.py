@@ -222,6 +222,7 @@ def assign_quantities(
     book = book or BookContext()
     out: dict[str, Any] = {}
     sureness: dict[str, int] = {}
+    strength: dict[str, float] = {}  # the label score of the figure held for each input
     said: dict[str, list[str]] = {}
     segs = segments(text)
     for i, q in enumerate(quantities):
@@ -249,6 +250,10 @@ def assign_quantities(
                 approx.setdefault(NOT_EXACT, []).append(f"“{text[seg[0] : q.span[1]]}”是{why}")
             continue
         sure = _STATED
+        planned_held = [s for s in candidates if sureness.get(s.name) == _PLANNED]
+        if score <= 0 and planned_held and any(w in before for w in general_words("spent_markers")):
+            # "设备和软件投资预计3000万，目前已投1200万": what was spent of the planned input
+            spec, score = planned_held[0], 1.0
         if score <= 0:
             # no alias anywhere near: the first needed input not yet filled
             free = [s for s in candidates if s.name not in out]
@@ -275,7 +280,17 @@ def assign_quantities(
             for earlier in said.pop(spec.name, []):
                 _left_out(approx, earlier)
             del out[spec.name]
+        if (
+            spec.name in out
+            and spec.aggregate != "sum"
+            and sure == sureness[spec.name] == _STATED
+            and score < strength.get(spec.name, 0.0)
+        ):
+            # "平台设备投资2800万，整个园区投资了2个亿": the more specific label keeps its figure
+            _left_out(approx, clause_part)
+            continue
         sureness[spec.name] = sure
+        strength[spec.name] = score
         if spec.aggregate == "sum" and spec.name in out:
             # a further figure is added only when its own words say it is this input
             # ("配套的工业软件花了300万"); "车间土建和水电改造花了500万" is left out and said so
