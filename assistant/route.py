@@ -91,7 +91,9 @@ class Router:
     NOTHING_CLOSE = 0.84
     WEAK_COVERAGE = 0.55  # below this a turn is not taken to name a topic (condense)
     # A support question whose words the policies use this much is about a clause, however
-    # worded; below it, words the policies never use are its subject (evals/dev).
+    # worded; below it, words the policies never use are its subject (evals/dev). The share is
+    # of the words that name the matter (郑州, 补贴, 企业, 吗 left out); re-checked 2026-12-02 on
+    # evals/dev (chain, understanding, understanding2*): no in-scope case falls below it.
     PROVIDED_COVERAGE = 0.8
     TOPIC_REACH = 12  # characters from the unknown subject to the word of support
 
@@ -130,6 +132,14 @@ class Router:
         documents = [tokenize(c.text + " " + c.title) for c in knowledge.clauses()]
         # Words people use about any policy (政策, 申请, 有效期 …) count as known vocabulary.
         generic = {w for phrase in scope.get("domain_words", []) for w in tokenize(phrase)}
+        # words that say nothing of the matter asked about (企业, 补贴, 郑州, 能, 吗): left out of
+        # the share of the matter's words that the support clauses use
+        self._not_matter = (
+            generic
+            | self._function_words
+            | self._generic_subjects
+            | {w for phrase in self._support_words for w in tokenize(phrase)}
+        )
         self._vocabulary = {word for doc in documents for word in doc} | generic
         # What the support clauses themselves (those with award rules) and their question
         # vocabulary say: a matter named only in the tasks or the background ("5G基站建设" in
@@ -238,6 +248,9 @@ class Router:
         words = [w for w in dict.fromkeys(tokenize(question)) if not w.isdigit()]
         unknown = [w for w in words if w not in self._support_vocabulary]
         subject = [w for w in unknown if len(w) >= 2 and not re.search(r"\d", w)]
+        # the share is of the words that name the matter ("5G基站建设"), not of 郑州/补贴/吗
+        words = [w for w in words if w not in self._not_matter] or words
+        unknown = [w for w in unknown if w in words]
         total = sum(min(len(w), 4) for w in words) or 1
         coverage = 1 - sum(min(len(w), 4) for w in unknown) / total
         if not subject or coverage >= self.PROVIDED_COVERAGE:
@@ -251,7 +264,9 @@ class Router:
     ) -> str | None:
         """From the earliest unknown word shortly before the word of support to that word,
         less function words: "厂房租金能补贴吗" → 厂房租金补贴, "有算力补贴吗" → 算力补贴."""
-        word = max(support, key=len)
+        # the first word of support said, the longest of those at one place ("补贴" over "补"):
+        # "算力券怎么领？一家企业能领多少？" asks about the 算力券 of its first sentence
+        word = min(support, key=lambda w: (question.find(w), -len(w)))
         at = question.find(word)
         start = max(question.rfind(p, 0, at) for p in "，,。；;！!？?") + 1
         low = question.lower()  # the subject words are tokenised lower case (cmmi)
