@@ -233,3 +233,11 @@ def test_growth_stated_as_an_amount_is_computed_on_the_base() -> None:
         "入库规上面板企业，主营收入增长了500万，去年1亿，能奖多少？", [], [], TODAY, rulebook=BOOK
     )
     assert (result.rule, result.amount_yuan) == ("四.2", 250000)
+
+
+def test_a_condition_word_qualifies_its_figure() -> None:
+    # 首轮流片 is the first_round condition of 四.10, so "首轮流片500万" is the tape-out cost
+    # (the part named after 其中), and the second round's part is left out
+    found, approx = _read("四.10", "流片一共花了800万，其中首轮流片500万，第二轮300万，能补多少？")
+    assert found["tapeout_cost_yuan"] == 5000000
+    assert any("第二轮" in said for said in approx.get(LEFT_OUT, []))

@@ -223,6 +223,10 @@ def assign_quantities(
     out: dict[str, Any] = {}
     sureness: dict[str, int] = {}
     strength: dict[str, float] = {}  # the label score of the figure held for each input
+    # a yes/no condition of this rule qualifies its figure rather than labelling another
+    # measure: "首轮流片500万" is the tape-out cost (首轮流片 is the first_round condition)
+    conditions = {a for s in rule.inputs if s.type == "bool" for a in s.aliases}
+    labels = book.labels - conditions
     said: dict[str, list[str]] = {}
     segs = segments(text)
     for i, q in enumerate(quantities):
@@ -235,7 +239,7 @@ def assign_quantities(
         if not candidates:
             continue
         scored = sorted(
-            ((_alias_score(s, before, after, book.labels), n, s) for n, s in enumerate(candidates)),
+            ((_alias_score(s, before, after, labels), n, s) for n, s in enumerate(candidates)),
             key=lambda t: (-t[0], t[1]),
         )
         score, _, spec = scored[0]
