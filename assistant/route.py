@@ -224,11 +224,31 @@ class Router:
         place = self._asks_other_places_policy(question)
         if place:
             return f"other place's policy: {place}"
+        qualified = self._other_area_qualifies_topic(question)
+        if qualified:
+            return qualified
         if self._names_policy(question) or reference_tokens(question):
             return None
         for name, pattern in self._refusal_patterns:
             if pattern.search(question):
                 return f"{name}: {pattern.pattern}"
+        return None
+
+    # Characters after "的" in which the policy's own word must begin for another policy
+    # area's word to qualify it ("创业担保贷款的贴息"): the head noun of the phrase.
+    HEAD_REACH = 4
+
+    def _other_area_qualifies_topic(self, question: str) -> str | None:
+        """ "个人创业担保贷款的贴息": the policy's word (贴息) is the head of a phrase whose
+        qualifier is another policy area's matter, so the question is about that area, not the
+        clause; "新能源汽车的芯片首轮流片" keeps the policy's matter (芯片 is the head)."""
+        for name, pattern in self._refusal_patterns:
+            if name != "other_policy_areas":
+                continue
+            for m in pattern.finditer(question):
+                rest = re.split(r"[，,。；;！!？?]", question[m.end() :])[0]
+                if rest.startswith("的") and self._names_policy(rest[1 : 1 + self.HEAD_REACH]):
+                    return f"{name}: {pattern.pattern}"
         return None
 
     def unprovided_topic(self, question: str, evidence: Evidence) -> str | None:

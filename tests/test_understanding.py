@@ -86,6 +86,23 @@ def test_unrelated_figures_of_a_long_message_are_no_inputs(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "refused"),
+    [
+        # another policy area's matter qualifies the policy's word: that area is asked about
+        ("个人创业担保贷款的贴息怎么申请？", True),
+        ("公积金贷款的贴息有吗？", True),
+        # the policy's matter is the head of the phrase: answered
+        ("新能源汽车的芯片首轮流片花了300万，能补多少？", False),
+    ],
+)
+def test_a_word_of_another_policy_area_qualifying_ours(
+    assistant: Assistant, question: str, refused: bool
+) -> None:
+    assert assistant.ask(question).refused is refused
+
+
+@pytest.mark.slow
 def test_another_places_own_policy_is_refused(assistant: Assistant) -> None:
     a = assistant.ask("深圳的流片补贴是多少？")
     assert a.refused and a.citations == []
