@@ -241,3 +241,35 @@ def test_a_condition_word_qualifies_its_figure() -> None:
     found, approx = _read("四.10", "流片一共花了800万，其中首轮流片500万，第二轮300万，能补多少？")
     assert found["tapeout_cost_yuan"] == 5000000
     assert any("第二轮" in said for said in approx.get(LEFT_OUT, []))
+
+
+@pytest.mark.parametrize(
+    ("rule", "text", "name"),
+    [
+        # a part said vaguely leaves a summed input unknown: asked, not computed without it
+        ("四.17-展会补贴", "展位费大概三十来万，布展费十几万，能补多少？", "exhibition_cost_yuan"),
+        ("四.10", "首轮流片费用几十万，能补多少？", "tapeout_cost_yuan"),
+    ],
+)
+def test_a_vague_amount_asks_back(rule: str, text: str, name: str) -> None:
+    found, approx = _read(rule, text)
+    assert name not in found and approx.get(NOT_EXACT)
+
+
+def test_asking_in_vague_words_is_no_vague_input() -> None:
+    found, _ = _read("四.10", "首轮流片费用300万，能补几十万？")
+    assert found["tapeout_cost_yuan"] == 3000000
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # a total broken into parts, one of which fails a condition: the passing part counts
+        ("广告费一共1000万，其中央视600万，地方电视台400万，能补多少？", 6000000),
+        # a total followed by a further matter that fails: the total counts
+        ("在央视和人民日报投的产品广告一共1200万，另外在河南卫视投了300万，能补多少？", 12000000),
+    ],
+)
+def test_a_total_and_its_parts(text: str, value: int) -> None:
+    found, _ = _read("四.17-央媒广告", text)
+    assert found["ad_spend_yuan"] == value

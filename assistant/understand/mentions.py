@@ -212,7 +212,31 @@ def _disqualified(rule: Rule, text: str) -> list[tuple[int, int]]:
             continue
         said_false = any(_read_bool(s, part) is False for s in rule.inputs if s.type == "bool")
         (failing if said_false else passing).append((start, end))
-    return failing if failing and passing else []
+    if not (failing and passing):
+        return []
+    # a total broken into parts ("一共1000万，其中央视600万，地方台400万") holds the failing
+    # part too; a total followed by a further matter ("一共1200万，另外在河南卫视投了300万")
+    # does not
+    totals = general_words("total_markers")
+    parts = general_words("part_markers")
+    for start, end in passing:
+        broken_up = any(s > start and text[s:e].lstrip().startswith(parts) for s, e in failing)
+        broken_up |= any(s > start and text[s:e].lstrip().startswith(parts) for s, e in passing)
+        if broken_up and any(w in text[start:end] for w in totals):
+            failing.append((start, end))
+    return sorted(failing)
+
+
+def _vague_inputs(rule: Rule, text: str) -> dict[str, str]:
+    """Money inputs said as a vague amount ("布展费十几万"): input name → the words said. The
+    asking part ("能补几十万") names no input, so it is not one."""
+    out: dict[str, str] = {}
+    for m in general_pattern("vague_amount").finditer(text):
+        before = text[max(_clause_start(text, m.start()), m.start() - 12) : m.start()]
+        for spec in rule.inputs:
+            if spec.unit == "yuan" and any(len(a) >= 2 and a in before for a in spec.aliases):
+                out.setdefault(spec.name, text[_clause_start(text, m.start()) : m.end()])
+    return out
 
 
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:
@@ -236,6 +260,12 @@ def extract_turn(
         text = _blank(text, excluded)
     # "厂房1.2万平方米", "员工1.2万人": measures with 万 are no money
     found = assign_quantities(rule, text, extract_quantities(mask_measures(text)), approx, book)
+    for name, said in _vague_inputs(rule, text).items():
+        # "展位费三十来万，布展费十几万": a part without a figure leaves the input unknown
+        found.pop(name, None)
+        if approx is not None:
+            approx.pop(name, None)
+            approx.setdefault(NOT_EXACT, []).append(f"“{said}”是一个约略的说法")
     for name, value in _year_counts(rule, text).items():
         found.setdefault(name, value)
     for spec in rule.inputs:
