@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel
 
 from assistant.numbers import NumberError, extract_quantities
-from assistant.understand.lexicon import general_pattern
+from assistant.understand.lexicon import general_pattern, general_words
 from knowledge.base import ClauseHit, KnowledgeBase
 from knowledge.tokenize import reference_tokens, tokenize
 
@@ -251,6 +251,13 @@ class Router:
                     return f"{name}: {pattern.pattern}"
         return None
 
+    @staticmethod
+    def _other_measure(question: str, q: Any) -> bool:
+        """The words right before the figure name a measure no award is computed on."""
+        start = max(question.rfind(p, 0, q.span[0]) for p in "，,。；;！!？?") + 1
+        before = question[start : q.span[0]]
+        return any(w in before for w in general_words("other_measures"))
+
     def unprovided_topic(self, question: str, evidence: Evidence) -> str | None:
         """What a question asks support for that no clause provides ("算力补贴"), or None.
 
@@ -258,8 +265,12 @@ class Router:
         do not use, and it names no clause topic or rule keyword of its own."""
         if self._names_policy(question) or evidence.clause_reference:
             return None
-        # a stated amount or count is a calculation being asked for, not a new matter
-        if any(q.kind in ("money", "count", "percent") for q in _quantities(question)):
+        # a stated amount or count is a calculation being asked for, not a new matter — unless
+        # every figure is a measure no award is computed on ("研发投入3000万，有研发费用补贴吗")
+        if any(
+            q.kind in ("money", "count", "percent") and not self._other_measure(question, q)
+            for q in _quantities(question)
+        ):
             return None
         support = [w for w in self._support_words if len(w) >= 2 and w in question]
         asks = [w for w in self._support_asks if w in question]
@@ -295,7 +306,13 @@ class Router:
             begin = max(question.rfind(p, 0, start - 1) for p in "，,。；;！!？?") + 1
             part = question[begin : start - 1]
             skip = self._function_words | self._generic_subjects | {"是", "属于", "作为"}
-            kept = [t for t in jieba.lcut(part) if t not in skip and t.strip()]
+            # figures and times are facts told, not the matter ("去年研发投入3000万" → 研发投入)
+            times = set(general_words("time_words"))
+            kept = [
+                t
+                for t in jieba.lcut(part)
+                if t not in skip and t.strip() and t not in times and not re.search(r"[\d万亿]", t)
+            ]
             if not any(w in part.lower() for w in subject) or not kept:
                 return None
             return "".join(kept) + (word if keep_word else "")

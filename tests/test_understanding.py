@@ -123,6 +123,8 @@ def test_another_places_own_policy_is_refused(assistant: Assistant) -> None:
         # asked with a verb of receiving; the matter is that of the first sentence that asks
         ("智算中心的算力券怎么领？一家企业能领多少？", "算力券"),
         ("参加创新创业大赛获奖有奖金吗？", "奖金"),
+        # a figure of a measure no award is computed on is told, not a calculation asked for
+        ("我们是芯片设计企业，去年研发投入3000万，有研发费用补贴吗？", "研发投入"),
     ],
 )
 def test_support_the_policy_does_not_provide_is_said_so(
