@@ -227,6 +227,13 @@ class Router:
         qualified = self._other_area_qualifies_topic(question)
         if qualified:
             return qualified
+        asking = _asking_sentences(question)
+        if asking != question and not self._names_policy(asking):
+            # "郑州明天会下雨吗？我要去参加展会": what is asked is the weather; the policy's word
+            # stands only in a sentence that tells, not in the one that asks
+            for name, pattern in self._refusal_patterns:
+                if pattern.search(asking):
+                    return f"{name}: {pattern.pattern}"
         if self._names_policy(question) or reference_tokens(question):
             return None
         for name, pattern in self._refusal_patterns:

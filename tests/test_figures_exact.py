@@ -273,3 +273,31 @@ def test_asking_in_vague_words_is_no_vague_input() -> None:
 def test_a_total_and_its_parts(text: str, value: int) -> None:
     found, _ = _read("四.17-央媒广告", text)
     assert found["ad_spend_yuan"] == value
+
+
+def test_an_unsettled_share_said_later_in_the_sentence() -> None:
+    text = "项目总合同5000万，我们是联合体的一员，我们能分到多少还没定，能扶持多少？"
+    q = _money(text)
+    assert not_exact(text, q) is not None
+
+
+def test_asked_for_several_an_award_named_without_its_figure_is_asked_back() -> None:
+    text = "展会场地费和布展费花了40万，另外还想申请首轮流片补助，费用还没结算，分别能拿多少？"
+    results = answer_awards(text, [], [], TODAY, rulebook=BOOK)
+    assert results[0].amount_yuan == 280000  # the computed award comes first
+    assert any(r.rule == "四.10" and r.amount_yuan is None and r.missing for r in results)
+
+
+def test_the_asking_sentence_naming_a_clause_makes_other_sentences_background() -> None:
+    text = (
+        "我们是做手机外壳的老厂，前年营收3亿，去年2.6亿。今年车间做了智能化改造，"
+        "设备加软件一共投了1500万。智能化改造补贴能拿多少？"
+    )
+    results = answer_awards(text, [], [], TODAY, rulebook=BOOK)
+    assert [(r.rule, r.amount_yuan) for r in results] == [("四.13-智能化改造", 3000000)]
+
+
+def test_a_figure_told_in_passing_that_computes_nothing_is_background() -> None:
+    text = "我们去年营收2亿，今年首轮流片花了250万，能补多少？"
+    results = answer_awards(text, [], [], TODAY, rulebook=BOOK)
+    assert [(r.rule, r.amount_yuan) for r in results] == [("四.10", 1000000)]

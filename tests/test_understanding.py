@@ -94,6 +94,9 @@ def test_unrelated_figures_of_a_long_message_are_no_inputs(
         ("公积金贷款的贴息有吗？", True),
         # the policy's matter is the head of the phrase: answered
         ("新能源汽车的芯片首轮流片花了300万，能补多少？", False),
+        # what is asked is outside; the policy's word only stands in a sentence that tells
+        ("下周郑州会下雪吗？我们要去参加博览会", True),
+        ("我的笔记本电脑屏幕碎了，哪里修便宜？", True),
     ],
 )
 def test_a_word_of_another_policy_area_qualifying_ours(

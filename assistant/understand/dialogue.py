@@ -325,4 +325,11 @@ def answer_awards(
             continue
         result.assumptions.extend(_approx_notes(frame.rule, inputs, approx))
         results.append(result)
+    if not any(w in question for w in general_words("compound_asks")):
+        # not asked for several ("各多少", "分别"): a figure told in passing ("我们去年营收1.5亿，
+        # 今年首轮流片花了350万，能补多少") that leaves its award uncomputable is background
+        main = select_rule(question, history, ranked_clause_ids, rulebook=book)
+        main_ref = book.ref(main.id) if main is not None else None
+        kept = [r for r in results if r.amount_yuan is not None or r.error or r.rule == main_ref]
+        results = kept or results
     return results

@@ -153,7 +153,7 @@ def _same_sentence(text: str, q: Quantity, parts: list[str]) -> bool:
     return all(_sentence_of(text, text.find(p)) == here for p in parts)
 
 
-def not_exact(text: str, q: Quantity) -> str | None:
+def not_exact(text: str, q: Quantity, book: BookContext | None = None) -> str | None:
     """What makes a money figure no exact amount, or None: a bound ("超过1000万", "3000万以上"),
     an end of a range ("200到300万"), or a figure the next words say is unsettled or not the
     enterprise's own ("总合同3000万，我们分到多少还不确定")."""
@@ -168,11 +168,20 @@ def not_exact(text: str, q: Quantity) -> str | None:
     unsettled = general_pattern("unsettled")
     if unsettled.search(text[q.span[1] : end]):
         return "尚未确定的数"
-    # the clause part right after, when it holds no figure of its own
-    following = next(((s, e) for s, e in segments(text) if s > end), None)
-    if following is not None:
-        part = text[following[0] : following[1]]
-        if not re.search(r"\d", part) and unsettled.search(part):
+    # a later clause part of the same sentence, before any other figure ("总合同3000万，我们
+    # 作为联合体成员参与，分到多少还不确定")
+    # — up to a part that turns to another matter ("另外还想申请首轮流片补助，费用还没结算")
+    sentence = _sentence_of(text, q.span[0])
+    turns = tuple(general_words("connectives"))
+    for s, e in segments(text):
+        if s <= end:
+            continue
+        part = text[s:e]
+        if _sentence_of(text, s) != sentence or re.search(r"\d", part):
+            break
+        if part.lstrip().startswith(turns) or (book is not None and book.names_clauses(part)):
+            break
+        if unsettled.search(part):
             return "尚未确定（或不全是贵企业）的数"
     return None
 
@@ -247,7 +256,7 @@ def assign_quantities(
         if book.joins_clauses(text[seg[0] : seg[1]]):
             _left_out(approx, clause_part)  # one figure said of two clauses: split it first
             continue
-        why = not_exact(text, q)
+        why = not_exact(text, q, book)
         if why is not None:
             # a bound, a range or an unsettled total is no input: ask for the exact figure
             if approx is not None:

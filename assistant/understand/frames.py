@@ -228,7 +228,7 @@ def _asks(sentence: str) -> bool:
     return "？" in sentence or "?" in sentence or any(w in sentence for w in words)
 
 
-def _asked_frames(text: str, found: list[Frame]) -> list[Frame]:
+def _asked_frames(book: RuleBook, text: str, found: list[Frame]) -> list[Frame]:
     """In a message of several sentences whose asking sentence holds figures of its own
     ("……去年银行贷款了2000万。今年首轮流片花了450万，请问补贴多少？"), a frame only in
     sentences that ask nothing is background, not an award asked about — unless the message
@@ -244,7 +244,11 @@ def _asked_frames(text: str, found: list[Frame]) -> list[Frame]:
         return found
 
     def in_asking(frame: Frame) -> bool:
-        return any(a <= seg.start < b for seg in frame.segments for a, b in asking)
+        # a segment of the frame in an asking sentence, or the asking sentence naming its
+        # clause's topic ("……设备加软件一共投了2600万。智能化改造补贴能拿多少？")
+        if any(a <= seg.start < b for seg in frame.segments for a, b in asking):
+            return True
+        return any(frame.rule.clause in book.named_clauses(text[a:b]) for a, b in asking)
 
     kept = [f for f in found if in_asking(f)]
     return kept if kept else found
@@ -255,14 +259,19 @@ def frames(book: RuleBook, text: str) -> list[Frame]:
     fewer than two: the single-award path handles those with the whole conversation)."""
     segs = assign(book, text)
     by_rule: dict[str, Frame] = {}
+    # "…投了1800万，另外还想申请揭榜挂帅服务商扶持，合同还没签，分别能拿多少": asked for
+    # several, an award named by its own words without its figure is asked about (and asked back)
+    several = any(w in text for w in general_words("compound_asks"))
     for seg in segs:
         if seg.rule is None:
             continue
         makes_frame = bool(seg.quantities) or (
             seg.own_evidence
-            and _needs_no_quantity(seg.rule)
             and not states_identity(seg.text)
-            and _states_obtained(seg.rule, seg)
+            and (
+                (_needs_no_quantity(seg.rule) and _states_obtained(seg.rule, seg))
+                or (several and bool(book.named_clauses(seg.text)))
+            )
         )
         if not makes_frame:
             continue
@@ -277,7 +286,7 @@ def frames(book: RuleBook, text: str) -> list[Frame]:
         seg.rule.id for seg in segs if seg.rule is not None and (seg.own_evidence or seg.labelled)
     }
     ordered = [f for f in by_rule.values() if f.rule.id in named]
-    ordered = _asked_frames(text, ordered)
+    ordered = _asked_frames(book, text, ordered)
     # two awards of one clause named without a figure ("双跨平台" + "总部落户郑州") are one:
     # the rule the whole message points at most (the other is its premise)
     result: list[Frame] = []
@@ -300,8 +309,24 @@ def frames(book: RuleBook, text: str) -> list[Frame]:
         result.append(frame)
     if len(result) < 2:
         return []
+    # an award named without its figure (it will be asked back) comes after those computed, so
+    # that the first award of the answer is one with an amount
+    asked_back = [
+        f
+        for f in result
+        if not any(s.quantities for s in f.segments) and not _needs_no_quantity(f.rule)
+    ]
+    result = [f for f in result if f not in asked_back] + asked_back
     # segments stating facts without a quantity and without a rule of another frame
     facts = [s for s in segs if not s.quantities and (s.rule is None or not s.own_evidence)]
+    own = sorted(((seg.start, f) for f in result for seg in f.segments), key=lambda t: t[0])
     for frame in result:
-        frame.segments = sorted([*frame.segments, *facts], key=lambda s: s.start)
+        # a fact told right after one award's part is about that award ("……另外还想申请首轮
+        # 流片补助，费用还没结算"); one told before any award's part is about all of them
+        mine = [
+            fact
+            for fact in facts
+            if next((f for start, f in reversed(own) if start < fact.start), frame) is frame
+        ]
+        frame.segments = sorted([*frame.segments, *mine], key=lambda s: s.start)
     return result
