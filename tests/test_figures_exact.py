@@ -301,3 +301,22 @@ def test_a_figure_told_in_passing_that_computes_nothing_is_background() -> None:
     text = "我们去年营收2亿，今年首轮流片花了250万，能补多少？"
     results = answer_awards(text, [], [], TODAY, rulebook=BOOK)
     assert [(r.rule, r.amount_yuan) for r in results] == [("四.10", 1000000)]
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        # the award at the lower bound reaches the cap: any larger figure does too
+        ("展会的场地费和布展费加起来超过300万，补多少？", 1000000),
+        ("首轮流片费用至少1500万，能补多少？", 5000000),
+        # below the cap at the bound: the exact figure decides, so it is asked for
+        ("首轮流片费用超过600万，能补多少？", None),
+        # an upper bound never settles an amount
+        ("展位费和布展费不到300万，补多少？", None),
+    ],
+)
+def test_a_lower_bound_settles_the_amount_only_at_the_cap(text: str, amount: int | None) -> None:
+    (result,) = answer_awards(text, [], [], TODAY, rulebook=BOOK)
+    assert result.amount_yuan == amount
+    if amount is not None:
+        assert any("下限" in a for a in result.assumptions)

@@ -130,6 +130,9 @@ LEFT_OUT = "__left_out__"
 # The key under which ``approx`` collects figures that are no exact amount (a bound, a range,
 # a figure said to be unsettled): the input stays missing and the answer asks for it.
 NOT_EXACT = "__not_exact__"
+# The key prefix under which ``approx`` keeps a lower bound said of an input ("超过200万"):
+# ``LOWER_BOUND + name`` → [value, the NOT_EXACT note it made]; see dialogue.settle_lower_bounds.
+LOWER_BOUND = "__lower_bound__:"
 
 # How sure a figure is to be its input: said under the input's own words and spent, said but
 # planned ("计划投入5000万"), or only guessed (no words name it). A surer figure replaces a
@@ -260,7 +263,14 @@ def assign_quantities(
         if why is not None:
             # a bound, a range or an unsettled total is no input: ask for the exact figure
             if approx is not None:
-                approx.setdefault(NOT_EXACT, []).append(f"“{text[seg[0] : q.span[1]]}”是{why}")
+                note = f"“{text[seg[0] : q.span[1]]}”是{why}"
+                approx.setdefault(NOT_EXACT, []).append(note)
+                head, tail = text[: q.span[0]], text[q.span[1] :]
+                lower = general_pattern("lower_bound_before").search(head) or general_pattern(
+                    "lower_bound_after"
+                ).match(tail)
+                if lower and score > 0 and spec.unit == "yuan":
+                    approx[LOWER_BOUND + spec.name] = [str(q.value), note]
             continue
         sure = _STATED
         planned_held = [s for s in candidates if sureness.get(s.name) == _PLANNED]
@@ -325,6 +335,7 @@ def assign_quantities(
 
 __all__ = [
     "LEFT_OUT",
+    "LOWER_BOUND",
     "NOT_EXACT",
     "BookContext",
     "assign_quantities",
