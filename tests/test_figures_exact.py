@@ -320,3 +320,15 @@ def test_a_lower_bound_settles_the_amount_only_at_the_cap(text: str, amount: int
     assert result.amount_yuan == amount
     if amount is not None:
         assert any("下限" in a for a in result.assumptions)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("标识注册量从年初的300万条增长到年底的1100万条", 8000000),
+        ("新增标识注册量从200万条涨到了900万条", 7000000),
+    ],
+)
+def test_a_count_of_what_is_new_said_as_a_rise_is_the_difference(text: str, value: int) -> None:
+    found, _ = _read("四.5-标识注册量", text + "，依托郑州节点，补助多少？")
+    assert found["new_registrations"] == value

@@ -8,6 +8,7 @@ are masked first, since they bound a number), and enum values by longest alias. 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -246,6 +247,27 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
+# "从500万条涨到1300万条": two figures of one measure joined by a verb of rising
+_RISES_TO = re.compile(r"(?:涨|增长|增加|提高|升|增|提升|上升|达)?到了?")
+
+
+def _new_since(rule: Rule, text: str, quantities: list) -> dict[str, Any]:
+    """An input counting what is new in the year (its label says 新增, as 年度新增标识注册量)
+    said as a rise from one total to another ("从去年底累计500万条涨到今年底1300万条") is the
+    difference, not either total."""
+    out: dict[str, Any] = {}
+    for spec in rule.inputs:
+        if "新增" not in spec.label:
+            continue
+        fits = [q for q in quantities if unit_fits(spec, q)]
+        for a, b in itertools.pairwise(fits):
+            opens = text[_clause_start(text, a.span[0]) : a.span[0]]
+            between = text[a.span[1] : b.span[0]]
+            if "从" in opens and _RISES_TO.search(between) and b.value > a.value:
+                out[spec.name] = b.value - a.value
+    return out
+
+
 def extract_turn(
     rule: Rule,
     text: str,
@@ -259,7 +281,9 @@ def extract_turn(
                 approx.setdefault(LEFT_OUT, []).append(text[start:end])
         text = _blank(text, excluded)
     # "厂房1.2万平方米", "员工1.2万人": measures with 万 are no money
-    found = assign_quantities(rule, text, extract_quantities(mask_measures(text)), approx, book)
+    quantities = extract_quantities(mask_measures(text))
+    found = assign_quantities(rule, text, quantities, approx, book)
+    found.update(_new_since(rule, text, quantities))
     for name, said in _vague_inputs(rule, text).items():
         # "展位费三十来万，布展费十几万": a part without a figure leaves the input unknown
         found.pop(name, None)
