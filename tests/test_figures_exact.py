@@ -332,3 +332,12 @@ def test_a_lower_bound_settles_the_amount_only_at_the_cap(text: str, amount: int
 def test_a_count_of_what_is_new_said_as_a_rise_is_the_difference(text: str, value: int) -> None:
     found, _ = _read("四.5-标识注册量", text + "，依托郑州节点，补助多少？")
     assert found["new_registrations"] == value
+
+
+def test_what_the_asking_sentence_names_is_what_is_asked() -> None:
+    text = (
+        "我们集团在上海，是工信部认定的双跨平台，员工3000多人。今年在郑州设立了控股子公司，"
+        "经营情况良好。请问这个子公司能拿什么奖励？"
+    )
+    (result,) = answer_awards(text, [], [], TODAY, rulebook=BOOK)
+    assert (result.rule, result.amount_yuan) == ("四.4-控股子公司", 2000000)
