@@ -341,3 +341,13 @@ def test_what_the_asking_sentence_names_is_what_is_asked() -> None:
     )
     (result,) = answer_awards(text, [], [], TODAY, rulebook=BOOK)
     assert (result.rule, result.amount_yuan) == ("四.4-控股子公司", 2000000)
+
+
+def test_a_figure_of_a_clause_the_message_does_not_name_is_told_not_asked() -> None:
+    text = (
+        "MEMS中试平台，今年收入比去年增长了40%，去年平台主营收入是1000万，"
+        "为传感器企业服务，奖励多少？"
+    )
+    assert frames(BOOK, text) == []
+    (result,) = answer_awards(text, [], [], TODAY, rulebook=BOOK)
+    assert (result.rule, result.amount_yuan) == ("四.8-服务奖励", 3000000)

@@ -287,6 +287,12 @@ def frames(book: RuleBook, text: str) -> list[Frame]:
     }
     ordered = [f for f in by_rule.values() if f.rule.id in named]
     ordered = _asked_frames(book, text, ordered)
+    if not several:
+        # not asked for several: when the message names clause topics (MEMS中试平台), a frame
+        # of a clause it does not name ("今年收入比去年增长了50%") is a fact told, not asked
+        named_clauses = book.named_clauses(text)
+        if any(f.rule.clause in named_clauses for f in ordered):
+            ordered = [f for f in ordered if f.rule.clause in named_clauses]
     # two awards of one clause named without a figure ("双跨平台" + "总部落户郑州") are one:
     # the rule the whole message points at most (the other is its premise)
     result: list[Frame] = []
