@@ -315,6 +315,13 @@ def frames(book: RuleBook, text: str) -> list[Frame]:
         result.append(frame)
     if len(result) < 2:
         return []
+    # in the order the message names them: by the first segment that names the rule itself
+    # (a figure that only inherited a topic named later does not put its frame first)
+    def named_at(frame: Frame) -> int:
+        own = [s.start for s in frame.segments if s.own_evidence or s.labelled]
+        return min(own or [s.start for s in frame.segments])
+
+    result.sort(key=named_at)
     # an award named without its figure (it will be asked back) comes after those computed, so
     # that the first award of the answer is one with an amount
     asked_back = [
