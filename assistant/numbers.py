@@ -271,6 +271,9 @@ def extract_quantities(text: str) -> list[Quantity]:
                 continue
             if m.group("neg") and m.start() > 0 and norm[m.start() - 1].isdigit():
                 continue
+            if m.group("neg") and m.start() > 0 and norm[m.start() - 1] in "万亿千元块":
+                # "200万-300万": a dash between two amounts is a range, not a minus sign
+                m = _QUANTITY_RE.match(norm, m.start() + 1) or m
             # CCTV-2, 中央一级媒体-2: a hyphen in a name, not a minus (增长-5% keeps its sign)
             hyphen = m.group("neg") and m.start() > 0 and norm[m.start() - 1].isalpha()
             if hyphen and not (m.group("mult") or m.group("unit")):

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from assistant.numbers import NumberError, extract_quantities
 from assistant.understand.amounts import foreign_amounts
-from assistant.understand.lexicon import general_pattern
+from assistant.understand.lexicon import general_pattern, general_words
 from knowledge.base import ClauseHit, KnowledgeBase
 from knowledge.tokenize import reference_tokens, tokenize
 from knowledge.yaml_load import safe_load
@@ -92,7 +92,9 @@ class Router:
     NOTHING_CLOSE = 0.84
     WEAK_COVERAGE = 0.55  # below this a turn is not taken to name a topic (condense)
     # A support question whose words the policies use this much is about a clause, however
-    # worded; below it, words the policies never use are its subject (evals/dev).
+    # worded; below it, words the policies never use are its subject (evals/dev). The share is
+    # of the words that name the matter (郑州, 补贴, 企业, 吗 left out); re-checked 2026-12-02 on
+    # evals/dev (chain, understanding, understanding2*): no in-scope case falls below it.
     PROVIDED_COVERAGE = 0.8
     TOPIC_REACH = 12  # characters from the unknown subject to the word of support
 
@@ -132,6 +134,14 @@ class Router:
         documents = [tokenize(c.text + " " + c.title) for c in knowledge.clauses()]
         # Words people use about any policy (政策, 申请, 有效期 …) count as known vocabulary.
         generic = {w for phrase in scope.get("domain_words", []) for w in tokenize(phrase)}
+        # words that say nothing of the matter asked about (企业, 补贴, 郑州, 能, 吗): left out of
+        # the share of the matter's words that the support clauses use
+        self._not_matter = (
+            generic
+            | self._function_words
+            | self._generic_subjects
+            | {w for phrase in self._support_words for w in tokenize(phrase)}
+        )
         self._vocabulary = {word for doc in documents for word in doc} | generic
         # What the support clauses themselves (those with award rules) and their question
         # vocabulary say: a matter named only in the tasks or the background ("5G基站建设" in
@@ -216,12 +226,46 @@ class Router:
         place = self._asks_other_places_policy(question)
         if place:
             return f"other place's policy: {place}"
+        qualified = self._other_area_qualifies_topic(question)
+        if qualified:
+            return qualified
+        asking = _asking_sentences(question)
+        if asking != question and not self._names_policy(asking):
+            # "郑州明天会下雨吗？我要去参加展会": what is asked is the weather; the policy's word
+            # stands only in a sentence that tells, not in the one that asks
+            for name, pattern in self._refusal_patterns:
+                if pattern.search(asking):
+                    return f"{name}: {pattern.pattern}"
         if self._names_policy(question) or reference_tokens(question):
             return None
         for name, pattern in self._refusal_patterns:
             if pattern.search(question):
                 return f"{name}: {pattern.pattern}"
         return None
+
+    # Characters after "的" in which the policy's own word must begin for another policy
+    # area's word to qualify it ("创业担保贷款的贴息"): the head noun of the phrase.
+    HEAD_REACH = 4
+
+    def _other_area_qualifies_topic(self, question: str) -> str | None:
+        """ "个人创业担保贷款的贴息": the policy's word (贴息) is the head of a phrase whose
+        qualifier is another policy area's matter, so the question is about that area, not the
+        clause; "新能源汽车的芯片首轮流片" keeps the policy's matter (芯片 is the head)."""
+        for name, pattern in self._refusal_patterns:
+            if name != "other_policy_areas":
+                continue
+            for m in pattern.finditer(question):
+                rest = re.split(r"[，,。；;！!？?]", question[m.end() :])[0]
+                if rest.startswith("的") and self._names_policy(rest[1 : 1 + self.HEAD_REACH]):
+                    return f"{name}: {pattern.pattern}"
+        return None
+
+    @staticmethod
+    def _other_measure(question: str, q: Any) -> bool:
+        """The words right before the figure name a measure no award is computed on."""
+        start = max(question.rfind(p, 0, q.span[0]) for p in "，,。；;！!？?") + 1
+        before = question[start : q.span[0]]
+        return any(w in before for w in general_words("other_measures"))
 
     def unprovided_topic(self, question: str, evidence: Evidence) -> str | None:
         """What a question asks support for that no clause provides ("算力补贴"), or None.
@@ -230,8 +274,12 @@ class Router:
         do not use, and it names no clause topic or rule keyword of its own."""
         if self._names_policy(question) or evidence.clause_reference:
             return None
-        # a stated amount or count is a calculation being asked for, not a new matter
-        if any(q.kind in ("money", "count", "percent") for q in _quantities(question)):
+        # a stated amount or count is a calculation being asked for, not a new matter — unless
+        # every figure is a measure no award is computed on ("研发投入3000万，有研发费用补贴吗")
+        if any(
+            q.kind in ("money", "count", "percent") and not self._other_measure(question, q)
+            for q in _quantities(question)
+        ):
             return None
         if foreign_amounts(question):  # "$150k", "EUR 500k": a figure too, in another currency
             return None
@@ -246,6 +294,9 @@ class Router:
         ]
         unknown = [w for w in words if w not in self._support_vocabulary]
         subject = [w for w in unknown if len(w) >= 2 and not re.search(r"\d", w)]
+        # the share is of the words that name the matter ("5G基站建设"), not of 郑州/补贴/吗
+        words = [w for w in words if w not in self._not_matter] or words
+        unknown = [w for w in unknown if w in words]
         total = sum(min(len(w), 4) for w in words) or 1
         coverage = 1 - sum(min(len(w), 4) for w in unknown) / total
         if not subject or coverage >= self.PROVIDED_COVERAGE:
@@ -259,7 +310,9 @@ class Router:
     ) -> str | None:
         """From the earliest unknown word shortly before the word of support to that word,
         less function words: "厂房租金能补贴吗" → 厂房租金补贴, "有算力补贴吗" → 算力补贴."""
-        word = max(support, key=len)
+        # the first word of support said, the longest of those at one place ("补贴" over "补"):
+        # "算力券怎么领？一家企业能领多少？" asks about the 算力券 of its first sentence
+        word = min(support, key=lambda w: (question.find(w), -len(w)))
         at = question.find(word)
         start = max(question.rfind(p, 0, at) for p in "，,。；;！!？?") + 1
         low = question.lower()  # the subject words are tokenised lower case (cmmi)
@@ -268,7 +321,13 @@ class Router:
             begin = max(question.rfind(p, 0, start - 1) for p in "，,。；;！!？?") + 1
             part = question[begin : start - 1]
             skip = self._function_words | self._generic_subjects | {"是", "属于", "作为"}
-            kept = [t for t in jieba.lcut(part) if t not in skip and t.strip()]
+            # figures and times are facts told, not the matter ("去年研发投入3000万" → 研发投入)
+            times = set(general_words("time_words"))
+            kept = [
+                t
+                for t in jieba.lcut(part)
+                if t not in skip and t.strip() and t not in times and not re.search(r"[\d万亿]", t)
+            ]
             if not any(w in part.lower() for w in subject) or not kept:
                 return None
             return "".join(kept) + (word if keep_word else "")

@@ -60,6 +60,52 @@ def test_places_in_a_legitimate_question_do_not_refuse_it(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "amount"),
+    [
+        # area, staff and registered capital in a long message are no inputs
+        (
+            "我们公司2015年成立，员工320人，厂房1.2万平方米，注册资本5000万。"
+            "今年参加了深圳的电子展，展位费和布展费一共40万元，这个能补多少？",
+            280_000,
+        ),
+        # a loan of another sentence that asks nothing is background
+        (
+            "我们做芯片设计，在上海和郑州都有研发中心。去年银行贷款了2000万。"
+            "今年首轮流片花了450万，请问补贴多少？",
+            1_800_000,
+        ),
+    ],
+)
+def test_unrelated_figures_of_a_long_message_are_no_inputs(
+    assistant: Assistant, question: str, amount: int
+) -> None:
+    a = assistant.ask(question)
+    assert not a.refused
+    assert [w.amount_yuan for w in a.awards] == [amount]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "refused"),
+    [
+        # another policy area's matter qualifies the policy's word: that area is asked about
+        ("个人创业担保贷款的贴息怎么申请？", True),
+        ("公积金贷款的贴息有吗？", True),
+        # the policy's matter is the head of the phrase: answered
+        ("新能源汽车的芯片首轮流片花了300万，能补多少？", False),
+        # what is asked is outside; the policy's word only stands in a sentence that tells
+        ("下周郑州会下雪吗？我们要去参加博览会", True),
+        ("我的笔记本电脑屏幕碎了，哪里修便宜？", True),
+    ],
+)
+def test_a_word_of_another_policy_area_qualifying_ours(
+    assistant: Assistant, question: str, refused: bool
+) -> None:
+    assert assistant.ask(question).refused is refused
+
+
+@pytest.mark.slow
 def test_another_places_own_policy_is_refused(assistant: Assistant) -> None:
     a = assistant.ask("深圳的流片补贴是多少？")
     assert a.refused and a.citations == []
@@ -75,6 +121,13 @@ def test_another_places_own_policy_is_refused(assistant: Assistant) -> None:
         ("建设5G基站有补贴吗？", "基站"),
         # the matter is the clause before the ask, or the kind of enterprise itself
         ("我们是制造业单项冠军企业，有奖励吗？", "单项冠军"),
+        # the share of known words is of the matter's words, not of 郑州/补贴/吗
+        ("郑州对5G基站建设有补贴吗？", "基站"),
+        # asked with a verb of receiving; the matter is that of the first sentence that asks
+        ("智算中心的算力券怎么领？一家企业能领多少？", "算力券"),
+        ("参加创新创业大赛获奖有奖金吗？", "奖金"),
+        # a figure of a measure no award is computed on is told, not a calculation asked for
+        ("我们是芯片设计企业，去年研发投入3000万，有研发费用补贴吗？", "研发投入"),
     ],
 )
 def test_support_the_policy_does_not_provide_is_said_so(

@@ -11,6 +11,7 @@ from assistant.numbers import NumberError, Quantity, extract_quantities
 from assistant.understand.amounts import foreign_amounts
 from assistant.understand.lexicon import general_pattern, general_words
 from assistant.understand.mentions import option_mentions
+from assistant.understand.names import mask_measures
 
 # Question vocabulary lives in data (assistant/understand/general_lexicon.yaml), not here.
 _AWARD_WORDS = general_words("award_words")
@@ -35,7 +36,7 @@ _NOT_ABOUT_AMOUNT = general_words("not_about_amount")
 
 def quantities_in(text: str) -> list[Quantity]:
     try:
-        return extract_quantities(text)
+        return extract_quantities(mask_measures(text))
     except NumberError:
         return []
 

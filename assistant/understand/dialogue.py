@@ -20,9 +20,16 @@ from assistant.numbers import NumberError, to_decimal
 from assistant.understand.amounts import foreign_amounts
 from assistant.understand.asks import asks_about_awards, is_award_question, quantities_in
 from assistant.understand.choose import keyword_score, relevant_turns, select_rule
+from assistant.understand.figures import LOWER_BOUND
 from assistant.understand.frames import frames, states_identity
 from assistant.understand.lexicon import general_words
-from assistant.understand.mentions import LEFT_OUT, BookContext, extract_turn, option_mentions
+from assistant.understand.mentions import (
+    LEFT_OUT,
+    NOT_EXACT,
+    BookContext,
+    extract_turn,
+    option_mentions,
+)
 
 _FOLLOW_MARKERS = general_words("follow_markers")
 
@@ -126,13 +133,53 @@ def _adds_to_earlier(rule: Rule, name: str, earlier: Any, value: Any, text: str)
     return any(m in text for m in _ADDITIVE_MARKERS)
 
 
+def settle_lower_bounds(
+    rule: Rule,
+    inputs: dict[str, Any],
+    approx: dict[str, list[str]],
+    today: date,
+    book: RuleBook,
+) -> None:
+    """ "场地费和布展费加起来超过200万": if the award at the lower bound already reaches the
+    rule's cap, every larger figure does too (the formulas grow with their base), so the bound
+    settles the amount; otherwise the figure stays missing and is asked for."""
+    cap = rule.cap
+    for key in [k for k in approx if k.startswith(LOWER_BOUND)]:
+        value, note = approx.pop(key)
+        name = key[len(LOWER_BOUND) :]
+        if cap is None or name in inputs:
+            continue
+        trial = {**inputs, name: to_decimal(value)}
+        try:
+            result = evaluate(rule.id, trial, today=today, stated=set(trial), rulebook=book)
+        except (AwardInputError, NumberError):
+            continue
+        if result.amount_yuan is None or result.missing or result.amount_yuan < cap:
+            continue
+        inputs[name] = trial[name]
+        if note in approx.get(NOT_EXACT, []):
+            approx[NOT_EXACT].remove(note)
+        approx.setdefault(BOUND_SETTLES, []).append(note.split("”")[0].lstrip("“"))
+
+
+# The key under which ``approx`` keeps lower bounds that settled the amount at the cap.
+BOUND_SETTLES = "__bound_settles__"
+
+
 def _approx_notes(rule: Rule, inputs: dict[str, Any], approx: dict[str, list[str]]) -> list[str]:
     """ "三千来万" was computed as 3000万元: say so, and that the exact figure decides."""
     notes = []
     for said in approx.get(LEFT_OUT, []):
         notes.append(f"您提到的“{said}”未说明属于本项的计算基数，未计入；如属于，请告诉我")
+    for said in approx.get(NOT_EXACT, []):
+        notes.append(f"您提到的{said}，不是确切金额，未据此计算，请告诉我确切的金额")
+    for said in approx.get(BOUND_SETTLES, []):
+        notes.append(
+            f"您说的“{said}”是一个下限，按下限计算已达到本项上限，更高的金额也按上限计，"
+            "故按上限测算；实际金额以审核为准"
+        )
     for name, raws in approx.items():
-        if name == LEFT_OUT or name not in inputs:
+        if name in (LEFT_OUT, NOT_EXACT, BOUND_SETTLES) or name not in inputs:
             continue
         spec = rule.input(name)
         said = "、".join(f"“{r}”" for r in raws)
@@ -283,6 +330,7 @@ def answer_award(
         inputs, approx = _extract_all(rule, turns, book)
     except NumberError as exc:
         return _error_result(book, rule, str(exc))
+    settle_lower_bounds(rule, inputs, approx, today, book)
     try:
         result = evaluate(rule.id, inputs, today=today, stated=set(inputs), rulebook=book)
     except AwardInputError as exc:
@@ -332,6 +380,7 @@ def answer_awards(
         except NumberError as exc:
             results.append(_error_result(book, frame.rule, str(exc)))
             continue
+        settle_lower_bounds(frame.rule, inputs, approx, today, book)
         try:
             result = evaluate(frame.rule.id, inputs, today=today, stated=set(inputs), rulebook=book)
         except AwardInputError as exc:
@@ -339,4 +388,11 @@ def answer_awards(
             continue
         result.assumptions.extend(_approx_notes(frame.rule, inputs, approx))
         results.append(result)
+    if not any(w in question for w in general_words("compound_asks")):
+        # not asked for several ("各多少", "分别"): a figure told in passing ("我们去年营收1.5亿，
+        # 今年首轮流片花了350万，能补多少") that leaves its award uncomputable is background
+        main = select_rule(question, history, ranked_clause_ids, rulebook=book)
+        main_ref = book.ref(main.id) if main is not None else None
+        kept = [r for r in results if r.amount_yuan is not None or r.error or r.rule == main_ref]
+        results = kept or results
     return results

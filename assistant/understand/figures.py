@@ -12,7 +12,7 @@ from typing import Any
 
 from assistant.awards.rules import InputSpec, Rule
 from assistant.numbers import Quantity
-from assistant.understand.lexicon import general_words
+from assistant.understand.lexicon import general_pattern, general_words
 
 # words that say a percentage is some other ratio (研发投入占比15%, 毛利率20%)
 _RATIO_WORDS = general_words("ratio_words")
@@ -127,6 +127,66 @@ def segments(text: str) -> list[tuple[int, int]]:
 
 # The key under which ``approx`` collects figures left out of a sum (see assign_quantities).
 LEFT_OUT = "__left_out__"
+# The key under which ``approx`` collects figures that are no exact amount (a bound, a range,
+# a figure said to be unsettled): the input stays missing and the answer asks for it.
+NOT_EXACT = "__not_exact__"
+# The key prefix under which ``approx`` keeps a lower bound said of an input ("超过200万"):
+# ``LOWER_BOUND + name`` → [value, the NOT_EXACT note it made]; see dialogue.settle_lower_bounds.
+LOWER_BOUND = "__lower_bound__:"
+
+# How sure a figure is to be its input: said under the input's own words and spent, said but
+# planned ("计划投入5000万"), or only guessed (no words name it). A surer figure replaces a
+# less sure one of the same input; a less sure one never overwrites or adds to a surer one.
+_GUESSED, _PLANNED, _STATED = 0, 1, 2
+
+
+def _segment_of(text: str, pos: int) -> tuple[int, int]:
+    return next(((s, e) for s, e in segments(text) if s <= pos < e + 1), (0, len(text)))
+
+
+def _sentence_of(text: str, pos: int) -> int:
+    return len(re.findall(r"[。！!？?；;\n]", text[:pos]))
+
+
+def _same_sentence(text: str, q: Quantity, parts: list[str]) -> bool:
+    """Were ``parts`` said in the sentence of ``q``? A sum's parts said in one sentence
+    ("场地租了30万，布展花了20万") add up, even when only one is labelled; a guessed figure of
+    another sentence ("年产值3亿。……设备和软件投入1500万") is background and gives way."""
+    here = _sentence_of(text, q.span[0])
+    return all(_sentence_of(text, text.find(p)) == here for p in parts)
+
+
+def not_exact(text: str, q: Quantity, book: BookContext | None = None) -> str | None:
+    """What makes a money figure no exact amount, or None: a bound ("超过1000万", "3000万以上"),
+    an end of a range ("200到300万"), or a figure the next words say is unsettled or not the
+    enterprise's own ("总合同3000万，我们分到多少还不确定")."""
+    if q.kind != "money":
+        return None
+    head, tail = text[: q.span[0]], text[q.span[1] :]
+    if general_pattern("bound_before").search(head) or general_pattern("bound_after").match(tail):
+        return "一个界限"
+    if general_pattern("range_before").search(head) or general_pattern("range_after").match(tail):
+        return "一个区间"
+    _, end = _segment_of(text, q.span[0])
+    unsettled = general_pattern("unsettled")
+    if unsettled.search(text[q.span[1] : end]):
+        return "尚未确定的数"
+    # a later clause part of the same sentence, before any other figure ("总合同3000万，我们
+    # 作为联合体成员参与，分到多少还不确定")
+    # — up to a part that turns to another matter ("另外还想申请首轮流片补助，费用还没结算")
+    sentence = _sentence_of(text, q.span[0])
+    turns = tuple(general_words("connectives"))
+    for s, e in segments(text):
+        if s <= end:
+            continue
+        part = text[s:e]
+        if _sentence_of(text, s) != sentence or re.search(r"\d", part):
+            break
+        if part.lstrip().startswith(turns) or (book is not None and book.names_clauses(part)):
+            break
+        if unsettled.search(part):
+            return "尚未确定（或不全是贵企业）的数"
+    return None
 
 
 def _names_input(spec: InputSpec, before: str) -> bool:
@@ -173,6 +233,13 @@ def assign_quantities(
     so, and the input stays missing: a question back rather than a guess."""
     book = book or BookContext()
     out: dict[str, Any] = {}
+    sureness: dict[str, int] = {}
+    strength: dict[str, float] = {}  # the label score of the figure held for each input
+    # a yes/no condition of this rule qualifies its figure rather than labelling another
+    # measure: "首轮流片500万" is the tape-out cost (首轮流片 is the first_round condition)
+    conditions = {a for s in rule.inputs if s.type == "bool" for a in s.aliases}
+    labels = book.labels - conditions
+    said: dict[str, list[str]] = {}
     segs = segments(text)
     for i, q in enumerate(quantities):
         seg = next(((s, e) for s, e in segs if s <= q.span[0] < e + 1), (0, len(text)))
@@ -184,7 +251,7 @@ def assign_quantities(
         if not candidates:
             continue
         scored = sorted(
-            ((_alias_score(s, before, after, book.labels), n, s) for n, s in enumerate(candidates)),
+            ((_alias_score(s, before, after, labels), n, s) for n, s in enumerate(candidates)),
             key=lambda t: (-t[0], t[1]),
         )
         score, _, spec = scored[0]
@@ -192,14 +259,61 @@ def assign_quantities(
         if book.joins_clauses(text[seg[0] : seg[1]]):
             _left_out(approx, clause_part)  # one figure said of two clauses: split it first
             continue
+        why = not_exact(text, q, book)
+        if why is not None:
+            # a bound, a range or an unsettled total is no input: ask for the exact figure
+            if approx is not None:
+                note = f"“{text[seg[0] : q.span[1]]}”是{why}"
+                approx.setdefault(NOT_EXACT, []).append(note)
+                head, tail = text[: q.span[0]], text[q.span[1] :]
+                lower = general_pattern("lower_bound_before").search(head) or general_pattern(
+                    "lower_bound_after"
+                ).match(tail)
+                if lower and score > 0 and spec.unit == "yuan":
+                    approx[LOWER_BOUND + spec.name] = [str(q.value), note]
+            continue
+        sure = _STATED
+        planned_held = [s for s in candidates if sureness.get(s.name) == _PLANNED]
+        if score <= 0 and planned_held and any(w in before for w in general_words("spent_markers")):
+            # "设备和软件投资预计3000万，目前已投1200万": what was spent of the planned input
+            spec, score = planned_held[0], 1.0
         if score <= 0:
             # no alias anywhere near: the first needed input not yet filled
             free = [s for s in candidates if s.name not in out]
             ratio = q.kind == "percent" and any(w in before for w in _RATIO_WORDS)
-            if not free or ratio or _labelled_otherwise(rule, before, book):
+            other = any(w in before for w in general_words("other_measures"))
+            if not free or ratio or other or _labelled_otherwise(rule, before, book):
                 _left_out(approx, clause_part)
                 continue
             spec = next((s for s in free if rule.formula_needs(s.name)), free[0])
+            sure = _GUESSED
+        elif any(w in before for w in general_words("planned_markers")):
+            sure = _PLANNED
+        guess_of_sum = spec.aggregate == "sum" and _GUESSED in (sure, sureness.get(spec.name))
+        if (
+            spec.name in out
+            and sure != sureness[spec.name]
+            and not (guess_of_sum and _same_sentence(text, q, said[spec.name]))
+        ):
+            # "年产值3亿 … 设备和软件投入1500万": the figure its words name replaces the guess;
+            # "计划投入5000万，已投2000万": the spent figure replaces the planned one
+            if sure < sureness[spec.name]:
+                _left_out(approx, clause_part)
+                continue
+            for earlier in said.pop(spec.name, []):
+                _left_out(approx, earlier)
+            del out[spec.name]
+        if (
+            spec.name in out
+            and spec.aggregate != "sum"
+            and sure == sureness[spec.name] == _STATED
+            and score < strength.get(spec.name, 0.0)
+        ):
+            # "平台设备投资2800万，整个园区投资了2个亿": the more specific label keeps its figure
+            _left_out(approx, clause_part)
+            continue
+        sureness[spec.name] = sure
+        strength[spec.name] = score
         if spec.aggregate == "sum" and spec.name in out:
             # a further figure is added only when its own words say it is this input
             # ("配套的工业软件花了300万"); "车间土建和水电改造花了500万" is left out and said so
@@ -210,11 +324,22 @@ def assign_quantities(
             out[spec.name] = out[spec.name] + q.value
         else:
             out[spec.name] = q.value
+            said[spec.name] = []
             if approx is not None:
                 approx.pop(spec.name, None)
+        said.setdefault(spec.name, []).append(clause_part)
         if approx is not None and q.approx:
             approx.setdefault(spec.name, []).append(q.raw)
     return out
 
 
-__all__ = ["LEFT_OUT", "BookContext", "assign_quantities", "segments", "unit_fits"]
+__all__ = [
+    "LEFT_OUT",
+    "LOWER_BOUND",
+    "NOT_EXACT",
+    "BookContext",
+    "assign_quantities",
+    "not_exact",
+    "segments",
+    "unit_fits",
+]

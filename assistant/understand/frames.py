@@ -24,6 +24,7 @@ from assistant.numbers import NumberError, Quantity, extract_quantities
 from assistant.understand.choose import keyword_score
 from assistant.understand.lexicon import general_words
 from assistant.understand.mentions import unit_fits
+from assistant.understand.names import mask_measures
 
 _PUNCT = re.compile(r"[，,。；;！!？?\n、]")
 # A topic the message names elsewhere weighs less than one the segment names itself, more than
@@ -47,6 +48,7 @@ class Segment:
     quantities: list[Quantity] = field(default_factory=list)
     rule: Rule | None = None  # the rule the segment's own words point at
     own_evidence: bool = False  # named by the segment itself, not inherited
+    labelled: bool = False  # its first figure's words are an input of that rule (maybe others too)
 
 
 @dataclass
@@ -80,7 +82,7 @@ def segments(text: str) -> list[Segment]:
         try:
             quantities = [
                 q
-                for q in extract_quantities(piece)
+                for q in extract_quantities(mask_measures(piece))
                 if q.kind in ("money", "count", "percent") and not _article(q)
             ]
         except NumberError:
@@ -174,6 +176,7 @@ def assign(book: RuleBook, text: str) -> list[Segment]:
         _, _, best = max(scored, key=lambda t: (t[0], -t[1]))
         if _own_evidence(book, best, seg) or best.clause in message_clauses:
             seg.rule, seg.own_evidence = best, _own_evidence(book, best, seg)
+            seg.labelled = best.id in owners
     # a segment that names nothing continues the rule of the segment before it
     previous: Rule | None = None
     for seg in segs:
@@ -206,19 +209,69 @@ def states_identity(part: str) -> bool:
     return any(part.lstrip().startswith(w) for w in general_words("identity_openers"))
 
 
+_SENTENCE_END = re.compile(r"[。！!？?；;\n]")
+
+
+def _sentence_spans(text: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        spans.append((start, m.end()))
+        start = m.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return spans
+
+
+def _asks(sentence: str) -> bool:
+    words = [w for w in general_words("ask_words") if len(w) >= 2]
+    words += list(general_words("strong_asks"))
+    return "？" in sentence or "?" in sentence or any(w in sentence for w in words)
+
+
+def _asked_frames(book: RuleBook, text: str, found: list[Frame]) -> list[Frame]:
+    """In a message of several sentences whose asking sentence holds figures of its own
+    ("……去年银行贷款了2000万。今年首轮流片花了450万，请问补贴多少？"), a frame only in
+    sentences that ask nothing is background, not an award asked about — unless the message
+    asks for several (各多少, 分别) or its asking sentence adds to what came before (另外 …)."""
+    if len(found) < 2 or any(w in text for w in general_words("compound_asks")):
+        return found
+    sentences = _sentence_spans(text)
+    asking = [(a, b) for a, b in sentences if _asks(text[a:b])]
+    if not asking:
+        return found
+    adds = tuple(general_words("connectives")) + tuple(general_words("additive_markers"))
+    if any(text[a:b].lstrip().startswith(adds) for a, b in asking):
+        return found
+
+    def in_asking(frame: Frame) -> bool:
+        # a segment of the frame in an asking sentence, or the asking sentence naming its
+        # clause's topic ("……设备加软件一共投了2600万。智能化改造补贴能拿多少？")
+        if any(a <= seg.start < b for seg in frame.segments for a, b in asking):
+            return True
+        return any(frame.rule.clause in book.named_clauses(text[a:b]) for a, b in asking)
+
+    kept = [f for f in found if in_asking(f)]
+    return kept if kept else found
+
+
 def frames(book: RuleBook, text: str) -> list[Frame]:
     """The awards the message asks about, in the order it names them (empty when it names
     fewer than two: the single-award path handles those with the whole conversation)."""
     segs = assign(book, text)
     by_rule: dict[str, Frame] = {}
+    # "…投了1800万，另外还想申请揭榜挂帅服务商扶持，合同还没签，分别能拿多少": asked for
+    # several, an award named by its own words without its figure is asked about (and asked back)
+    several = any(w in text for w in general_words("compound_asks"))
     for seg in segs:
         if seg.rule is None:
             continue
         makes_frame = bool(seg.quantities) or (
             seg.own_evidence
-            and _needs_no_quantity(seg.rule)
             and not states_identity(seg.text)
-            and _states_obtained(seg.rule, seg)
+            and (
+                (_needs_no_quantity(seg.rule) and _states_obtained(seg.rule, seg))
+                or (several and bool(book.named_clauses(seg.text)))
+            )
         )
         if not makes_frame:
             continue
@@ -227,9 +280,21 @@ def frames(book: RuleBook, text: str) -> list[Frame]:
             by_rule[seg.rule.id] = Frame(rule=seg.rule, segments=[seg])
         else:
             frame.segments.append(seg)
+    # a rule no segment names by its own words (its figures only inherited a topic the message
+    # names elsewhere, "去年纳税800万" beside "央视广告") is no award asked about
+    named = {
+        seg.rule.id for seg in segs if seg.rule is not None and (seg.own_evidence or seg.labelled)
+    }
+    ordered = [f for f in by_rule.values() if f.rule.id in named]
+    ordered = _asked_frames(book, text, ordered)
+    if not several:
+        # not asked for several: when the message names clause topics (MEMS中试平台), a frame
+        # of a clause it does not name ("今年收入比去年增长了50%") is a fact told, not asked
+        named_clauses = book.named_clauses(text)
+        if any(f.rule.clause in named_clauses for f in ordered):
+            ordered = [f for f in ordered if f.rule.clause in named_clauses]
     # two awards of one clause named without a figure ("双跨平台" + "总部落户郑州") are one:
     # the rule the whole message points at most (the other is its premise)
-    ordered = list(by_rule.values())
     result: list[Frame] = []
     for frame in ordered:
         if any(s.quantities for s in frame.segments):
@@ -250,8 +315,31 @@ def frames(book: RuleBook, text: str) -> list[Frame]:
         result.append(frame)
     if len(result) < 2:
         return []
+    # in the order the message names them: by the first segment that names the rule itself
+    # (a figure that only inherited a topic named later does not put its frame first)
+    def named_at(frame: Frame) -> int:
+        own = [s.start for s in frame.segments if s.own_evidence or s.labelled]
+        return min(own or [s.start for s in frame.segments])
+
+    result.sort(key=named_at)
+    # an award named without its figure (it will be asked back) comes after those computed, so
+    # that the first award of the answer is one with an amount
+    asked_back = [
+        f
+        for f in result
+        if not any(s.quantities for s in f.segments) and not _needs_no_quantity(f.rule)
+    ]
+    result = [f for f in result if f not in asked_back] + asked_back
     # segments stating facts without a quantity and without a rule of another frame
     facts = [s for s in segs if not s.quantities and (s.rule is None or not s.own_evidence)]
+    own = sorted(((seg.start, f) for f in result for seg in f.segments), key=lambda t: t[0])
     for frame in result:
-        frame.segments = sorted([*frame.segments, *facts], key=lambda s: s.start)
+        # a fact told right after one award's part is about that award ("……另外还想申请首轮
+        # 流片补助，费用还没结算"); one told before any award's part is about all of them
+        mine = [
+            fact
+            for fact in facts
+            if next((f for start, f in reversed(own) if start < fact.start), frame) is frame
+        ]
+        frame.segments = sorted([*frame.segments, *mine], key=lambda s: s.start)
     return result

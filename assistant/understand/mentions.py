@@ -8,6 +8,7 @@ are masked first, since they bound a number), and enum values by longest alias. 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -16,12 +17,14 @@ from assistant.awards.rules import InputSpec, Rule
 from assistant.numbers import extract_quantities
 from assistant.understand.figures import (
     LEFT_OUT,
+    NOT_EXACT,
     BookContext,
     assign_quantities,
     segments,
     unit_fits,
 )
 from assistant.understand.lexicon import general_pattern, general_words
+from assistant.understand.names import mask_measures
 
 _NEGATIONS = general_words("negations")
 
@@ -206,11 +209,35 @@ def _disqualified(rule: Rule, text: str) -> list[tuple[int, int]]:
     failing, passing = [], []
     for start, end in segments(text):
         part = text[start:end]
-        if not any(unit_fits(spec, q) for q in extract_quantities(part)):
+        if not any(unit_fits(spec, q) for q in extract_quantities(mask_measures(part))):
             continue
         said_false = any(_read_bool(s, part) is False for s in rule.inputs if s.type == "bool")
         (failing if said_false else passing).append((start, end))
-    return failing if failing and passing else []
+    if not (failing and passing):
+        return []
+    # a total broken into parts ("一共1000万，其中央视600万，地方台400万") holds the failing
+    # part too; a total followed by a further matter ("一共1200万，另外在河南卫视投了300万")
+    # does not
+    totals = general_words("total_markers")
+    parts = general_words("part_markers")
+    for start, end in passing:
+        broken_up = any(s > start and text[s:e].lstrip().startswith(parts) for s, e in failing)
+        broken_up |= any(s > start and text[s:e].lstrip().startswith(parts) for s, e in passing)
+        if broken_up and any(w in text[start:end] for w in totals):
+            failing.append((start, end))
+    return sorted(failing)
+
+
+def _vague_inputs(rule: Rule, text: str) -> dict[str, str]:
+    """Money inputs said as a vague amount ("布展费十几万"): input name → the words said. The
+    asking part ("能补几十万") names no input, so it is not one."""
+    out: dict[str, str] = {}
+    for m in general_pattern("vague_amount").finditer(text):
+        before = text[max(_clause_start(text, m.start()), m.start() - 12) : m.start()]
+        for spec in rule.inputs:
+            if spec.unit == "yuan" and any(len(a) >= 2 and a in before for a in spec.aliases):
+                out.setdefault(spec.name, text[_clause_start(text, m.start()) : m.end()])
+    return out
 
 
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:
@@ -218,6 +245,27 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
     for start, end in spans:
         chars[start:end] = "＿" * (end - start)
     return "".join(chars)
+
+
+# "从500万条涨到1300万条": two figures of one measure joined by a verb of rising
+_RISES_TO = re.compile(r"(?:涨|增长|增加|提高|升|增|提升|上升|达)?到了?")
+
+
+def _new_since(rule: Rule, text: str, quantities: list) -> dict[str, Any]:
+    """An input counting what is new in the year (its label says 新增, as 年度新增标识注册量)
+    said as a rise from one total to another ("从去年底累计500万条涨到今年底1300万条") is the
+    difference, not either total."""
+    out: dict[str, Any] = {}
+    for spec in rule.inputs:
+        if "新增" not in spec.label:
+            continue
+        fits = [q for q in quantities if unit_fits(spec, q)]
+        for a, b in itertools.pairwise(fits):
+            opens = text[_clause_start(text, a.span[0]) : a.span[0]]
+            between = text[a.span[1] : b.span[0]]
+            if "从" in opens and _RISES_TO.search(between) and b.value > a.value:
+                out[spec.name] = b.value - a.value
+    return out
 
 
 def extract_turn(
@@ -232,7 +280,16 @@ def extract_turn(
             if approx is not None:
                 approx.setdefault(LEFT_OUT, []).append(text[start:end])
         text = _blank(text, excluded)
-    found = assign_quantities(rule, text, extract_quantities(text), approx, book)
+    # "厂房1.2万平方米", "员工1.2万人": measures with 万 are no money
+    quantities = extract_quantities(mask_measures(text))
+    found = assign_quantities(rule, text, quantities, approx, book)
+    found.update(_new_since(rule, text, quantities))
+    for name, said in _vague_inputs(rule, text).items():
+        # "展位费三十来万，布展费十几万": a part without a figure leaves the input unknown
+        found.pop(name, None)
+        if approx is not None:
+            approx.pop(name, None)
+            approx.setdefault(NOT_EXACT, []).append(f"“{said}”是一个约略的说法")
     for name, value in _year_counts(rule, text).items():
         found.setdefault(name, value)
     for spec in rule.inputs:
@@ -244,4 +301,4 @@ def extract_turn(
     return found
 
 
-__all__ = ["LEFT_OUT", "BookContext", "extract_turn", "option_mentions", "unit_fits"]
+__all__ = ["LEFT_OUT", "NOT_EXACT", "BookContext", "extract_turn", "option_mentions", "unit_fits"]

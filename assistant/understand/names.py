@@ -18,8 +18,15 @@ from assistant.understand.lexicon import LEXICON_PATH
 
 _NUMERAL = "零〇一二两三四五六七八九十百千"
 _NUMBER = rf"(?:\d+(?:\.\d+)?|[{_NUMERAL}]+)"
+# Before a measure word a number may carry a multiplier: 1.2万平方米, 一万二千人 are no money.
+_MEASURED = rf"(?:\d+(?:\.\d+)?(?:万|亿|千)?|[{_NUMERAL}万亿]+)"
 _DIGITS = re.compile(rf"[0-9{_NUMERAL}万亿]")
 _HAS_NUMBER = re.compile(rf"[0-9{_NUMERAL}]")
+
+
+# Kinds whose number measures something other than money (area, length, people): a figure
+# with 万 before such a word ("厂房1.2万平方米", "员工1.2万人") is never an amount of yuan.
+MEASURE_KINDS = ("size", "measure")
 
 
 @dataclass(frozen=True)
@@ -51,7 +58,8 @@ def _patterns() -> tuple[list[tuple[re.Pattern[str], str]], tuple[str, ...]]:
     found: list[tuple[re.Pattern[str], str]] = []
     for kind, words in (data.get("after") or {}).items():
         alt = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-        found.append((re.compile(rf"(?<![\d.{_NUMERAL}]){_NUMBER}(?:{alt})"), kind))
+        number = _MEASURED if kind in MEASURE_KINDS else _NUMBER
+        found.append((re.compile(rf"(?<![\d.{_NUMERAL}]){number}(?:{alt})"), kind))
     for kind, words in (data.get("before") or {}).items():
         alt = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
         found.append((re.compile(rf"(?:{alt})\s?{_NUMBER}(?![\d.])"), kind))
@@ -98,3 +106,9 @@ def mask_digit_names(
             if _DIGITS.match(chars[i]):
                 chars[i] = "#"
     return "".join(chars)
+
+
+def mask_measures(text: str) -> str:
+    """``text`` with the numbers of non-money measures (面积, 人数, 尺寸) masked, so that a
+    reader of amounts does not take "1.2万平方米" for 1.2万元. Same length: offsets hold."""
+    return mask_digit_names(text, kinds=MEASURE_KINDS)
