@@ -12,7 +12,7 @@ from functools import cache
 
 import opencc
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from assistant.numbers import extract_quantities, parse_quantity
@@ -368,6 +368,7 @@ _mixed = st.lists(st.sampled_from(_PIECES) | st.text(max_size=3), max_size=12).m
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_mixed)
+@example("²成一一万")  # 2成一 → 21% uncovered 一万: found by hypothesis, one round was not enough
 def test_idempotent(text: str) -> None:
     once = normalise(text, TERMS).text
     assert normalise(once, TERMS).text == once

@@ -370,7 +370,20 @@ def _multiple(m: re.Match[str], changes: list[Change]) -> str:
 
 
 def rewrite_chinese(text: str, changes: list[Change]) -> str:
-    """Chinese forms: capital and ordinary numerals, 千万 after digits, 成, 翻番, 1,200."""
+    """Chinese forms: capital and ordinary numerals, 千万 after digits, 成, 翻番, 1,200.
+
+    Repeated until nothing changes (at most a few rounds): one form can uncover another
+    ("2成一一万": 2成一 → 21% leaves 一万 for a second round), and the front door must leave
+    its own output unchanged."""
+    for _ in range(4):
+        rewritten = _rewrite_chinese_once(text, changes)
+        if rewritten == text:
+            break
+        text = rewritten
+    return text
+
+
+def _rewrite_chinese_once(text: str, changes: list[Change]) -> str:
     text = _CAN.sub("叁", text)
     text = _CAPITAL_RUN.sub(lambda m: _capital(m, changes), text)
     text = _PERCENT_WORDS.sub(_percent_words, text)
