@@ -173,7 +173,10 @@ def assign(book: RuleBook, text: str) -> list[Segment]:
         scored = [t for t in scored if t[0] > 0]
         if not scored:
             continue
-        _, _, best = max(scored, key=lambda t: (t[0], -t[1]))
+        # the message's topic is the fallback for a segment that names nothing: a segment
+        # with words of its own ("去年营收1亿" beside "参展……50万") keeps the rule they name
+        own = [t for t in scored if _own_evidence(book, t[2], seg) or t[2].id in owners]
+        _, _, best = max(own or scored, key=lambda t: (t[0], -t[1]))
         if _own_evidence(book, best, seg) or best.clause in message_clauses:
             seg.rule, seg.own_evidence = best, _own_evidence(book, best, seg)
             seg.labelled = best.id in owners

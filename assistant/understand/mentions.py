@@ -204,15 +204,27 @@ def _disqualified(rule: Rule, text: str) -> list[tuple[int, int]]:
     the figure of the failing part is not this award's, so it is left out, not fatal."""
     base = rule.formula.input_fields().get("base")
     spec = next((s for s in rule.inputs if s.name == base), None)
-    if spec is None or spec.unit != "yuan":
+    if spec is None or spec.unit not in ("yuan", "count"):
         return []
-    failing, passing = [], []
+    # a count of items at a level ("2个获评国家级，另外3个是省级的"): only parts that state the
+    # level met count; a part stating another level, with its count or without ("剩下的是省级"),
+    # is left out — and only when some part states the level met, else the contrary stands
+    counted = spec.unit == "count"
+    failing, passing, totals_said = [], [], []
     for start, end in segments(text):
         part = text[start:end]
-        if not any(unit_fits(spec, q) for q in extract_quantities(mask_measures(part))):
+        has_figure = any(unit_fits(spec, q) for q in extract_quantities(mask_measures(part)))
+        said = [_read_bool(s, part) for s in rule.inputs if s.type == "bool"]
+        if not has_figure:
+            if counted and False in said:
+                failing.append((start, end))
             continue
-        said_false = any(_read_bool(s, part) is False for s in rule.inputs if s.type == "bool")
-        (failing if said_false else passing).append((start, end))
+        if False in said:
+            failing.append((start, end))
+        elif not counted or True in said:
+            passing.append((start, end))
+        else:
+            totals_said.append((start, end))
     if not (failing and passing):
         return []
     # a total broken into parts ("一共1000万，其中央视600万，地方台400万") holds the failing
@@ -220,7 +232,7 @@ def _disqualified(rule: Rule, text: str) -> list[tuple[int, int]]:
     # does not
     totals = general_words("total_markers")
     parts = general_words("part_markers")
-    for start, end in passing:
+    for start, end in passing + totals_said:
         broken_up = any(s > start and text[s:e].lstrip().startswith(parts) for s, e in failing)
         broken_up |= any(s > start and text[s:e].lstrip().startswith(parts) for s, e in passing)
         if broken_up and any(w in text[start:end] for w in totals):
@@ -268,6 +280,27 @@ def _new_since(rule: Rule, text: str, quantities: list) -> dict[str, Any]:
     return out
 
 
+# the same with the verb required: "从800万到1000万" alone may be a range, not a rise
+_RISEN_TO = re.compile(r"(?:涨|增长|增加|提高|升|增|提升|上升)到了?|达到了?")
+
+
+def _risen_to(rule: Rule, text: str, quantities: list) -> dict[str, Any]:
+    """The base amount of a rule that reads one year's figure said as a rise ("平台年度服务收入
+    从800万增长到了1000万") is the figure risen to; the earlier one is the year before."""
+    base = rule.formula.input_fields().get("base")
+    spec = next((s for s in rule.inputs if s.name == base), None)
+    if spec is None or spec.unit != "yuan" or "新增" in spec.label:
+        return {}
+    out: dict[str, Any] = {}
+    fits = [q for q in quantities if unit_fits(spec, q)]
+    for a, b in itertools.pairwise(fits):
+        opens = text[_clause_start(text, a.span[0]) : a.span[0]]
+        between = text[a.span[1] : b.span[0]]
+        if "从" in opens and _RISEN_TO.fullmatch(between.strip()) and b.value > a.value:
+            out[spec.name] = b.value
+    return out
+
+
 def extract_turn(
     rule: Rule,
     text: str,
@@ -284,6 +317,13 @@ def extract_turn(
     quantities = extract_quantities(mask_measures(text))
     found = assign_quantities(rule, text, quantities, approx, book)
     found.update(_new_since(rule, text, quantities))
+    risen = _risen_to(rule, text, quantities)
+    if risen and approx is not None:
+        kept = [w for w in approx.get(LEFT_OUT, []) if not _RISEN_TO.match(w)]
+        approx.pop(LEFT_OUT, None)
+        if kept:
+            approx[LEFT_OUT] = kept
+    found.update(risen)
     for name, said in _vague_inputs(rule, text).items():
         # "展位费三十来万，布展费十几万": a part without a figure leaves the input unknown
         found.pop(name, None)

@@ -1,0 +1,84 @@
+"""Counts at a level, rises said of one year's figure, and a segment's own words over the
+message's topic (r2num round): table tests on new wordings, not those of the eval files."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from assistant.awards import default_rulebook
+from assistant.understand.dialogue import book_context
+from assistant.understand.frames import assign
+from assistant.understand.mentions import extract_turn
+
+BOOK = default_rulebook()
+
+
+def _read(rule_id: str, text: str) -> dict:
+    return extract_turn(BOOK.rules[rule_id], text, {}, book_context(BOOK))
+
+
+@pytest.mark.parametrize(
+    ("text", "count", "level"),
+    [
+        # only the items at the level the rule requires are counted
+        ("我们有两个方案获评国家级工业APP优秀解决方案，另外还有4个是省级的", 2, True),
+        ("工业APP解决方案里有3个省级的，还有1个获评了国家级，能奖多少", 1, True),
+        ("一共6个方案入选工业APP优秀解决方案，其中国家级的2个，剩下的都是省级", 2, True),
+        # a level stated without a contrary part stays what it says
+        ("我们的工业APP方案是省级的，有2个，奖多少", 2, False),
+        ("我们有2个工业APP解决方案获评国家级，奖多少", 2, True),
+    ],
+)
+def test_only_items_at_the_required_level_are_counted(text: str, count: int, level: bool) -> None:
+    found = _read("四.7", text)
+    assert found["solutions"] == Decimal(count)
+    assert found["national_level"] is level
+
+
+@pytest.mark.parametrize(
+    ("rule", "text", "name", "value"),
+    [
+        (
+            "四.4-服务收入补助",
+            "平台年度服务收入从六百万增长到了九百万，服务企业三百家",
+            "service_revenue_yuan",
+            9_000_000,
+        ),
+        (
+            "四.8-服务奖励",
+            "MEMS中试平台为传感器企业服务，上年主营业务收入从1000万提高到1500万",
+            "platform_last_year_revenue_yuan",
+            15_000_000,
+        ),
+    ],
+)
+def test_a_rise_of_one_years_figure_is_the_figure_risen_to(rule, text, name, value) -> None:
+    assert _read(rule, text)[name] == Decimal(value)
+
+
+def test_from_to_without_a_verb_of_rising_is_no_rise() -> None:
+    # "从800万到1000万" may be a range: no figure is taken as the base
+    found = _read("四.4-服务收入补助", "平台年度服务收入从800万到1000万不等，服务企业三百家")
+    assert "service_revenue_yuan" not in found
+
+
+@pytest.mark.parametrize(
+    ("text", "segment", "rule"),
+    [
+        (
+            "入库规上面板企业，去年营收2亿，今年2.4亿；另外参展的展位费30万，各补多少",
+            "去年营收2亿",
+            "四.2",
+        ),
+        (
+            "我们是晶圆企业，去年销售额9000万，今年1.08亿，另外在央视做广告100万，分别多少",
+            "去年销售额9000万",
+            "四.2",
+        ),
+    ],
+)
+def test_a_segments_own_words_beat_the_messages_topic(text: str, segment: str, rule: str) -> None:
+    owner = next(s.rule for s in assign(BOOK, text) if s.text == segment)
+    assert owner is not None and owner.id == rule
