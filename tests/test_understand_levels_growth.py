@@ -26,6 +26,12 @@ def _read(rule_id: str, text: str) -> dict:
         ("我们有两个方案获评国家级工业APP优秀解决方案，另外还有4个是省级的", 2, True),
         ("工业APP解决方案里有3个省级的，还有1个获评了国家级，能奖多少", 1, True),
         ("一共6个方案入选工业APP优秀解决方案，其中国家级的2个，剩下的都是省级", 2, True),
+        # one part holding two counts, the level after or before each count
+        ("我们有四个工业APP解决方案获评，两个国家级两个省级，奖励多少", 2, True),
+        ("工业APP解决方案国家级2个省级3个，奖多少", 2, True),
+        ("工业APP优秀解决方案我们国家级的有两个，省级的三个", 2, True),
+        # the level said of the count just before it
+        ("我们有3个工业APP方案获评，都是国家级的，另外1个省级的，奖多少", 3, True),
         # a level stated without a contrary part stays what it says
         ("我们的工业APP方案是省级的，有2个，奖多少", 2, False),
         ("我们有2个工业APP解决方案获评国家级，奖多少", 2, True),
@@ -51,6 +57,12 @@ def test_only_items_at_the_required_level_are_counted(text: str, count: int, lev
             "MEMS中试平台为传感器企业服务，上年主营业务收入从1000万提高到1500万",
             "platform_last_year_revenue_yuan",
             15_000_000,
+        ),
+        (
+            "四.4-服务收入补助",
+            "平台服务收入由去年的五百万增长到今年的八百万，服务企业210家",
+            "service_revenue_yuan",
+            8_000_000,
         ),
     ],
 )

@@ -211,13 +211,16 @@ def _disqualified(rule: Rule, text: str) -> list[tuple[int, int]]:
     # is left out — and only when some part states the level met, else the contrary stands
     counted = spec.unit == "count"
     failing, passing, totals_said = [], [], []
-    for start, end in segments(text):
+    for start, end in _count_parts(rule, spec, text) if counted else segments(text):
         part = text[start:end]
         has_figure = any(unit_fits(spec, q) for q in extract_quantities(mask_measures(part)))
         said = [_read_bool(s, part) for s in rule.inputs if s.type == "bool"]
         if not has_figure:
             if counted and False in said:
                 failing.append((start, end))
+            elif counted and True in said and totals_said and totals_said[-1][1] <= start:
+                # "有3个方案获评，都是国家级的": the level is said of the count just before
+                passing.append(totals_said.pop())
             continue
         if False in said:
             failing.append((start, end))
@@ -227,6 +230,10 @@ def _disqualified(rule: Rule, text: str) -> list[tuple[int, int]]:
             totals_said.append((start, end))
     if not (failing and passing):
         return []
+    if counted:
+        # a count said at no level beside counts said at levels ("四个获评，两个国家级两个省级")
+        # is their total or another count, not the count at the required level
+        return sorted(failing + totals_said)
     # a total broken into parts ("一共1000万，其中央视600万，地方台400万") holds the failing
     # part too; a total followed by a further matter ("一共1200万，另外在河南卫视投了300万")
     # does not
@@ -238,6 +245,28 @@ def _disqualified(rule: Rule, text: str) -> list[tuple[int, int]]:
         if broken_up and any(w in text[start:end] for w in totals):
             failing.append((start, end))
     return sorted(failing)
+
+
+def _count_parts(rule: Rule, spec: InputSpec, text: str) -> list[tuple[int, int]]:
+    """Clause parts holding two counts cut between them, so that each level is read with its
+    own count: before each later count when the level follows its count ("两个国家级两个省级"),
+    after each count when it comes first ("国家级2个省级3个")."""
+    level_words = [w for s in rule.inputs if s.type == "bool" for w in s.aliases + s.false_aliases]
+    out: list[tuple[int, int]] = []
+    for start, end in segments(text):
+        part = text[start:end]
+        counts = [q for q in extract_quantities(mask_measures(part)) if unit_fits(spec, q)]
+        if len(counts) < 2:
+            out.append((start, end))
+            continue
+        level_first = any(w in part[: counts[0].span[0]] for w in level_words)
+        if level_first:
+            cuts = [start + q.span[1] for q in counts[:-1]]
+        else:
+            cuts = [start + q.span[0] for q in counts[1:]]
+        bounds = [start, *cuts, end]
+        out += [(a, b) for a, b in itertools.pairwise(bounds) if a < b]
+    return out
 
 
 def _vague_inputs(rule: Rule, text: str) -> dict[str, str]:
@@ -281,7 +310,9 @@ def _new_since(rule: Rule, text: str, quantities: list) -> dict[str, Any]:
 
 
 # the same with the verb required: "从800万到1000万" alone may be a range, not a rise
-_RISEN_TO = re.compile(r"(?:涨|增长|增加|提高|升|增|提升|上升)到了?|达到了?")
+_RISEN_TO = re.compile(
+    r"(?:(?:涨|增长|增加|提高|升|增|提升|上升)到了?|达到了?)(?:今年|本年|当年|今年度|本年度)?的?"
+)
 
 
 def _risen_to(rule: Rule, text: str, quantities: list) -> dict[str, Any]:
@@ -296,7 +327,8 @@ def _risen_to(rule: Rule, text: str, quantities: list) -> dict[str, Any]:
     for a, b in itertools.pairwise(fits):
         opens = text[_clause_start(text, a.span[0]) : a.span[0]]
         between = text[a.span[1] : b.span[0]]
-        if "从" in opens and _RISEN_TO.fullmatch(between.strip()) and b.value > a.value:
+        rises = _RISEN_TO.fullmatch(between.strip())
+        if ("从" in opens or "由" in opens) and rises and b.value > a.value:
             out[spec.name] = b.value
     return out
 
