@@ -212,12 +212,23 @@ def test_english_terms_are_read_as_the_policys_own(assistant: Assistant) -> None
         ),
         # the funding named, not the platform told about: 1000万 × 50%
         ("平台拿到国家级工业互联网资金1000万，市里陪套多少？", "四.4-上级资金配套", 5000000),
-        ("Our platform got 6 million yuan of provincial industrial internet funding. "
-         "What matching award does the city give?", "四.4-上级资金配套", 3000000),
-        ("Our cross-industry industrial internet platform was recognised by MIIT. "
-         "How much is the one-off award?", "四.4-双跨平台认定", 10000000),
-        ("DCMM level-4 certificate for the first time, we are above designated size. Reward?",
-         "四.11", 400000),
+        (
+            "Our platform got 6 million yuan of provincial industrial internet funding. "
+            "What matching award does the city give?",
+            "四.4-上级资金配套",
+            3000000,
+        ),
+        (
+            "Our cross-industry industrial internet platform was recognised by MIIT. "
+            "How much is the one-off award?",
+            "四.4-双跨平台认定",
+            10000000,
+        ),
+        (
+            "DCMM level-4 certificate for the first time, we are above designated size. Reward?",
+            "四.11",
+            400000,
+        ),
         # a terse ask with 一次性 before it
         ("获得国家级试点示范项目称号，一次性奖励？", "四.14", 1000000),
     ],
@@ -234,12 +245,18 @@ def test_regional_typo_and_english_wording_gets_the_award(
 @pytest.mark.parametrize(
     ("traditional", "simplified"),
     [
-        ("智慧化改造專案，設備與軟體投資共計2,800萬元，能拿多少補貼？",
-         "智能化改造项目，设备与软件投资共计2800万元，能拿多少补贴？"),
-        ("工業網際網路標識解析二級節點已獲認定，我們是牽頭單位，建設金額1.5億，補貼多少？",
-         "工业互联网标识解析二级节点已获认定，我们是牵头单位，建设金额1.5亿，补贴多少？"),
-        ("本企業係規模以上工業企業，首次取得貫標三級證書，獎勵金額為何？",
-         "本企业系规模以上工业企业，首次取得贯标三级证书，奖励金额为何？"),
+        (
+            "智慧化改造專案，設備與軟體投資共計2,800萬元，能拿多少補貼？",
+            "智能化改造项目，设备与软件投资共计2800万元，能拿多少补贴？",
+        ),
+        (
+            "工業網際網路標識解析二級節點已獲認定，我們是牽頭單位，建設金額1.5億，補貼多少？",
+            "工业互联网标识解析二级节点已获认定，我们是牵头单位，建设金额1.5亿，补贴多少？",
+        ),
+        (
+            "本企業係規模以上工業企業，首次取得貫標三級證書，獎勵金額為何？",
+            "本企业系规模以上工业企业，首次取得贯标三级证书，奖励金额为何？",
+        ),
     ],
 )
 def test_hand_written_traditional_questions_get_the_simplified_award(
