@@ -229,6 +229,21 @@ def test_english_terms_are_read_as_the_policys_own(assistant: Assistant) -> None
             "四.11",
             400000,
         ),
+        # passive English: a title "was awarded" is one obtained
+        ("Our provincial smart factory title was just awarded. Reward?", "四.15", 500000),
+        (
+            "We got our first two-integration management system certificate back before "
+            "graded assessment started; we are above designated size. Reward?",
+            "四.11-首次获证",
+            100000,
+        ),
+        # a place and a subsidiary of our own are evidence, not a second award: 30点 × 5万
+        (
+            "我们总部在香港，在郑州高新区注册了全资控股子公司做传感器，去年营收1亿，"
+            "今年1.3亿，已入库规上，奖多少",
+            "四.2",
+            1500000,
+        ),
         # a terse ask with 一次性 before it
         ("获得国家级试点示范项目称号，一次性奖励？", "四.14", 1000000),
     ],
