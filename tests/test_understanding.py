@@ -229,6 +229,10 @@ def test_english_terms_are_read_as_the_policys_own(assistant: Assistant) -> None
             "四.11",
             400000,
         ),
+        # homophone typos of the booth's cost words (展位费, 布展费 are terms): 30万 × 70%
+        ("展为费和不展费一共30万，补多少", "四.17-展会补贴", 210000),
+        # 智能化改… is a retrofit whatever the next character is: 2000万 × 20%, not 四.12
+        ("智能化改在项目设备投资2000万补多少", "四.13-智能化改造", 4000000),
         # passive English: a title "was awarded" is one obtained
         ("Our provincial smart factory title was just awarded. Reward?", "四.15", 500000),
         (
