@@ -233,6 +233,20 @@ def test_english_terms_are_read_as_the_policys_own(assistant: Assistant) -> None
         ("展为费和不展费一共30万，补多少", "四.17-展会补贴", 210000),
         # 智能化改… is a retrofit whatever the next character is: 2000万 × 20%, not 四.12
         ("智能化改在项目设备投资2000万补多少", "四.13-智能化改造", 4000000),
+        # formal/Taiwan wording: 几何 asks 多少; 成長 is 增长; 由…至… is from…to (20点 × 5万)
+        (
+            "貴公司好，我司係規上工業企業，獲得智能製造能力成熟度三級證書，請問獎勵幾何？",
+            "四.11",
+            300000,
+        ),
+        ("我們營業額由5億成長至6億，屬入庫規上晶圓企業，請問可領多少獎勵？", "四.2", 1000000),
+        # "150k for setup" is the booth's build-up cost: (35 + 15)万 × 70%
+        (
+            "What does the policy give for attending trade fairs? "
+            "We paid 350k yuan for the booth and 150k for setup.",
+            "四.17-展会补贴",
+            350000,
+        ),
         # passive English: a title "was awarded" is one obtained
         ("Our provincial smart factory title was just awarded. Reward?", "四.15", 500000),
         (
