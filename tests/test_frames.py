@@ -37,6 +37,11 @@ def book():
         # an award fixed by the clause makes a frame without a figure
         ("我们首次进入电子信息百强，另外流片花了500万", ["四.1", "四.10"]),
         ("今年获评省级智能车间，还首次进入中国电子信息企业百强，各奖多少", ["四.15", "四.1"]),
+        # a sub-award of a clause hangs on its subject: 双跨平台 named, its subsidiary is asked
+        (
+            "双跨平台在郑州设立的控股子公司经营良好，另外首轮流片花了500万，各奖多少",
+            ["四.4-控股子公司", "四.10"],
+        ),
     ],
 )
 def test_a_message_about_several_awards_has_a_frame_for_each(book, text, rules) -> None:
@@ -50,6 +55,8 @@ def test_a_message_about_several_awards_has_a_frame_for_each(book, text, rules) 
         "首轮流片，费用800万",  # the figure continues the segment before it
         "我们是双跨平台，总部落户郑州，有什么奖励",  # who the enterprise is: a premise
         "流片花了800万能补多少",
+        # our own subsidiary, told beside the revenue award, is no 双跨平台 subsidiary award
+        "我们总部在香港，在郑州高新区注册了全资控股子公司做传感器，去年营收1亿，今年1.3亿，奖多少",
     ],
 )
 def test_one_award_is_left_to_the_single_award_path(book, text) -> None:

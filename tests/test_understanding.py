@@ -194,3 +194,107 @@ def test_english_terms_are_read_as_the_policys_own(assistant: Assistant) -> None
     a = assistant.ask("expo booth and decoration cost 800k RMB, how much subsidy?")
     assert not a.refused
     assert a.award is not None and a.award.amount_yuan == 560000  # 80万 × 70%
+
+
+# Traditional wording, typos of policy terms and English questions that the lexicon files
+# (not code) now read; each amount is worked out from the clause text.
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "rule", "amount"),
+    [
+        # 奖励金额 is one word: the regional 奖励金 → 奖励 must not cut it (and 金额 asks)
+        ("本企業係規模以上工業企業，首次取得貫標三級證書，獎勵金額為何？", "四.11", 300000),
+        # a count of identifiers in 个 as well as 条: 1000万 ÷ 200万 = 5档 × 10万
+        (
+            "依托郑州标识解析节点，新增标识注册量1000万个，解析量1.2亿次，奖多少",
+            "四.5-标识注册量",
+            500000,
+        ),
+        # the funding named, not the platform told about: 1000万 × 50%
+        ("平台拿到国家级工业互联网资金1000万，市里陪套多少？", "四.4-上级资金配套", 5000000),
+        (
+            "Our platform got 6 million yuan of provincial industrial internet funding. "
+            "What matching award does the city give?",
+            "四.4-上级资金配套",
+            3000000,
+        ),
+        (
+            "Our cross-industry industrial internet platform was recognised by MIIT. "
+            "How much is the one-off award?",
+            "四.4-双跨平台认定",
+            10000000,
+        ),
+        (
+            "DCMM level-4 certificate for the first time, we are above designated size. Reward?",
+            "四.11",
+            400000,
+        ),
+        # homophone typos of the booth's cost words (展位费, 布展费 are terms): 30万 × 70%
+        ("展为费和不展费一共30万，补多少", "四.17-展会补贴", 210000),
+        # 智能化改… is a retrofit whatever the next character is: 2000万 × 20%, not 四.12
+        ("智能化改在项目设备投资2000万补多少", "四.13-智能化改造", 4000000),
+        # formal/Taiwan wording: 几何 asks 多少; 成長 is 增长; 由…至… is from…to (20点 × 5万)
+        (
+            "貴公司好，我司係規上工業企業，獲得智能製造能力成熟度三級證書，請問獎勵幾何？",
+            "四.11",
+            300000,
+        ),
+        ("我們營業額由5億成長至6億，屬入庫規上晶圓企業，請問可領多少獎勵？", "四.2", 1000000),
+        # "150k for setup" is the booth's build-up cost: (35 + 15)万 × 70%
+        (
+            "What does the policy give for attending trade fairs? "
+            "We paid 350k yuan for the booth and 150k for setup.",
+            "四.17-展会补贴",
+            350000,
+        ),
+        # passive English: a title "was awarded" is one obtained
+        ("Our provincial smart factory title was just awarded. Reward?", "四.15", 500000),
+        (
+            "We got our first two-integration management system certificate back before "
+            "graded assessment started; we are above designated size. Reward?",
+            "四.11-首次获证",
+            100000,
+        ),
+        # a place and a subsidiary of our own are evidence, not a second award: 30点 × 5万
+        (
+            "我们总部在香港，在郑州高新区注册了全资控股子公司做传感器，去年营收1亿，"
+            "今年1.3亿，已入库规上，奖多少",
+            "四.2",
+            1500000,
+        ),
+        # a terse ask with 一次性 before it
+        ("获得国家级试点示范项目称号，一次性奖励？", "四.14", 1000000),
+    ],
+)
+def test_regional_typo_and_english_wording_gets_the_award(
+    assistant: Assistant, question: str, rule: str, amount: int
+) -> None:
+    a = assistant.ask(question)
+    assert not a.refused
+    assert a.award is not None and a.award.rule == rule and a.award.amount_yuan == amount
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("traditional", "simplified"),
+    [
+        (
+            "智慧化改造專案，設備與軟體投資共計2,800萬元，能拿多少補貼？",
+            "智能化改造项目，设备与软件投资共计2800万元，能拿多少补贴？",
+        ),
+        (
+            "工業網際網路標識解析二級節點已獲認定，我們是牽頭單位，建設金額1.5億，補貼多少？",
+            "工业互联网标识解析二级节点已获认定，我们是牵头单位，建设金额1.5亿，补贴多少？",
+        ),
+        (
+            "本企業係規模以上工業企業，首次取得貫標三級證書，獎勵金額為何？",
+            "本企业系规模以上工业企业，首次取得贯标三级证书，奖励金额为何？",
+        ),
+    ],
+)
+def test_hand_written_traditional_questions_get_the_simplified_award(
+    assistant: Assistant, traditional: str, simplified: str
+) -> None:
+    t, s = assistant.ask(traditional), assistant.ask(simplified)
+    assert s.award is not None and s.award.amount_yuan is not None
+    assert t.award == s.award

@@ -207,6 +207,14 @@ def _states_obtained(rule: Rule, seg: Segment) -> bool:
     )
 
 
+def _subject_named(book: RuleBook, rule: Rule, text: str) -> bool:
+    """A fixed award of a clause with several awards hangs on the clause's subject: 四.4's
+    subsidiary award is for a 双跨平台's subsidiary, so "在郑州注册了控股子公司" alone (our own
+    story, told beside another award) is no award asked about unless the message names 双跨."""
+    siblings = sum(1 for r in book.rules.values() if r.clause == rule.clause)
+    return siblings < 2 or rule.clause in book.named_clauses(text)
+
+
 def states_identity(part: str) -> bool:
     """ "我们是双跨平台": who the enterprise is — a premise of an award, not an award asked."""
     return any(part.lstrip().startswith(w) for w in general_words("identity_openers"))
@@ -272,7 +280,11 @@ def frames(book: RuleBook, text: str) -> list[Frame]:
             seg.own_evidence
             and not states_identity(seg.text)
             and (
-                (_needs_no_quantity(seg.rule) and _states_obtained(seg.rule, seg))
+                (
+                    _needs_no_quantity(seg.rule)
+                    and _states_obtained(seg.rule, seg)
+                    and _subject_named(book, seg.rule, text)
+                )
                 or (several and bool(book.named_clauses(seg.text)))
             )
         )

@@ -51,7 +51,8 @@ def mainland_words(text: str) -> tuple[str, list[tuple[str, str]]]:
 
     def swap(m: re.Match[str]) -> str:
         new = table[m.group(0)]
-        changed.append((m.group(0), new))
+        if new != m.group(0):  # an entry mapped to itself only shields a longer word
+            changed.append((m.group(0), new))
         return new
 
     for _ in range(3):  # 智慧感测器 → 智慧传感器 → 智能传感器: stop at the fixed point
