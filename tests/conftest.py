@@ -221,3 +221,18 @@ def two_policy_server(
         yield server
     finally:
         stop(process)
+
+
+def assistant_in(tmp_path_factory: pytest.TempPathFactory, name: str) -> Any:
+    """The default policy's assistant on its own index in a fresh data folder, with the date
+    fixed (2026-11-28) so that validity answers do not move with the calendar."""
+    from datetime import date
+
+    from assistant.chain import Assistant
+
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp(name),
+        embedding_model=str(Settings().default_model_dir),
+        today=date(2026, 11, 28),
+    )
+    return Assistant.from_settings(settings, progress=False)

@@ -13,19 +13,14 @@ import pytest
 from assistant.answer import Answer
 from assistant.chain import Assistant
 from assistant.errors import QuestionError
-from knowledge.settings import Settings
+from tests.conftest import assistant_in
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory) -> Assistant:
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("chain"),
-        embedding_model=str(Settings().default_model_dir),
-        today=date(2026, 11, 28),
-    )
-    return Assistant.from_settings(settings, progress=False)
+    return assistant_in(tmp_path_factory, "chain")
 
 
 def ask(assistant: Assistant, question: str, *history: str) -> Answer:

@@ -19,7 +19,8 @@ from assistant.compose import Composer, asks_for_overview, short_conditions
 from assistant.draft import VALIDITY
 from assistant.proposed import proposed_amounts
 from assistant.route import Route
-from knowledge.settings import PROJECT_ROOT, Settings
+from knowledge.settings import PROJECT_ROOT
+from tests.conftest import assistant_in
 
 TODAY = date(2026, 11, 28)
 
@@ -97,12 +98,7 @@ def test_no_policy_facts_in_code() -> None:
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
-    s = Settings(
-        data_dir=tmp_path_factory.mktemp("compose"),
-        embedding_model=str(Settings().default_model_dir),
-        today=TODAY,
-    )
-    return Assistant.from_settings(s, progress=False)
+    return assistant_in(tmp_path_factory, "compose")  # its date is TODAY
 
 
 @pytest.fixture(scope="module")

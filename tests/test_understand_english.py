@@ -4,7 +4,6 @@ recognises, the references it rewrites, and what the whole assistant answers."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -15,7 +14,7 @@ from assistant.understand import fuzzy, normalise
 from assistant.understand.amounts import foreign_amounts
 from assistant.understand.asks import asks_about_awards, is_award_question
 from assistant.understand.references import Chapter, spoken_references
-from knowledge.settings import Settings
+from tests.conftest import assistant_in
 
 CHAPTERS = {"支持政策": Chapter("四", True), "保障措施": Chapter("五", False)}
 
@@ -151,12 +150,7 @@ def test_part_and_item_said_aloud(said: str, written: str) -> None:
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory) -> Assistant:
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("english"),
-        embedding_model=str(Settings().default_model_dir),
-        today=date(2026, 11, 28),
-    )
-    return Assistant.from_settings(settings, progress=False)
+    return assistant_in(tmp_path_factory, "english")
 
 
 @pytest.mark.slow

@@ -6,13 +6,11 @@ Expectations come from the policy text, not from the program's output.
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from assistant.chain import Assistant
 from assistant.understand.references import Chapter, spoken_references
-from knowledge.settings import Settings
+from tests.conftest import assistant_in
 
 CHAPTERS = {"支持政策": Chapter("四", True), "保障措施": Chapter("五", False)}
 
@@ -34,12 +32,7 @@ def test_clause_numbers_said_aloud_are_written_as_ids(said: str, written: str) -
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory) -> Assistant:
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("understanding"),
-        embedding_model=str(Settings().default_model_dir),
-        today=date(2026, 11, 28),
-    )
-    return Assistant.from_settings(settings, progress=False)
+    return assistant_in(tmp_path_factory, "understanding")
 
 
 @pytest.mark.slow
