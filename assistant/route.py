@@ -320,13 +320,13 @@ class Router:
             # "我们是专精特新小巨人企业，有奖励吗": the matter is the clause before the ask
             begin = max(question.rfind(p, 0, start - 1) for p in "，,。；;！!？?") + 1
             part = question[begin : start - 1]
-            skip = self._function_words | self._generic_subjects | {"是", "属于", "作为"}
             # figures and times are facts told, not the matter ("去年研发投入3000万" → 研发投入)
-            times = set(general_words("time_words"))
+            skip = self._function_words | self._generic_subjects | {"是", "属于", "作为"}
+            skip |= _TIME_WORDS
             kept = [
                 t
                 for t in jieba.lcut(part)
-                if t not in skip and t.strip() and t not in times and not re.search(r"[\d万亿]", t)
+                if t not in skip and t.strip() and not re.search(r"[\d万亿]", t)
             ]
             if not any(w in part.lower() for w in subject) or not kept:
                 return None
@@ -396,6 +396,7 @@ class Router:
         return None
 
 
+_TIME_WORDS = frozenset(general_words("time_words"))
 _SENTENCE = re.compile(r"[^。！!？?；;\n]*[。！!？?；;\n]?")
 
 

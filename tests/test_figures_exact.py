@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from assistant.awards import default_rulebook
 from assistant.numbers import extract_quantities
 from assistant.understand.dialogue import answer_awards, book_context
-from assistant.understand.figures import not_exact
+from assistant.understand.figures import bound_side, not_exact
 from assistant.understand.frames import frames
 from assistant.understand.mentions import LEFT_OUT, NOT_EXACT, extract_turn
 from assistant.understand.names import mask_measures
@@ -361,3 +361,18 @@ def test_frames_come_in_the_order_the_message_names_them() -> None:
     results = answer_awards(text, [], [], TODAY, rulebook=BOOK)
     got = [(r.rule, r.amount_yuan) for r in results]
     assert got == [("四.2", 1000000), ("四.17-展会补贴", 350000)]
+
+
+@pytest.mark.parametrize(
+    ("text", "side"),
+    [
+        ("展位费超过200万", "lower"),
+        ("设备投资3000万以上", "lower"),
+        ("流片费用不到500万", "upper"),
+        ("投资额50万以内", "upper"),
+        ("流片费用500万", None),
+    ],
+)
+def test_bound_side_says_which_way_a_figure_bounds(text: str, side: str | None) -> None:
+    (q,) = [q for q in extract_quantities(text) if q.kind == "money"]
+    assert bound_side(text, q) == side

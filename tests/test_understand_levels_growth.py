@@ -10,7 +10,7 @@ import pytest
 from assistant.awards import default_rulebook
 from assistant.understand.dialogue import book_context
 from assistant.understand.frames import assign
-from assistant.understand.mentions import extract_turn
+from assistant.understand.mentions import NOT_EXACT, extract_turn
 
 BOOK = default_rulebook()
 
@@ -94,3 +94,26 @@ def test_from_to_without_a_verb_of_rising_is_no_rise() -> None:
 def test_a_segments_own_words_beat_the_messages_topic(text: str, segment: str, rule: str) -> None:
     owner = next(s.rule for s in assign(BOOK, text) if s.text == segment)
     assert owner is not None and owner.id == rule
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # 四.8 reads the year before's revenue: the figure of that year, by what the words say
+        ("平台主营业务收入由去年的六百万增长到今年的九百万，为传感器企业服务", 6_000_000),
+        ("中试平台主营业务收入从去年400万涨到今年700万", 4_000_000),
+        ("中试平台主营收入从300万增长到了今年的500万", 3_000_000),
+        # the year said of the measure: the rise happened within it
+        ("中试平台上一年度主营业务收入从1000万增长到1200万", 12_000_000),
+        # undated: which figure is the year before's is not said → unknown, asked for
+        ("中试平台主营业务收入从500万增长到800万", None),
+    ],
+)
+def test_a_rise_said_of_the_year_before_takes_that_years_figure(text: str, value) -> None:
+    approx: dict = {}
+    found = extract_turn(BOOK.rules["四.8-服务奖励"], text, approx, book_context(BOOK))
+    if value is None:
+        assert "platform_last_year_revenue_yuan" not in found
+        assert approx.get(NOT_EXACT)
+    else:
+        assert found["platform_last_year_revenue_yuan"] == Decimal(value)

@@ -34,6 +34,15 @@ _CHANGE_MARKERS = general_words("change_markers")
 _NOT_ABOUT_AMOUNT = general_words("not_about_amount")
 
 
+# ask words of two characters or more (多少, 能拿 …): a lone 吗 or 几 is in many a statement
+_ASKING_WORDS = tuple(w for w in _ASK_WORDS if len(w) >= 2)
+
+
+def part_asks(text: str) -> bool:
+    """Whether a sentence or a clause part asks: a question mark or an ask word in it."""
+    return any(w in text for w in ("？", "?", *_ASKING_WORDS))
+
+
 def quantities_in(text: str) -> list[Quantity]:
     try:
         return extract_quantities(mask_measures(text))

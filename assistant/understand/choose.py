@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from assistant.awards.rules import InputSpec, Rule, RuleBook
 from assistant.numbers import Quantity
-from assistant.understand.asks import quantities_in
+from assistant.understand.asks import part_asks, quantities_in
 from assistant.understand.lexicon import general_pattern, general_words
 from assistant.understand.mentions import option_mentions, unit_fits
 
@@ -64,20 +64,20 @@ _UNUSED_MONEY = 6.0
 _ASKED_KEYWORD = 6.0
 
 
+def _last_asking(parts: list[str]) -> str:
+    """The last of ``parts`` that asks (``asks.part_asks``); else ""."""
+    return next((p for p in reversed(parts) if part_asks(p)), "")
+
+
 def _asking_sentence(text: str) -> str:
     """The last sentence that asks, when the message has several sentences; else ""."""
     sentences = [s for s in re.split(r"(?<=[。！!？?])", text) if s.strip()]
-    if len(sentences) < 2:
-        return ""
-    asks = [w for w in general_words("ask_words") if len(w) >= 2]
-    return next((s for s in reversed(sentences) if "？" in s or any(w in s for w in asks)), "")
+    return _last_asking(sentences) if len(sentences) >= 2 else ""
 
 
 def _asking_part(text: str) -> str:
     """The part of the message that asks (the last with 多少, 能拿 …), or ""."""
-    parts = [p for p in re.split(r"[，,。；;！!？?]", text) if p.strip()]
-    asks = general_words("ask_words")
-    return next((p for p in reversed(parts) if any(w in p for w in asks if len(w) >= 2)), "")
+    return _last_asking([p for p in re.split(r"[，,。；;！!？?]", text) if p.strip()])
 
 
 def _head_rule(book: RuleBook, asking: str) -> str | None:

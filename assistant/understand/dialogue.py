@@ -145,7 +145,7 @@ def settle_lower_bounds(
     settles the amount; otherwise the figure stays missing and is asked for."""
     cap = rule.cap
     for key in [k for k in approx if k.startswith(LOWER_BOUND)]:
-        value, note = approx.pop(key)
+        value, note, said = approx.pop(key)
         name = key[len(LOWER_BOUND) :]
         if cap is None or name in inputs:
             continue
@@ -159,7 +159,7 @@ def settle_lower_bounds(
         inputs[name] = trial[name]
         if note in approx.get(NOT_EXACT, []):
             approx[NOT_EXACT].remove(note)
-        approx.setdefault(BOUND_SETTLES, []).append(note.split("”")[0].lstrip("“"))
+        approx.setdefault(BOUND_SETTLES, []).append(said)
 
 
 # The key under which ``approx`` keeps lower bounds that settled the amount at the cap.

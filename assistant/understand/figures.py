@@ -131,7 +131,8 @@ LEFT_OUT = "__left_out__"
 # a figure said to be unsettled): the input stays missing and the answer asks for it.
 NOT_EXACT = "__not_exact__"
 # The key prefix under which ``approx`` keeps a lower bound said of an input ("超过200万"):
-# ``LOWER_BOUND + name`` → [value, the NOT_EXACT note it made]; see dialogue.settle_lower_bounds.
+# ``LOWER_BOUND + name`` → [value, the NOT_EXACT note it made, the words said]; see
+# dialogue.settle_lower_bounds.
 LOWER_BOUND = "__lower_bound__:"
 
 # How sure a figure is to be its input: said under the input's own words and spent, said but
@@ -156,6 +157,17 @@ def _same_sentence(text: str, q: Quantity, parts: list[str]) -> bool:
     return all(_sentence_of(text, text.find(p)) == here for p in parts)
 
 
+def bound_side(text: str, q: Quantity) -> str | None:
+    """"lower" for a bound from below ("超过200万", "200万以上"), "upper" for the other bounds
+    ("不到50万", "50万以内"), None for a figure said as it is."""
+    head, tail = text[: q.span[0]], text[q.span[1] :]
+    for side in ("lower", "upper"):
+        before = general_pattern(f"{side}_bound_before")
+        if before.search(head) or general_pattern(f"{side}_bound_after").match(tail):
+            return side
+    return None
+
+
 def not_exact(text: str, q: Quantity, book: BookContext | None = None) -> str | None:
     """What makes a money figure no exact amount, or None: a bound ("超过1000万", "3000万以上"),
     an end of a range ("200到300万"), or a figure the next words say is unsettled or not the
@@ -163,7 +175,7 @@ def not_exact(text: str, q: Quantity, book: BookContext | None = None) -> str | 
     if q.kind != "money":
         return None
     head, tail = text[: q.span[0]], text[q.span[1] :]
-    if general_pattern("bound_before").search(head) or general_pattern("bound_after").match(tail):
+    if bound_side(text, q) is not None:
         return "一个界限"
     if general_pattern("range_before").search(head) or general_pattern("range_after").match(tail):
         return "一个区间"
@@ -263,14 +275,11 @@ def assign_quantities(
         if why is not None:
             # a bound, a range or an unsettled total is no input: ask for the exact figure
             if approx is not None:
-                note = f"“{text[seg[0] : q.span[1]]}”是{why}"
+                words = text[seg[0] : q.span[1]]
+                note = f"“{words}”是{why}"
                 approx.setdefault(NOT_EXACT, []).append(note)
-                head, tail = text[: q.span[0]], text[q.span[1] :]
-                lower = general_pattern("lower_bound_before").search(head) or general_pattern(
-                    "lower_bound_after"
-                ).match(tail)
-                if lower and score > 0 and spec.unit == "yuan":
-                    approx[LOWER_BOUND + spec.name] = [str(q.value), note]
+                if bound_side(text, q) == "lower" and score > 0 and spec.unit == "yuan":
+                    approx[LOWER_BOUND + spec.name] = [str(q.value), note, words]
             continue
         sure = _STATED
         planned_held = [s for s in candidates if sureness.get(s.name) == _PLANNED]
@@ -339,6 +348,7 @@ __all__ = [
     "NOT_EXACT",
     "BookContext",
     "assign_quantities",
+    "bound_side",
     "not_exact",
     "segments",
     "unit_fits",

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from assistant.awards.rules import Rule, RuleBook
 from assistant.numbers import NumberError, Quantity, extract_quantities
+from assistant.understand.asks import part_asks
 from assistant.understand.choose import keyword_score
 from assistant.understand.lexicon import general_words
 from assistant.understand.mentions import unit_fits
@@ -233,12 +234,6 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _asks(sentence: str) -> bool:
-    words = [w for w in general_words("ask_words") if len(w) >= 2]
-    words += list(general_words("strong_asks"))
-    return "？" in sentence or "?" in sentence or any(w in sentence for w in words)
-
-
 def _asked_frames(book: RuleBook, text: str, found: list[Frame]) -> list[Frame]:
     """In a message of several sentences whose asking sentence holds figures of its own
     ("……去年银行贷款了2000万。今年首轮流片花了450万，请问补贴多少？"), a frame only in
@@ -247,7 +242,7 @@ def _asked_frames(book: RuleBook, text: str, found: list[Frame]) -> list[Frame]:
     if len(found) < 2 or any(w in text for w in general_words("compound_asks")):
         return found
     sentences = _sentence_spans(text)
-    asking = [(a, b) for a, b in sentences if _asks(text[a:b])]
+    asking = [(a, b) for a, b in sentences if part_asks(text[a:b])]
     if not asking:
         return found
     adds = tuple(general_words("connectives")) + tuple(general_words("additive_markers"))

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from knowledge.yaml_load import safe_load
 
 LEXICON_PATH = Path(__file__).with_name("general_lexicon.yaml")
 
@@ -55,13 +55,14 @@ def parse_lexicon(data: object) -> GeneralLexicon:
 
 @lru_cache(maxsize=1)
 def general_lexicon() -> GeneralLexicon:
-    with LEXICON_PATH.open(encoding="utf-8") as fh:
-        return parse_lexicon(yaml.safe_load(fh))
+    return parse_lexicon(general_data())
 
 
 @lru_cache(maxsize=1)
-def _raw() -> dict[str, Any]:
-    data = yaml.safe_load(LEXICON_PATH.read_text(encoding="utf-8")) or {}
+def general_data() -> dict[str, Any]:
+    """The file's entries, read once (through libyaml: ~8 ms instead of ~90 ms in pure Python;
+    every stage of the front door asks for its entries from here)."""
+    data = safe_load(LEXICON_PATH.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
         raise ValueError(f"{LEXICON_PATH.name}: expected a mapping")
     return data
@@ -69,7 +70,7 @@ def _raw() -> dict[str, Any]:
 
 def general_words(name: str) -> tuple[str, ...]:
     """A word list of the general lexicon (a missing entry is an error, not silence)."""
-    value = _raw().get(name)
+    value = general_data().get(name)
     if value is None:
         raise KeyError(f"{LEXICON_PATH.name}: no entry {name}")
     if isinstance(value, str):
@@ -79,7 +80,7 @@ def general_words(name: str) -> tuple[str, ...]:
 
 def general_mapping(name: str) -> dict[str, str]:
     """A word → word mapping of the general lexicon (a missing entry is an error)."""
-    value = _raw().get(name)
+    value = general_data().get(name)
     if not isinstance(value, dict):
         raise KeyError(f"{LEXICON_PATH.name}: no mapping {name}")
     return {str(k): str(v) for k, v in value.items()}
@@ -88,7 +89,7 @@ def general_mapping(name: str) -> dict[str, str]:
 @lru_cache(maxsize=64)
 def general_pattern(name: str) -> re.Pattern[str]:
     """A regular expression of the general lexicon (entries named ``<name>_pattern``)."""
-    value = _raw().get(f"{name}_pattern")
+    value = general_data().get(f"{name}_pattern")
     if not isinstance(value, str):
         raise KeyError(f"{LEXICON_PATH.name}: no entry {name}_pattern")
     return re.compile(value)

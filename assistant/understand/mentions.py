@@ -288,8 +288,19 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
-# "从500万条涨到1300万条": two figures of one measure joined by a verb of rising
-_RISES_TO = re.compile(r"(?:涨|增长|增加|提高|升|增|提升|上升|达)?到了?")
+def _rises(text: str, fits: list, verb_required: bool) -> list[tuple[Any, Any, str, str]]:
+    """Pairs of figures of one measure said as a rise, "从/由 A …到 B" with B > A, each with the
+    words of its clause before A and the words between A and B. ``verb_required``:
+    "从800万到1000万" alone may be a range, not a rise."""
+    rise = general_pattern("risen_to" if verb_required else "rise_to")
+    found = []
+    for a, b in itertools.pairwise(fits):
+        opens = text[_clause_start(text, a.span[0]) : a.span[0]]
+        between = text[a.span[1] : b.span[0]]
+        said = rise.fullmatch(between.strip()) if verb_required else rise.search(between)
+        if any(w in opens for w in general_words("rise_from")) and said and b.value > a.value:
+            found.append((a, b, opens, between))
+    return found
 
 
 def _new_since(rule: Rule, text: str, quantities: list) -> dict[str, Any]:
@@ -298,38 +309,40 @@ def _new_since(rule: Rule, text: str, quantities: list) -> dict[str, Any]:
     difference, not either total."""
     out: dict[str, Any] = {}
     for spec in rule.inputs:
-        if "新增" not in spec.label:
-            continue
-        fits = [q for q in quantities if unit_fits(spec, q)]
-        for a, b in itertools.pairwise(fits):
-            opens = text[_clause_start(text, a.span[0]) : a.span[0]]
-            between = text[a.span[1] : b.span[0]]
-            if "从" in opens and _RISES_TO.search(between) and b.value > a.value:
+        if "新增" in spec.label:
+            fits = [q for q in quantities if unit_fits(spec, q)]
+            for a, b, _, _ in _rises(text, fits, verb_required=False):
                 out[spec.name] = b.value - a.value
     return out
 
 
-# the same with the verb required: "从800万到1000万" alone may be a range, not a rise
-_RISEN_TO = re.compile(
-    r"(?:(?:涨|增长|增加|提高|升|增|提升|上升)到了?|达到了?)(?:今年|本年|当年|今年度|本年度)?的?"
-)
-
-
 def _risen_to(rule: Rule, text: str, quantities: list) -> dict[str, Any]:
-    """The base amount of a rule that reads one year's figure said as a rise ("平台年度服务收入
-    从800万增长到了1000万") is the figure risen to; the earlier one is the year before."""
+    """The base amount of a rule that reads one year's figure, said as a rise: the figure
+    risen to ("平台年度服务收入从800万增长到了1000万"). For an input of the year before
+    (上一年度平台主营业务收入) the words must say which figure that year's is: the one risen
+    from when the years are said of the figures ("由去年的500万增长到今年的800万"), the one
+    risen to when the year is said of the measure ("上年主营业务收入从1000万提高到1500万");
+    undated, the input's value is None: unknown, asked for."""
     base = rule.formula.input_fields().get("base")
     spec = next((s for s in rule.inputs if s.name == base), None)
     if spec is None or spec.unit != "yuan" or "新增" in spec.label:
         return {}
+    previous = general_words("previous_year")
     out: dict[str, Any] = {}
     fits = [q for q in quantities if unit_fits(spec, q)]
-    for a, b in itertools.pairwise(fits):
-        opens = text[_clause_start(text, a.span[0]) : a.span[0]]
-        between = text[a.span[1] : b.span[0]]
-        rises = _RISEN_TO.fullmatch(between.strip())
-        if ("从" in opens or "由" in opens) and rises and b.value > a.value:
+    for a, b, opens, between in _rises(text, fits, verb_required=True):
+        if not any(w in spec.label for w in previous):
             out[spec.name] = b.value
+            continue
+        cut = max(opens.rfind(w) for w in general_words("rise_from"))
+        measure, of_a = opens[:cut], opens[cut:]
+        this_year = general_words("this_year")
+        if any(w in of_a for w in previous) or any(w in between for w in this_year):
+            out[spec.name] = a.value
+        elif any(w in measure for w in previous):
+            out[spec.name] = b.value
+        else:
+            out[spec.name] = None
     return out
 
 
@@ -351,11 +364,20 @@ def extract_turn(
     found.update(_new_since(rule, text, quantities))
     risen = _risen_to(rule, text, quantities)
     if risen and approx is not None:
-        kept = [w for w in approx.get(LEFT_OUT, []) if not _RISEN_TO.match(w)]
+        rise = general_pattern("risen_to")
+        kept = [w for w in approx.get(LEFT_OUT, []) if not rise.match(w)]
         approx.pop(LEFT_OUT, None)
         if kept:
             approx[LEFT_OUT] = kept
-    found.update(risen)
+    for name, value in risen.items():
+        if value is not None:
+            found[name] = value
+            continue
+        # "从500万增长到800万" of an input of the year before: which year is which is not said
+        found.pop(name, None)
+        if approx is not None:
+            approx.pop(name, None)
+            approx.setdefault(NOT_EXACT, []).append("增长前后的数额未说明各是哪一年的")
     for name, said in _vague_inputs(rule, text).items():
         # "展位费三十来万，布展费十几万": a part without a figure leaves the input unknown
         found.pop(name, None)

@@ -14,7 +14,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.understand.lexicon import LEXICON_PATH
+from assistant.understand.lexicon import general_data
 
 _NUMERAL = "零〇一二两三四五六七八九十百千"
 _NUMBER = rf"(?:\d+(?:\.\d+)?|[{_NUMERAL}]+)"
@@ -51,10 +51,7 @@ _VERSION = re.compile(r"(?:工业|[Vv])\d+\.\d+|\d+\.\d+版")
 
 @lru_cache(maxsize=1)
 def _patterns() -> tuple[list[tuple[re.Pattern[str], str]], tuple[str, ...]]:
-    import yaml
-
-    with LEXICON_PATH.open(encoding="utf-8") as fh:
-        data = (yaml.safe_load(fh) or {}).get("digit_names") or {}
+    data = general_data().get("digit_names") or {}
     found: list[tuple[re.Pattern[str], str]] = []
     for kind, words in (data.get("after") or {}).items():
         alt = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
