@@ -42,6 +42,11 @@ def book():
             "双跨平台在郑州设立的控股子公司经营良好，另外首轮流片花了500万，各奖多少",
             ["四.4-控股子公司", "四.10"],
         ),
+        # the special funds (专项资金) of 四.4 are its 工业互联网资金: a frame of their own
+        (
+            "平台服务收入600万，还拿到国家工业互联网创新发展专项资金100万，分别补多少",
+            ["四.4-服务收入补助", "四.4-上级资金配套"],
+        ),
     ],
 )
 def test_a_message_about_several_awards_has_a_frame_for_each(book, text, rules) -> None:
