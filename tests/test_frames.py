@@ -47,6 +47,8 @@ def book():
             "平台服务收入600万，还拿到国家工业互联网创新发展专项资金100万，分别补多少",
             ["四.4-服务收入补助", "四.4-上级资金配套"],
         ),
+        # a joining word right after a figure starts the next award's part
+        ("首轮流片费用300万与中央电视台广告200万，各补多少", ["四.10", "四.17-央媒广告"]),
     ],
 )
 def test_a_message_about_several_awards_has_a_frame_for_each(book, text, rules) -> None:

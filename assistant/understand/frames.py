@@ -74,22 +74,36 @@ def segments(text: str) -> list[Segment]:
         cuts.update((m.start(), m.end()))
     for m in _connectives().finditer(text):
         cuts.add(m.start())
-    bounds = sorted(cuts)
     out: list[Segment] = []
-    for a, b in itertools.pairwise(bounds):
+    for a, b in itertools.pairwise(sorted(cuts)):
         piece = text[a:b]
         if not piece.strip() or _PUNCT.fullmatch(piece):
             continue
-        try:
-            quantities = [
-                q
-                for q in extract_quantities(mask_measures(piece))
-                if q.kind in ("money", "count", "percent") and not _article(q)
-            ]
-        except NumberError:
-            quantities = []
-        out.append(Segment(text=piece, start=a, quantities=quantities))
+        quantities = _quantities(piece)
+        # "流片费用500万元和央视广告100万元": a joining word right after a figure starts the
+        # next item, which may be another award's
+        joins = [a + q.span[1] for q in quantities[:-1] if _joined_after(piece, q.span[1])]
+        for x, y in itertools.pairwise([a, *joins, b]):
+            part = text[x:y]
+            found = quantities if (x, y) == (a, b) else _quantities(part)
+            out.append(Segment(text=part, start=x, quantities=found))
     return out
+
+
+def _quantities(piece: str) -> list[Quantity]:
+    try:
+        return [
+            q
+            for q in extract_quantities(mask_measures(piece))
+            if q.kind in ("money", "count", "percent") and not _article(q)
+        ]
+    except NumberError:
+        return []
+
+
+def _joined_after(piece: str, end: int) -> bool:
+    rest = piece[end:].lstrip()
+    return any(rest.startswith(w) for w in general_words("figure_joiners"))
 
 
 def _article(q: Quantity) -> bool:
