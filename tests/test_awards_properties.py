@@ -61,6 +61,27 @@ def test_amount_never_exceeds_cap(rule, n: int) -> None:
     assert 0 <= r.amount_yuan <= rule.cap
 
 
+YEARLY = [
+    r for r in CAPPED if any(p.received_input for p in r.parameters.values() if p.cap_period)
+]
+
+
+@pytest.mark.parametrize("rule", YEARLY, ids=lambda r: r.id)
+@FAST
+@given(n=money, received=money)
+def test_this_years_awards_together_never_exceed_the_yearly_cap(rule, n: int, received: int):
+    # 同一年度合计不超过上限: what was received this year plus this award stays within the cap,
+    # and the award is what it would be alone whenever the rest of the cap allows it
+    received_yuan = Decimal(received % int(rule.cap * 2))
+    inputs = {_base(rule): _base_value(rule, n)}
+    alone = evaluate(rule.id, inputs, today=TODAY, rulebook=BOOK).amount_yuan
+    r = evaluate(
+        rule.id, {**inputs, "received_this_year_yuan": received_yuan}, today=TODAY, rulebook=BOOK
+    )
+    assert alone is not None and r.amount_yuan is not None
+    assert r.amount_yuan == min(alone, max(rule.cap - received_yuan, 0))
+
+
 @pytest.mark.parametrize("rule", BASE_RULES, ids=lambda r: r.id)
 @FAST
 @given(a=money, b=money)

@@ -104,6 +104,9 @@ class Rule(StrictModel):
         for c in self.conditions:
             if c.input not in names:
                 raise ValueError(f"conditions: condition on unknown input {c.input}")
+        for key, p in self.parameters.items():
+            if p.received_input is not None and p.received_input not in names:
+                raise ValueError(f"parameters.{key}: received_input names unknown input")
         problems = self.formula.problems({i.name: i for i in self.inputs}, self.parameters)
         if problems:
             raise ValueError("; ".join(problems))

@@ -40,6 +40,9 @@ class Parameter(StrictModel):
     description: str
     reference: str = Field(description="the exact Chinese phrase of the clause")
     cap_period: CapPeriod | None = None
+    # for a cap per year: the input saying what the enterprise already received of this award
+    # this year (同一年度合计不超过上限), so only the rest of the cap is left
+    received_input: str | None = None
 
     _v = field_validator("value", mode="before")(lambda cls, v: exact_decimal(v))
 

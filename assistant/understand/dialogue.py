@@ -30,6 +30,7 @@ from assistant.understand.mentions import (
     extract_turn,
     option_mentions,
 )
+from assistant.understand.received import EARLIER_RECEIVED
 
 _FOLLOW_MARKERS = general_words("follow_markers")
 
@@ -173,13 +174,15 @@ def _approx_notes(rule: Rule, inputs: dict[str, Any], approx: dict[str, list[str
         notes.append(f"您提到的“{said}”未说明属于本项的计算基数，未计入；如属于，请告诉我")
     for said in approx.get(NOT_EXACT, []):
         notes.append(f"您提到的{said}，不是确切金额，未据此计算，请告诉我确切的金额")
+    for said in approx.get(EARLIER_RECEIVED, []):
+        notes.append(f"您提到的“{said}”是往年获得的资金，不占本年度额度，未计入")
     for said in approx.get(BOUND_SETTLES, []):
         notes.append(
             f"您说的“{said}”是一个下限，按下限计算已达到本项上限，更高的金额也按上限计，"
             "故按上限测算；实际金额以审核为准"
         )
     for name, raws in approx.items():
-        if name in (LEFT_OUT, NOT_EXACT, BOUND_SETTLES) or name not in inputs:
+        if name in (LEFT_OUT, NOT_EXACT, BOUND_SETTLES, EARLIER_RECEIVED) or name not in inputs:
             continue
         spec = rule.input(name)
         said = "、".join(f"“{r}”" for r in raws)

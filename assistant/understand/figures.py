@@ -13,6 +13,12 @@ from typing import Any
 from assistant.awards.rules import InputSpec, Rule
 from assistant.numbers import Quantity
 from assistant.understand.lexicon import general_pattern, general_words
+from assistant.understand.received import (
+    EARLIER_RECEIVED,
+    of_an_earlier_year,
+    received_input,
+    says_received,
+)
 
 # words that say a percentage is some other ratio (研发投入占比15%, 毛利率20%)
 _RATIO_WORDS = general_words("ratio_words")
@@ -145,6 +151,10 @@ def _segment_of(text: str, pos: int) -> tuple[int, int]:
     return next(((s, e) for s, e in segments(text) if s <= pos < e + 1), (0, len(text)))
 
 
+def _sentence_start(text: str, pos: int) -> int:
+    return max(text.rfind(p, 0, pos) for p in "。！!？?；;\n") + 1
+
+
 def _sentence_of(text: str, pos: int) -> int:
     return len(re.findall(r"[。！!？?；;\n]", text[:pos]))
 
@@ -158,7 +168,7 @@ def _same_sentence(text: str, q: Quantity, parts: list[str]) -> bool:
 
 
 def bound_side(text: str, q: Quantity) -> str | None:
-    """"lower" for a bound from below ("超过200万", "200万以上"), "upper" for the other bounds
+    """ "lower" for a bound from below ("超过200万", "200万以上"), "upper" for the other bounds
     ("不到50万", "50万以内"), None for a figure said as it is."""
     head, tail = text[: q.span[0]], text[q.span[1] :]
     for side in ("lower", "upper"):
@@ -259,7 +269,19 @@ def assign_quantities(
         next_start = quantities[i + 1].span[0] if i + 1 < len(quantities) else len(text)
         before = text[max(seg[0], prev_end) : q.span[0]]
         after = text[q.span[1] : min(seg[1], next_start)]
-        candidates = [s for s in rule.inputs if unit_fits(s, q)]
+        received = received_input(rule)
+        if received is not None and q.kind == "money" and says_received(before, after):
+            # an award already received: this year's comes off the yearly cap, an earlier
+            # year's counts for nothing here
+            sentence = text[_sentence_start(text, q.span[0]) : q.span[0]]
+            if of_an_earlier_year(sentence):
+                if approx is not None:
+                    part = text[max(seg[0], prev_end) : q.span[1]]
+                    approx.setdefault(EARLIER_RECEIVED, []).append(part)
+            else:
+                out[received] = out.get(received, 0) + q.value
+            continue
+        candidates = [s for s in rule.inputs if unit_fits(s, q) and s.name != received]
         if not candidates:
             continue
         scored = sorted(

@@ -43,7 +43,7 @@ class UpToCap(FormulaBase):
         if self.base in values:
             requested = values[self.base]
             out.steps.append(f"{rule.input(self.base).label}{format_money(requested)}")
-            out.amount = apply_cap(rule, requested, out)
+            out.amount = apply_cap(rule, requested, out, values=values)
             return out
         period = _PERIOD_WORDS.get(cap.cap_period or "", "")
         out.steps.append(f"{period}最高{format_money(cap.value)}（“{cap.reference}”）")

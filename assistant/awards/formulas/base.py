@@ -127,7 +127,13 @@ def given(values: Values, name: str, out: Outcome) -> Any:
     return values[name]
 
 
-def apply_cap(rule: RuleParts, amount: Decimal, out: Outcome, name: str = "cap") -> Decimal:
+def apply_cap(
+    rule: RuleParts,
+    amount: Decimal,
+    out: Outcome,
+    name: str = "cap",
+    values: Values | None = None,
+) -> Decimal:
     cap = rule.parameters.get(name)
     if cap is None:
         return amount
@@ -136,11 +142,38 @@ def apply_cap(rule: RuleParts, amount: Decimal, out: Outcome, name: str = "cap")
         amount = cap.value
     else:
         out.steps.append(f"上限{format_money(cap.value)}，未超过")
+    received = (values or {}).get(cap.received_input) if cap.received_input else None
+    if cap.cap_period == "per_year" and received is not None:
+        return _rest_of_yearly_cap(cap, amount, Decimal(received), out)
     if cap.cap_period == "per_year":
         out.assumptions.append(
             f"上限按单个企业每年计（“{cap.reference}”）；假设本年度尚未获得本款其他资金，"
             f"同一年度合计不超过{format_money(cap.value)}"
         )
+    return amount
+
+
+def _rest_of_yearly_cap(
+    cap: Parameter, amount: Decimal, received: Decimal, out: Outcome
+) -> Decimal:
+    """同一年度合计不超过上限: what was received this year comes off the cap."""
+    rest = max(cap.value - received, Decimal(0))
+    said = f"本年度已获得本款资金{format_money(received)}"
+    if amount > rest:
+        out.steps.append(
+            f"{said}，同一年度合计不超过{format_money(cap.value)}：{format_money(cap.value)} − "
+            f"{format_money(received)} = {format_money(rest)}，按{format_money(rest)}计"
+        )
+        amount = rest
+    else:
+        out.steps.append(
+            f"{said}，加本次{format_money(amount)}合计{format_money(received + amount)}，"
+            f"未超过{format_money(cap.value)}"
+        )
+    out.assumptions.append(
+        f"上限按单个企业每年计（“{cap.reference}”）；已获得的{format_money(received)}按本年度"
+        "获得计入，以实际拨付为准；如为往年获得，不占本年度额度，请告诉我"
+    )
     return amount
 
 
@@ -157,8 +190,10 @@ class OnBaseInput(FormulaBase):
         out = Outcome(None)
         base = given(values, self.base, out)
         if base is not None:
-            self.from_base(rule, base, out)
+            self.from_base(rule, base, out, values)
         return out
 
-    def from_base(self, rule: RuleParts, base: Decimal, out: Outcome) -> None:
+    def from_base(
+        self, rule: RuleParts, base: Decimal, out: Outcome, values: Values | None = None
+    ) -> None:
         raise NotImplementedError

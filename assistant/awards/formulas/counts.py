@@ -10,6 +10,7 @@ from assistant.awards.formulas.base import (
     OnBaseInput,
     Outcome,
     RuleParts,
+    Values,
     apply_cap,
 )
 
@@ -25,7 +26,9 @@ class PerStepWithCap(OnBaseInput):
     # the Chinese reason given then
     below_first_step: str | None = None
 
-    def from_base(self, rule: RuleParts, base: Decimal, out: Outcome) -> None:
+    def from_base(
+        self, rule: RuleParts, base: Decimal, out: Outcome, values: Values | None = None
+    ) -> None:
         spec = rule.input(self.base)
         step = rule.param("step")
         unit_amount = rule.param("unit_amount").value
@@ -53,7 +56,7 @@ class PerStepWithCap(OnBaseInput):
             return
         amount = steps * unit_amount
         out.steps.append(f"{count_word} × {format_money(unit_amount)} = {format_money(amount)}")
-        out.amount = apply_cap(rule, amount, out)
+        out.amount = apply_cap(rule, amount, out, values=values)
 
 
 class PerItemWithYearlyCap(OnBaseInput):
@@ -63,10 +66,12 @@ class PerItemWithYearlyCap(OnBaseInput):
     required_parameters: ClassVar[tuple[str, ...]] = ("unit_amount",)
     kind: Literal["per_item_with_yearly_cap"] = "per_item_with_yearly_cap"
 
-    def from_base(self, rule: RuleParts, base: Decimal, out: Outcome) -> None:
+    def from_base(
+        self, rule: RuleParts, base: Decimal, out: Outcome, values: Values | None = None
+    ) -> None:
         unit_amount = rule.param("unit_amount").value
         amount = base * unit_amount
         out.steps.append(
             f"{format_count(base)}个 × {format_money(unit_amount)} = {format_money(amount)}"
         )
-        out.amount = apply_cap(rule, amount, out)
+        out.amount = apply_cap(rule, amount, out, values=values)

@@ -24,14 +24,16 @@ class RateWithCap(OnBaseInput):
     required_parameters: ClassVar[tuple[str, ...]] = ("rate",)
     kind: Literal["rate_with_cap"] = "rate_with_cap"
 
-    def from_base(self, rule: RuleParts, base: Decimal, out: Outcome) -> None:
+    def from_base(
+        self, rule: RuleParts, base: Decimal, out: Outcome, values: Values | None = None
+    ) -> None:
         rate = rule.param("rate").value
         amount = base * rate / 100
         out.steps.append(
             f"{rule.input(self.base).label}{format_money(base)} × {format_percent(rate)} = "
             f"{format_money(amount)}"
         )
-        out.amount = apply_cap(rule, amount, out)
+        out.amount = apply_cap(rule, amount, out, values=values)
 
 
 class MatchingShare(OnBaseInput):
@@ -41,7 +43,9 @@ class MatchingShare(OnBaseInput):
     required_parameters: ClassVar[tuple[str, ...]] = ("share",)
     kind: Literal["matching_share"] = "matching_share"
 
-    def from_base(self, rule: RuleParts, base: Decimal, out: Outcome) -> None:
+    def from_base(
+        self, rule: RuleParts, base: Decimal, out: Outcome, values: Values | None = None
+    ) -> None:
         share = rule.param("share").value
         amount = base * share / 100
         out.steps.append(
@@ -49,7 +53,7 @@ class MatchingShare(OnBaseInput):
             f"{format_money(amount)}（配套）"
         )
         if "cap" in rule.parameters:
-            amount = apply_cap(rule, amount, out)
+            amount = apply_cap(rule, amount, out, values=values)
         else:
             out.steps.append("条文未规定配套上限")
         out.amount = amount
@@ -102,7 +106,7 @@ class InterestSubsidy(FormulaBase):
             f"年贴息额 = 贷款本金{format_money(principal)} × {format_percent(used)}"
             f" = {format_money(yearly)}"
         )
-        yearly = apply_cap(rule, yearly, out)
+        yearly = apply_cap(rule, yearly, out, values=values)
         max_years = rule.param("max_years")
         years = values.get(self.years)
         if years is None:

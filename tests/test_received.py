@@ -1,0 +1,49 @@
+"""Awards already received this year come off a yearly cap; an earlier year's do not."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from assistant.awards import default_rulebook
+from assistant.understand import dialogue
+from assistant.understand.received import of_an_earlier_year, says_received
+
+TODAY = date(2024, 6, 1)
+
+
+def _awards(question: str):
+    return dialogue.answer_awards(question, [], [], TODAY, rulebook=default_rulebook())
+
+
+@pytest.mark.parametrize(
+    ("question", "amount"),
+    [
+        # 1000万 × 40% = 400万, but 200万 of this year's 500万 is paid: 300万 left
+        ("今年已经领了芯片流片补助200万，新一款首轮流片费用1000万，还能补多少", 3000000),
+        # said without a year: taken as this year's (and said so)
+        ("流片补助已经拿到了300万，又一次首轮流片花了1000万，还能补多少", 2000000),
+        # an earlier year's award takes nothing off this year's cap
+        ("前年拿过流片补助500万，今年首轮流片花了1000万，能补多少", 4000000),
+        # the rest of the cap does not bind: the award is as it would be alone
+        ("今年已获得展会补贴20万，又参加了博览会，展位费和布展费共50万，还能补多少", 350000),
+    ],
+)
+def test_an_award_received_this_year_comes_off_the_yearly_cap(question, amount) -> None:
+    (result,) = _awards(question)
+    assert result.amount_yuan == amount
+
+
+def test_the_answer_says_what_was_counted() -> None:
+    (result,) = _awards("去年领了展会补贴80万，今年展位费和布展费共100万，能补多少")
+    assert result.amount_yuan == 700000
+    assert any("往年获得" in a for a in result.assumptions)
+
+
+def test_receiving_needs_an_award_word_and_a_verb() -> None:
+    assert says_received("今年已经拿到流片补助", "")
+    assert not says_received("今年拿到银行贷款", "")  # a loan is no award
+    assert not says_received("流片补助", "能补多少")  # asked, not received
+    assert of_an_earlier_year("去年领了")
+    assert not of_an_earlier_year("去年营收一亿，今年已经领了")
