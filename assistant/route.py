@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from assistant.numbers import NumberError, extract_quantities
 from assistant.understand.amounts import foreign_amounts
+from assistant.understand.asks import part_asks
 from assistant.understand.lexicon import general_pattern, general_words
 from knowledge.base import ClauseHit, KnowledgeBase
 from knowledge.tokenize import reference_tokens, tokenize
@@ -385,7 +386,9 @@ class Router:
         asking = _asking_sentences(question)
         if _DEPARTMENTS.search(asking):
             return "departments"
-        if _VALIDITY.search(asking):
+        # a time in the story ("前几年一直在做代工，……请问流片这块能补多少？") is no question of
+        # validity: it is read in the parts of the asking sentences that ask
+        if _VALIDITY.search(_asking_parts(asking)):
             return "validity"
         if self._is_award_question(question):
             return "award"
@@ -398,6 +401,13 @@ class Router:
 
 _TIME_WORDS = frozenset(general_words("time_words"))
 _SENTENCE = re.compile(r"[^。！!？?；;\n]*[。！!？?；;\n]?")
+
+
+def _asking_parts(sentences: str) -> str:
+    """The clause parts of ``sentences`` that ask (a question mark or an ask word), or all."""
+    parts = [p for p in re.split(r"(?<=[，,；;：:])", sentences) if p.strip()]
+    asking = [p for p in parts if part_asks(p)]
+    return "".join(asking) or sentences
 
 
 def _asking_sentences(text: str) -> str:

@@ -47,3 +47,30 @@ def test_receiving_needs_an_award_word_and_a_verb() -> None:
     assert not says_received("流片补助", "能补多少")  # asked, not received
     assert of_an_earlier_year("去年领了")
     assert not of_an_earlier_year("去年营收一亿，今年已经领了")
+
+
+@pytest.mark.parametrize(
+    ("question", "amount"),
+    [
+        # a figure said again within the message replaces the one before (not summed)
+        ("首轮流片花了大概600万——确切地说是580万，能补多少", 2320000),
+        ("首轮流片费用800万，不对，是850万，能补多少", 3400000),
+        # a breakdown is no restatement: 其中 names a part
+        ("智能化改造设备投资1000万，其中500万是银行贷款，改造补助多少", 2000000),
+    ],
+)
+def test_a_figure_restated_in_the_message_replaces_the_one_before(question, amount) -> None:
+    results = _awards(question)
+    assert [r.amount_yuan for r in results] == [amount]
+
+
+def test_a_story_figure_beside_two_computed_awards_is_background() -> None:
+    # 去年营收 leaves 四.2 uncomputable; the message asks for the two it names (这两块)
+    results = _awards(
+        "我们去年营收2个亿，员工300人。今年一是首轮流片花了500万，二是做了智能化改造，"
+        "设备和软件800万。这两块各能拿多少？"
+    )
+    assert [(r.rule, r.amount_yuan) for r in results] == [
+        ("四.10", 2000000),
+        ("四.13-智能化改造", 1600000),
+    ]

@@ -291,3 +291,11 @@ def test_hand_written_traditional_questions_get_the_simplified_award(
     t, s = assistant.ask(traditional), assistant.ask(simplified)
     assert s.award is not None and s.award.amount_yuan is not None
     assert t.award == s.award
+
+
+def test_a_time_in_the_story_is_no_question_of_validity() -> None:
+    from assistant.route import _asking_parts
+
+    asking = "前几年一直在做代工，今年首轮流片花了500万，请问流片这块能补多少？"
+    assert "几年" not in _asking_parts(asking)
+    assert "有效期" in _asking_parts("这个政策的有效期是几年？")

@@ -18,10 +18,15 @@ from assistant.awards.format import format_value
 from assistant.awards.rules import Rule, RuleBook
 from assistant.numbers import NumberError, to_decimal
 from assistant.understand.amounts import foreign_amounts
-from assistant.understand.asks import asks_about_awards, is_award_question, quantities_in
+from assistant.understand.asks import (
+    asks_about_awards,
+    is_award_question,
+    part_asks,
+    quantities_in,
+)
 from assistant.understand.choose import keyword_score, relevant_turns, select_rule
 from assistant.understand.figures import LOWER_BOUND
-from assistant.understand.frames import frames, states_identity
+from assistant.understand.frames import Frame, frames, states_identity
 from assistant.understand.lexicon import general_words
 from assistant.understand.mentions import (
     LEFT_OUT,
@@ -391,6 +396,19 @@ def answer_awards(
             continue
         result.assumptions.extend(_approx_notes(frame.rule, inputs, approx))
         results.append(result)
+    if len(results) > 1:
+        # "去年营收3个亿……首轮流片……智能化改造……这两块各能拿多少": a figure of the story that
+        # leaves its award uncomputable, an award the message neither names by its topic nor
+        # asks about in words of its own, is background beside the awards computed …
+        computed = [r for r in results if r.amount_yuan is not None]
+        kept = [
+            r
+            for r, frame in zip(results, found, strict=True)
+            if r.amount_yuan is not None or r.error or _asked_for(book, frame, question)
+        ]
+        # only beside two or more awards computed: with one, the other may be the award asked
+        # (its figure not understood), and a question back is safer than dropping it
+        results = kept if len(computed) >= 2 else results
     if not any(w in question for w in general_words("compound_asks")):
         # not asked for several ("各多少", "分别"): a figure told in passing ("我们去年营收1.5亿，
         # 今年首轮流片花了350万，能补多少") that leaves its award uncomputable is background
@@ -399,3 +417,11 @@ def answer_awards(
         kept = [r for r in results if r.amount_yuan is not None or r.error or r.rule == main_ref]
         results = kept or results
     return results
+
+
+def _asked_for(book: RuleBook, frame: Frame, question: str) -> bool:
+    """The message names the frame's clause by its topic, or asks about its award in a part
+    that holds the rule's own words ("另外营收增长的奖励怎么算")."""
+    if frame.rule.clause in book.named_clauses(question):
+        return True
+    return any(part_asks(s.text) and keyword_score(frame.rule, s.text) for s in frame.segments)

@@ -263,12 +263,29 @@ def assign_quantities(
     labels = book.labels - conditions
     said: dict[str, list[str]] = {}
     segs = segments(text)
+    last: tuple[str, Quantity] | None = None  # the input the previous figure went to
     for i, q in enumerate(quantities):
         seg = next(((s, e) for s, e in segs if s <= q.span[0] < e + 1), (0, len(text)))
         prev_end = quantities[i - 1].span[1] if i > 0 else 0
         next_start = quantities[i + 1].span[0] if i + 1 < len(quantities) else len(text)
         before = text[max(seg[0], prev_end) : q.span[0]]
         after = text[q.span[1] : min(seg[1], next_start)]
+        previous, last = last, None
+        between = text[prev_end : q.span[0]]
+        if previous is not None and _restates(between) and q.kind == previous[1].kind:
+            # "花了差不多700万——准确说是680万": the figure said again replaces the one before
+            name, earlier = previous
+            out[name] = out[name] - earlier.value + q.value
+            if approx is not None:
+                raws = approx.get(name, [])
+                if earlier.raw in raws:
+                    raws.remove(earlier.raw)
+                if not raws:
+                    approx.pop(name, None)
+                if q.approx:
+                    approx.setdefault(name, []).append(q.raw)
+            last = (name, q)
+            continue
         received = received_input(rule)
         if received is not None and q.kind == "money" and says_received(before, after):
             # an award already received: this year's comes off the yearly cap, an earlier
@@ -280,6 +297,7 @@ def assign_quantities(
                     approx.setdefault(EARLIER_RECEIVED, []).append(part)
             else:
                 out[received] = out.get(received, 0) + q.value
+                last = (received, q)
             continue
         candidates = [s for s in rule.inputs if unit_fits(s, q) and s.name != received]
         if not candidates:
@@ -359,9 +377,21 @@ def assign_quantities(
             if approx is not None:
                 approx.pop(spec.name, None)
         said.setdefault(spec.name, []).append(clause_part)
+        last = (spec.name, q)
         if approx is not None and q.approx:
             approx.setdefault(spec.name, []).append(q.raw)
     return out
+
+
+# How many characters may stand between a figure and its restatement ("800万，不对，是850万").
+_RESTATE_REACH = 12
+
+
+def _restates(between: str) -> bool:
+    """The words between two figures say the second restates the first (准确说是, 不对，是)."""
+    if len(between) > _RESTATE_REACH:
+        return False
+    return any(m in between for m in general_words("restatement_markers"))
 
 
 __all__ = [

@@ -50,7 +50,7 @@ _VERSION = re.compile(r"(?:工业|[Vv])\d+\.\d+|\d+\.\d+版")
 
 
 @lru_cache(maxsize=1)
-def _patterns() -> tuple[list[tuple[re.Pattern[str], str]], tuple[str, ...]]:
+def _patterns() -> tuple[list[tuple[re.Pattern[str], str]], tuple[tuple[str, str], ...]]:
     data = general_data().get("digit_names") or {}
     found: list[tuple[re.Pattern[str], str]] = []
     for kind, words in (data.get("after") or {}).items():
@@ -60,7 +60,9 @@ def _patterns() -> tuple[list[tuple[re.Pattern[str], str]], tuple[str, ...]]:
     for kind, words in (data.get("before") or {}).items():
         alt = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
         found.append((re.compile(rf"(?:{alt})\s?{_NUMBER}(?![\d.])"), kind))
-    return found, tuple(data.get("fixed") or ())
+    fixed = [(w, "name") for w in data.get("fixed") or ()]
+    fixed += [(w, "measure") for w in data.get("fixed_measures") or ()]
+    return found, tuple(fixed)
 
 
 def digit_names(text: str, terms: Sequence[str] = ()) -> tuple[NameSpan, ...]:
@@ -72,10 +74,11 @@ def digit_names(text: str, terms: Sequence[str] = ()) -> tuple[NameSpan, ...]:
         return ()
     patterns, fixed = _patterns()
     spans: list[NameSpan] = []
-    for name in (*fixed, *(t for t in terms if _HAS_NUMBER.search(t))):
+    named = [*fixed, *((t, "name") for t in terms if _HAS_NUMBER.search(t))]
+    for name, kind in named:
         start = text.find(name)
         while start >= 0:
-            spans.append(NameSpan(start, start + len(name), name, "name"))
+            spans.append(NameSpan(start, start + len(name), name, kind))
             start = text.find(name, start + 1)
     for pattern, kind in [(_DATE, "date"), (_VERSION, "code"), (_CODE, "code"), *patterns]:
         for m in pattern.finditer(text):
