@@ -528,3 +528,21 @@ def test_warm_up_then_normalise() -> None:
 )
 def test_growth_as_a_fraction_or_a_multiple_of_the_base_year(text: str, expected: str) -> None:
     assert normalise(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("said", "read"),
+    [
+        ("流片大概三四百万", "流片大概300万到400万"),
+        ("七八千万的设备", "7000万到8000万的设备"),
+        ("两三万", "2万到3万"),
+        # not a range: one number, names, ordinals
+        ("三百四十万", "340万"),
+        ("一二线城市", "一二线城市"),
+        ("第三四季度", "第三四季度"),
+    ],
+)
+def test_neighbouring_digits_before_a_magnitude_are_a_range(said, read) -> None:
+    from assistant.understand.amounts import rewrite_amounts
+
+    assert rewrite_amounts(said)[0] == read

@@ -383,10 +383,32 @@ def rewrite_chinese(text: str, changes: list[Change]) -> str:
     return text
 
 
+# "三四百万", "七八千万", "两三万": two neighbouring digits before a magnitude say a range, never
+# one number (三四百万 is 300万 to 400万, not 34百万); written as a range the figure readers
+# know ("300万到400万"), so the answer asks for the exact figure instead of computing on a guess.
+_NEIGHBOURS = re.compile(
+    r"(?<![第零〇一二两三四五六七八九十百千万亿\d.])(?P<a>[一二两三四五六七八])(?P<b>[二三四五六七八九])"
+    r"(?P<tens>[十百千])?(?P<big>[万亿])?(?![零〇一二两三四五六七八九])"
+)
+_DIGIT_OF = {c: n for n, c in enumerate("零一二三四五六七八九")} | {"两": 2}
+
+
+def _neighbours(m: re.Match[str], changes: list[Change]) -> str:
+    a, b = _DIGIT_OF[m.group("a")], _DIGIT_OF[m.group("b")]
+    tens, big = m.group("tens") or "", m.group("big") or ""
+    if b != a + 1 or not (tens or big):
+        return m.group(0)
+    scale = {"": 1, "十": 10, "百": 100, "千": 1000}[tens]
+    new = f"{a * scale}{big}到{b * scale}{big}"
+    changes.append((m.group(0), new))
+    return new
+
+
 def _rewrite_chinese_once(text: str, changes: list[Change]) -> str:
     text = _CAN.sub("叁", text)
     text = _CAPITAL_RUN.sub(lambda m: _capital(m, changes), text)
     text = _PERCENT_WORDS.sub(_percent_words, text)
+    text = _NEIGHBOURS.sub(lambda m: _neighbours(m, changes), text)
     text = _CN_RUN.sub(lambda m: _chinese_run(m, m.string), text)
     text = _ARABIC_MAGNITUDE.sub(
         lambda m: as_question_figure(Decimal(m.group(1)) * _MAGNITUDE[m.group(2)]), text
