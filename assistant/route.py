@@ -384,10 +384,10 @@ class Router:
         What is asked is read in the sentences that ask (ending in ？): a long message that
         tells its story first ("这几年一直做平台…截至今年10月…") asks only at its end."""
         asking = _asking_sentences(question)
-        if _DEPARTMENTS.search(asking):
+        # a time or a word of the story ("前几年一直在做代工", "参加了产业转移对接活动") is no
+        # question of validity or departments: those are read in the parts that ask
+        if _DEPARTMENTS.search(_asking_parts(asking)):
             return "departments"
-        # a time in the story ("前几年一直在做代工，……请问流片这块能补多少？") is no question of
-        # validity: it is read in the parts of the asking sentences that ask
         if _VALIDITY.search(_asking_parts(asking)):
             return "validity"
         if self._is_award_question(question):

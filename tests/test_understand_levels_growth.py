@@ -117,3 +117,29 @@ def test_a_rise_said_of_the_year_before_takes_that_years_figure(text: str, value
         assert approx.get(NOT_EXACT)
     else:
         assert found["platform_last_year_revenue_yuan"] == Decimal(value)
+
+
+@pytest.mark.parametrize(
+    ("text", "level", "previous"),
+    [
+        # two titles named, none said to be an earlier award: the one obtained, no difference
+        ("我们的智能工厂获评国家级智能制造示范工厂", "国家级智能制造示范工厂", None),
+        # an earlier award said: the difference (级差)
+        (
+            "原来是省级智能工厂，现在评上国家级智能制造示范工厂",
+            "国家级智能制造示范工厂",
+            "省级智能工厂",
+        ),
+    ],
+)
+def test_two_levels_are_an_upgrade_only_when_the_text_says_so(text, level, previous) -> None:
+    rule = BOOK.rules["四.15"]
+    upgrade = rule.formula.upgrade
+    found = _read("四.15", text)
+    assert found[upgrade.level] == level
+    assert found.get(upgrade.previous) == previous
+
+
+def test_money_in_renminbi_is_no_count_of_people() -> None:
+    found = _read("四.17-展会补贴", "参加展会，摊位租金40万人民币，装潢费20万人民币")
+    assert found["exhibition_cost_yuan"] == Decimal(600000)

@@ -299,3 +299,10 @@ def test_a_time_in_the_story_is_no_question_of_validity() -> None:
     asking = "前几年一直在做代工，今年首轮流片花了500万，请问流片这块能补多少？"
     assert "几年" not in _asking_parts(asking)
     assert "有效期" in _asking_parts("这个政策的有效期是几年？")
+
+
+def test_a_word_of_the_story_is_no_question_of_departments() -> None:
+    from assistant.route import _asking_parts
+
+    asking = "郑州这边参加了产业转移对接活动的展会，展位费12万，补多少"
+    assert "对接" not in _asking_parts(asking)

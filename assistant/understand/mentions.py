@@ -165,6 +165,10 @@ def _read_enums(rule: Rule, text: str) -> dict[str, Any]:
             distinct = list(dict.fromkeys(v for _, v in mentions))
             if marked and len(distinct) == 1:
                 out[prev_name] = marked[-1][1]
+            elif len(distinct) >= 2 and not (marked or _says_upgrade(text)):
+                # "智慧工厂获评国家级智能制造示范工厂": two titles named, none said to be an earlier
+                # award — the one obtained is the last named; no difference is paid
+                out[spec.name] = mentions[-1][1]
             elif len(distinct) >= 2:
                 prev = marked[0][1] if marked else mentions[0][1]
                 current = next((v for _, v in reversed(mentions) if v != prev), mentions[-1][1])
@@ -174,6 +178,13 @@ def _read_enums(rule: Rule, text: str) -> dict[str, Any]:
         else:
             out[spec.name] = mentions[-1][1]
     return out
+
+
+def _says_upgrade(text: str) -> bool:
+    """Words saying one level followed another (后来, 升到, 从二级到四级, 又评上 …)."""
+    if any(m in text for m in general_words("upgrade_markers")):
+        return True
+    return bool(general_pattern("level_from_to").search(text))
 
 
 # A count of years ("贴息3年", "期限三年") is read only right after its input's own words:

@@ -56,7 +56,8 @@ def _patterns() -> tuple[list[tuple[re.Pattern[str], str]], tuple[tuple[str, str
     for kind, words in (data.get("after") or {}).items():
         alt = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
         number = _MEASURED if kind in MEASURE_KINDS else _NUMBER
-        found.append((re.compile(rf"(?<![\d.{_NUMERAL}]){number}(?:{alt})"), kind))
+        # "40万人民币" is money: 人 there begins 人民币, not a count of people
+        found.append((re.compile(rf"(?<![\d.{_NUMERAL}]){number}(?:{alt})(?!民币)"), kind))
     for kind, words in (data.get("before") or {}).items():
         alt = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
         found.append((re.compile(rf"(?:{alt})\s?{_NUMBER}(?![\d.])"), kind))
