@@ -125,6 +125,9 @@ def test_a_rise_said_of_the_year_before_takes_that_years_figure(text: str, value
         # two titles named, none said to be an earlier award: the one obtained, no difference
         ("我们的智能工厂获评国家级智能制造示范工厂", "国家级智能制造示范工厂", None),
         # an earlier award said: the difference (级差)
+        # the first title stated as obtained (拿了, 被评为) or of an earlier year: the difference
+        ("2021年就拿了省级智能车间的奖励，今年获评了省级智能工厂", "省级智能工厂", "省级智能车间"),
+        ("车间早先被评为省级智能车间，今年工厂获评省级智能工厂", "省级智能工厂", "省级智能车间"),
         (
             "原来是省级智能工厂，现在评上国家级智能制造示范工厂",
             "国家级智能制造示范工厂",
