@@ -20,7 +20,7 @@ from assistant.numbers import NumberError, to_decimal
 from assistant.understand.amounts import foreign_amounts
 from assistant.understand.asks import asks_about_awards, is_award_question, quantities_in
 from assistant.understand.choose import keyword_score, relevant_turns, select_rule
-from assistant.understand.figures import LOWER_BOUND
+from assistant.understand.figures import DERIVED, LOWER_BOUND
 from assistant.understand.frames import frames, states_identity
 from assistant.understand.lexicon import general_words
 from assistant.understand.mentions import (
@@ -106,6 +106,7 @@ def _extract_all(
         for name in found:
             # a later turn's figure replaces the earlier one, and with it the "about" note
             approx_by_name.pop(name, None)
+            approx_by_name.pop(DERIVED + name, None)
         approx_by_name.update(approx)
         _carry_previous_level(rule, inputs, found, text)
         for name, value in found.items():
@@ -164,6 +165,20 @@ def settle_lower_bounds(
 
 # The key under which ``approx`` keeps lower bounds that settled the amount at the cap.
 BOUND_SETTLES = "__bound_settles__"
+
+
+def _derived_steps(
+    result: AwardResult, inputs: dict[str, Any], approx: dict[str, list[str]]
+) -> None:
+    """A figure derived from a base and a rise ("比去年的1000万增长了20%") shows how, first."""
+    steps = [
+        step
+        for key, said in approx.items()
+        if key.startswith(DERIVED) and key[len(DERIVED) :] in inputs
+        for step in said
+    ]
+    if steps and result.steps is not None:
+        result.steps[:0] = steps
 
 
 def _approx_notes(rule: Rule, inputs: dict[str, Any], approx: dict[str, list[str]]) -> list[str]:
@@ -337,6 +352,7 @@ def answer_award(
         return _error_result(book, rule, str(exc))
     if bare_facts and result.eligible is not False and _asks_something(question):
         return None
+    _derived_steps(result, inputs, approx)
     result.assumptions.extend(_approx_notes(rule, inputs, approx))
     return result
 
@@ -386,6 +402,7 @@ def answer_awards(
         except AwardInputError as exc:
             results.append(_error_result(book, frame.rule, str(exc)))
             continue
+        _derived_steps(result, inputs, approx)
         result.assumptions.extend(_approx_notes(frame.rule, inputs, approx))
         results.append(result)
     if not any(w in question for w in general_words("compound_asks")):

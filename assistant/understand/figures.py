@@ -13,6 +13,7 @@ from typing import Any
 from assistant.awards.rules import InputSpec, Rule
 from assistant.numbers import Quantity
 from assistant.understand.lexicon import general_pattern, general_words
+from assistant.understand.rises import growth_measure, measures, owns, rise_by, rise_input
 
 # words that say a percentage is some other ratio (研发投入占比15%, 毛利率20%)
 _RATIO_WORDS = general_words("ratio_words")
@@ -130,6 +131,9 @@ LEFT_OUT = "__left_out__"
 # The key under which ``approx`` collects figures that are no exact amount (a bound, a range,
 # a figure said to be unsettled): the input stays missing and the answer asks for it.
 NOT_EXACT = "__not_exact__"
+# The key prefix under which ``approx`` keeps the step of a figure derived from a base and a
+# rise ("比去年的1000万增长了20%" → 1200万): ``DERIVED + name`` → [the step]; see mentions.py.
+DERIVED = "__derived__:"
 # The key prefix under which ``approx`` keeps a lower bound said of an input ("超过200万"):
 # ``LOWER_BOUND + name`` → [value, the NOT_EXACT note it made, the words said]; see
 # dialogue.settle_lower_bounds.
@@ -158,7 +162,7 @@ def _same_sentence(text: str, q: Quantity, parts: list[str]) -> bool:
 
 
 def bound_side(text: str, q: Quantity) -> str | None:
-    """"lower" for a bound from below ("超过200万", "200万以上"), "upper" for the other bounds
+    """ "lower" for a bound from below ("超过200万", "200万以上"), "upper" for the other bounds
     ("不到50万", "50万以内"), None for a figure said as it is."""
     head, tail = text[: q.span[0]], text[q.span[1] :]
     for side in ("lower", "upper"):
@@ -224,6 +228,29 @@ def _labelled_otherwise(rule: Rule, before: str, book: BookContext) -> bool:
     )
 
 
+def _other_measure(
+    rule: Rule, spec: InputSpec, scored: list, text: str, q: Quantity, book: BookContext
+) -> InputSpec | None:
+    """The input a figure told in a rise may go to, or None when it is no input of this rule:
+    a rise by ("增长了30%", "多了200万") only to an input that is a rise (its best-scored one),
+    and a figure of a rise's measure (a rise, the figure compared with, a figure told right
+    after it) only to an input of that measure."""
+    pos = q.span[0]
+    if rise_by(text, pos) and not rise_input(spec):
+        spec = next((s for _, _, s in scored if rise_input(s)), None)
+        if spec is None:
+            return None
+    words = measures(book.labels)
+    measure = growth_measure(text, pos, words)
+    if measure is not None and not owns(rule, spec, measure, words):
+        return None
+    return spec
+
+
+def _told_in_rise(text: str, q: Quantity, book: BookContext) -> bool:
+    return growth_measure(text, q.span[0], measures(book.labels)) is not None
+
+
 def _left_out(approx: dict[str, list[str]] | None, said: str) -> None:
     if approx is not None:
         approx.setdefault(LEFT_OUT, []).append(said)
@@ -281,6 +308,16 @@ def assign_quantities(
                 if bound_side(text, q) == "lower" and score > 0 and spec.unit == "yuan":
                     approx[LOWER_BOUND + spec.name] = [str(q.value), note, words]
             continue
+        chosen = _other_measure(rule, spec, scored, text, q, book)
+        if chosen is None:
+            # a rise of another measure ("员工人数增长了30%"), or an increase where the rule
+            # reads the level ("服务收入比去年多了200万"): not this input
+            _left_out(approx, clause_part)
+            continue
+        if score <= 0 and chosen is spec and _told_in_rise(text, q, book):
+            # "……同比增长40%，今年达到700万": the rise's measure, this input's, labels it
+            score = 1.0
+        spec = chosen
         sure = _STATED
         planned_held = [s for s in candidates if sureness.get(s.name) == _PLANNED]
         if score <= 0 and planned_held and any(w in before for w in general_words("spent_markers")):
@@ -289,12 +326,17 @@ def assign_quantities(
         if score <= 0:
             # no alias anywhere near: the first needed input not yet filled
             free = [s for s in candidates if s.name not in out]
+            if rise_by(text, q.span[0]):
+                free = [s for s in free if rise_input(s)]
             ratio = q.kind == "percent" and any(w in before for w in _RATIO_WORDS)
             other = any(w in before for w in general_words("other_measures"))
             if not free or ratio or other or _labelled_otherwise(rule, before, book):
                 _left_out(approx, clause_part)
                 continue
             spec = next((s for s in free if rule.formula_needs(s.name)), free[0])
+            if _other_measure(rule, spec, [], text, q, book) is None:
+                _left_out(approx, clause_part)
+                continue
             sure = _GUESSED
         elif any(w in before for w in general_words("planned_markers")):
             sure = _PLANNED
@@ -343,6 +385,7 @@ def assign_quantities(
 
 
 __all__ = [
+    "DERIVED",
     "LEFT_OUT",
     "LOWER_BOUND",
     "NOT_EXACT",

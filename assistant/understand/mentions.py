@@ -13,9 +13,11 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from assistant.awards.format import format_count, format_money, format_percent
 from assistant.awards.rules import InputSpec, Rule
 from assistant.numbers import extract_quantities
 from assistant.understand.figures import (
+    DERIVED,
     LEFT_OUT,
     NOT_EXACT,
     BookContext,
@@ -23,8 +25,9 @@ from assistant.understand.figures import (
     segments,
     unit_fits,
 )
-from assistant.understand.lexicon import general_pattern, general_words
+from assistant.understand.lexicon import general_mapping, general_pattern, general_words
 from assistant.understand.names import mask_measures
+from assistant.understand.rises import Grown, grown, measures
 
 _NEGATIONS = general_words("negations")
 
@@ -346,6 +349,71 @@ def _risen_to(rule: Rule, text: str, quantities: list) -> dict[str, Any]:
     return out
 
 
+def _year_word(offset: int) -> str:
+    for word, n in general_mapping("year_offsets").items():
+        if int(n) == offset:
+            return word
+    return ""
+
+
+def _growth_step(spec: InputSpec, g: Grown) -> str:
+    def shown(value: Any) -> str:
+        if spec.unit == "yuan":
+            return format_money(value)
+        return format_count(value, (spec.quantity_units or [""])[0])
+
+    base = f"{_year_word(g.base_year)}{shown(g.base.value)}"
+    if g.rise.kind == "percent":
+        how = f"{base} × (1 + {format_percent(g.rise.value)})"
+    else:
+        how = f"{base} + {shown(g.rise.value)}"
+    year = f"（{_year_word(g.year)}）" if g.year is not None else ""
+    return f"{spec.label}{year}：{how} = {shown(g.value)}"
+
+
+def _grown_input(
+    rule: Rule,
+    text: str,
+    quantities: list,
+    found: dict[str, Any],
+    approx: dict[str, list[str]] | None,
+    book: BookContext | None,
+) -> None:
+    """The base input said as a base and a rise of its measure ("今年服务收入比去年的1000万增长
+    了20%"): the figure risen to (1200万), derived exactly and shown as a step — for an input of
+    the year before (上一年度平台主营业务收入) only when the words say that year's figure is the
+    one risen to (or the base is that year's); when the year is not said, asked for."""
+    base = rule.formula.input_fields().get("base")
+    spec = next((s for s in rule.inputs if s.name == base), None)
+    if spec is None or spec.unit not in ("yuan", "count"):
+        return
+    g = grown(rule, spec, text, quantities, measures(book.labels if book else frozenset()))
+    if g is None:
+        return
+    held = found.get(spec.name)
+    if held is not None and held not in (g.base.value, g.rise.value, g.value):
+        return  # a figure of the input its own words state stands
+    if any(w in spec.label for w in general_words("previous_year")):
+        value = g.value if g.year == 1 else g.base.value if g.base_year == 1 else None
+    else:
+        value = g.value if g.year is not None else None
+    if approx is not None and LEFT_OUT in approx:
+        kept = [w for w in approx[LEFT_OUT] if g.base.raw not in w and g.rise.raw not in w]
+        approx.pop(LEFT_OUT)
+        if kept:
+            approx[LEFT_OUT] = kept
+    if value is None:
+        found.pop(spec.name, None)
+        if approx is not None:
+            approx.pop(spec.name, None)
+            approx.setdefault(NOT_EXACT, []).append(f"“{g.said}”未说明增长后的数额是哪一年的")
+        return
+    found[spec.name] = value
+    if approx is not None and value == g.value:
+        approx.pop(spec.name, None)
+        approx[DERIVED + spec.name] = [_growth_step(spec, g)]
+
+
 def extract_turn(
     rule: Rule,
     text: str,
@@ -378,6 +446,7 @@ def extract_turn(
         if approx is not None:
             approx.pop(name, None)
             approx.setdefault(NOT_EXACT, []).append("增长前后的数额未说明各是哪一年的")
+    _grown_input(rule, text, quantities, found, approx, book)
     for name, said in _vague_inputs(rule, text).items():
         # "展位费三十来万，布展费十几万": a part without a figure leaves the input unknown
         found.pop(name, None)
@@ -395,4 +464,12 @@ def extract_turn(
     return found
 
 
-__all__ = ["LEFT_OUT", "NOT_EXACT", "BookContext", "extract_turn", "option_mentions", "unit_fits"]
+__all__ = [
+    "DERIVED",
+    "LEFT_OUT",
+    "NOT_EXACT",
+    "BookContext",
+    "extract_turn",
+    "option_mentions",
+    "unit_fits",
+]
