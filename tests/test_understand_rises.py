@@ -191,3 +191,10 @@ def test_derived_figure_is_base_plus_increase_exactly(base: int, more: int) -> N
     text = f"今年服务收入比去年多了{more}万，去年是{base}万"
     found, _ = _read("四.4-服务收入补助", text)
     assert found["service_revenue_yuan"] == Decimal(base + more) * 10_000
+
+
+def test_a_figure_told_in_a_rise_chooses_the_rule_of_its_measure() -> None:
+    text = "MEMS中试平台今年收入比去年的900万增长了100%，为传感器企业服务，奖励多少"
+    (result,) = answer_awards(text, [], [], TODAY, rulebook=BOOK)
+    assert result.rule == "四.8-服务奖励"
+    assert result.amount_yuan == 2_700_000  # 上一年度 is 去年: the base as said
