@@ -63,6 +63,13 @@ def _read(rule_id: str, text: str) -> tuple[dict, dict]:
             "new_registrations",
             4_000_000,
         ),
+        # a rise said with no year over last year's figure: this year's
+        (
+            "四.4-服务收入补助",
+            "平台服务收入增长率达到20%，去年1000万",
+            "service_revenue_yuan",
+            12_000_000,
+        ),
         # an input of the year before: the figure risen to when it is that year's
         (
             "四.8-服务奖励",
@@ -90,11 +97,19 @@ def test_the_figure_risen_to_is_derived(rule: str, text: str, name: str, value: 
         # which year the risen figure is of is not said, and the rule reads the year before
         "中试平台主营业务收入比前年的1200万增长了10%",
         "MEMS平台主营收入比前年多了300万，前年是900万，服务奖励多少",
+        # the years said do not meet (比去年 … 前年1000万): never computed on the base
+        "MEMS中试平台今年主营收入比去年增长了20%，前年1000万，服务奖励多少",
     ],
 )
 def test_a_rise_to_an_unsaid_year_asks_back(text: str) -> None:
     found, approx = _read("四.8-服务奖励", text)
     assert "platform_last_year_revenue_yuan" not in found
+    assert any("哪一年" in n for n in approx.get(NOT_EXACT, []))
+
+
+def test_years_that_do_not_meet_ask_back_for_a_yearly_input_too() -> None:
+    found, approx = _read("四.4-服务收入补助", "今年服务收入比去年增长了20%，前年1000万")
+    assert "service_revenue_yuan" not in found
     assert any("哪一年" in n for n in approx.get(NOT_EXACT, []))
 
 

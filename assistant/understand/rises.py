@@ -188,9 +188,15 @@ class Grown:
     value: Decimal
     year: int | None  # years before this one of the figure risen to (None: not said)
     base: Quantity
-    base_year: int
+    base_year: int  # years before this one of the base (-1: the years said do not meet)
     rise: Quantity
     said: str  # the words of the rise and of the base
+
+
+def _risen_to(text: str, start: int, pos: int) -> bool:
+    """Do the words right before ``pos`` say the figure is the one risen to (达到, 增长到)?"""
+    piece = _without_years(text[start:pos]).rstrip()
+    return any(piece.endswith(w) for w in general_words("risen_to_words"))
 
 
 def _subject_year(text: str, start: int, pos: int) -> tuple[int | None, int | None, bool]:
@@ -212,6 +218,7 @@ def grown(
     the same measure ("今年服务收入比去年的1000万增长了20%" → 1200万, this year), or None."""
     from assistant.understand.figures import unit_fits
 
+    unsure: Grown | None = None
     for rise in quantities:
         pos = rise.span[0]
         if not rise_by(text, pos):
@@ -236,28 +243,34 @@ def grown(
             if of is None and not _next_to(text, b_start, start):
                 continue  # a bare figure far from the rise says nothing of its measure
             year = year_in(text, b_start, base.span[0])
-            if year is None:
-                continue
+            if year is None or _risen_to(text, b_start, base.span[0]):
+                continue  # no year said, or the figure risen to ("今年达到700万"), not a base
+            if compared is None and year == 0:
+                continue  # this year's figure is what rose, not what it rose from
             if compared is not None:
-                if year != compared:
-                    continue
+                # "比去年增长了20%，前年1000万": the years do not meet, so which is which is
+                # not said (asked back, never computed on the base)
+                consistent = year == compared
                 risen = subject if subject is not None else (0 if compared == 1 else None)
             elif subject is not None:
-                if year != subject + 1:
-                    continue
+                consistent = year == subject + 1
                 risen = subject
             elif yoy and year >= 1:
-                risen = year - 1
+                consistent, risen = True, year - 1
             else:
-                continue
+                # "增长了20%，去年1000万": a rise said with no year is this year's over last
+                # year's; over an earlier base, which year risen is not said
+                consistent, risen = True, 0 if year == 1 else None
             value = base.value * (100 + rise.value) / 100 if percent else base.value + rise.value
             if spec.type == "integer" and value != value.to_integral_value():
                 continue
             said = text[start : rise.span[1]]
             if not (start <= base.span[0] < rise.span[1]):
                 said = f"{said}，{text[b_start : base.span[1]]}"
-            return Grown(value, risen, base, year, rise, said)
-    return None
+            if consistent:
+                return Grown(value, risen, base, year, rise, said)
+            unsure = unsure or Grown(value, None, base, -1, rise, said)
+    return unsure
 
 
 __all__ = [
