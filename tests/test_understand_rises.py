@@ -18,7 +18,8 @@ from assistant.awards import default_rulebook
 from assistant.understand.dialogue import answer_awards, book_context
 from assistant.understand.frames import frames
 from assistant.understand.fuzzy import correct_terms
-from assistant.understand.mentions import DERIVED, NOT_EXACT, extract_turn
+from assistant.understand.mentions import DERIVED, NOT_EXACT, OTHER_YEAR, extract_turn
+from assistant.understand.normalise import normalise
 from assistant.understand.rises import growth_measure, measures, rise_by, year_in
 
 TODAY = date(2024, 6, 1)
@@ -213,3 +214,31 @@ def test_a_figure_told_in_a_rise_chooses_the_rule_of_its_measure() -> None:
     (result,) = answer_awards(text, [], [], TODAY, rulebook=BOOK)
     assert result.rule == "四.8-服务奖励"
     assert result.amount_yuan == 2_700_000  # 上一年度 is 去年: the base as said
+
+
+@pytest.mark.parametrize(
+    ("text", "year"),
+    [
+        ("MEMS中试平台今年主营收入1000万，为传感器企业服务，服务奖励多少", "今年"),
+        ("MEMS中试平台前年主营业务收入700万，服务奖励多少", "前年"),
+    ],
+)
+def test_a_figure_of_another_year_is_no_input_of_the_year_before(text: str, year: str) -> None:
+    found, approx = _read("四.8-服务奖励", text)
+    assert "platform_last_year_revenue_yuan" not in found
+    assert any(year in n for n in approx.get(OTHER_YEAR, []))
+    (result,) = answer_awards(text, [], [], TODAY, rulebook=BOOK)
+    assert result.amount_yuan is None
+    assert any(f"是{year}的数额" in a for a in result.assumptions)
+
+
+def test_the_year_before_is_read_as_said() -> None:
+    found, _ = _read("四.8-服务奖励", "MEMS中试平台上一年度主营业务收入700万")
+    assert found["platform_last_year_revenue_yuan"] == Decimal(7_000_000)
+
+
+def test_a_multiple_of_an_earlier_year_is_a_rise_over_it() -> None:
+    said = normalise("上一年度主营业务收入是前年的2倍，前年是500万").text
+    assert "比前年增长100%" in said
+    found, _ = _read("四.8-服务奖励", said)
+    assert found["platform_last_year_revenue_yuan"] == Decimal(10_000_000)

@@ -12,8 +12,15 @@ from typing import Any
 
 from assistant.awards.rules import InputSpec, Rule
 from assistant.numbers import Quantity
-from assistant.understand.lexicon import general_pattern, general_words
-from assistant.understand.rises import growth_measure, measures, owns, rise_by, rise_input
+from assistant.understand.lexicon import general_mapping, general_pattern, general_words
+from assistant.understand.rises import (
+    growth_measure,
+    measures,
+    owns,
+    rise_by,
+    rise_input,
+    year_in,
+)
 
 # words that say a percentage is some other ratio (研发投入占比15%, 毛利率20%)
 _RATIO_WORDS = general_words("ratio_words")
@@ -134,6 +141,9 @@ NOT_EXACT = "__not_exact__"
 # The key prefix under which ``approx`` keeps the step of a figure derived from a base and a
 # rise ("比去年的1000万增长了20%" → 1200万): ``DERIVED + name`` → [the step]; see mentions.py.
 DERIVED = "__derived__:"
+# The key under which ``approx`` keeps the notes of figures said of another year than the one
+# the input is of ("今年主营收入1000万" for 上一年度平台主营业务收入): each note as it is shown.
+OTHER_YEAR = "__other_year__"
 # The key prefix under which ``approx`` keeps a lower bound said of an input ("超过200万"):
 # ``LOWER_BOUND + name`` → [value, the NOT_EXACT note it made, the words said]; see
 # dialogue.settle_lower_bounds.
@@ -247,6 +257,25 @@ def _other_measure(
     return spec
 
 
+def _other_year(spec: InputSpec, text: str, q: Quantity) -> str | None:
+    """The year said of a figure, when the input is the year before's (上一年度平台主营业务收入)
+    and the figure's clause part says another year right before it ("今年主营收入1000万",
+    "前年800万"); else None. A base or a rise of it is read by mentions (rises.grown)."""
+    if spec.unit == "percent" or rise_input(spec):
+        return None  # 较上年增长百分比 is a rise over that year, said of this one
+    if not spec.label.startswith(tuple(general_words("previous_year"))):
+        return None
+    start = max(text.rfind(c, 0, q.span[0]) for c in "，,。；;？?！!\n") + 1
+    if general_pattern("compared_base").search(text[start : q.span[0]]):
+        return None
+    if rise_by(text, q.span[0]):
+        return None
+    year = year_in(text, start, q.span[0])
+    if year is None or year == 1:
+        return None
+    return next(w for w, n in general_mapping("year_offsets").items() if int(n) == year)
+
+
 def _told_in_rise(text: str, q: Quantity, book: BookContext) -> bool:
     return growth_measure(text, q.span[0], measures(book.labels)) is not None
 
@@ -307,6 +336,15 @@ def assign_quantities(
                 approx.setdefault(NOT_EXACT, []).append(note)
                 if bound_side(text, q) == "lower" and score > 0 and spec.unit == "yuan":
                     approx[LOWER_BOUND + spec.name] = [str(q.value), note, words]
+            continue
+        other_year = _other_year(spec, text, q)
+        if other_year is not None:
+            # "今年主营收入1000万" for an input of the year before: not that year's figure
+            if approx is not None:
+                approx.setdefault(OTHER_YEAR, []).append(
+                    f"您提到的“{clause_part}”是{other_year}的数额，本项按{spec.label}计算，未计入；"
+                    f"请告诉我{spec.label}"
+                )
             continue
         chosen = _other_measure(rule, spec, scored, text, q, book)
         if chosen is None:
@@ -389,6 +427,7 @@ __all__ = [
     "LEFT_OUT",
     "LOWER_BOUND",
     "NOT_EXACT",
+    "OTHER_YEAR",
     "BookContext",
     "assign_quantities",
     "bound_side",

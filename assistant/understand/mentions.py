@@ -20,6 +20,7 @@ from assistant.understand.figures import (
     DERIVED,
     LEFT_OUT,
     NOT_EXACT,
+    OTHER_YEAR,
     BookContext,
     assign_quantities,
     segments,
@@ -349,6 +350,15 @@ def _risen_to(rule: Rule, text: str, quantities: list) -> dict[str, Any]:
     return out
 
 
+def _drop_notes(approx: dict[str, list[str]] | None, key: str, raws: Sequence[str]) -> None:
+    """Notes of ``key`` that speak of one of the figures ``raws``, dropped (they were read)."""
+    if approx is None or key not in approx:
+        return
+    kept = [w for w in approx.pop(key) if not any(r in w for r in raws)]
+    if kept:
+        approx[key] = kept
+
+
 def _year_word(offset: int) -> str:
     for word, n in general_mapping("year_offsets").items():
         if int(n) == offset:
@@ -397,11 +407,8 @@ def _grown_input(
         value = g.value if g.year == 1 else g.base.value if g.base_year == 1 else None
     else:
         value = g.value if g.year is not None else None
-    if approx is not None and LEFT_OUT in approx:
-        kept = [w for w in approx[LEFT_OUT] if g.base.raw not in w and g.rise.raw not in w]
-        approx.pop(LEFT_OUT)
-        if kept:
-            approx[LEFT_OUT] = kept
+    for key in (LEFT_OUT, OTHER_YEAR):
+        _drop_notes(approx, key, (g.base.raw, g.rise.raw))
     if value is None:
         found.pop(spec.name, None)
         if approx is not None:
@@ -438,6 +445,7 @@ def extract_turn(
         if kept:
             approx[LEFT_OUT] = kept
     for name, value in risen.items():
+        _drop_notes(approx, OTHER_YEAR, [q.raw for q in quantities])
         if value is not None:
             found[name] = value
             continue
@@ -468,6 +476,7 @@ __all__ = [
     "DERIVED",
     "LEFT_OUT",
     "NOT_EXACT",
+    "OTHER_YEAR",
     "BookContext",
     "extract_turn",
     "option_mentions",
