@@ -242,3 +242,11 @@ def test_a_multiple_of_an_earlier_year_is_a_rise_over_it() -> None:
     assert "比前年增长100%" in said
     found, _ = _read("四.8-服务奖励", said)
     assert found["platform_last_year_revenue_yuan"] == Decimal(10_000_000)
+
+
+def test_a_rise_a_follow_up_leaves_unnamed_is_of_the_measure_named_before() -> None:
+    history = ["我们是工业互联网平台，服务企业300家，设备连接6000台，去年服务收入800万"]
+    found, _ = _read("四.2", "今年比去年增长了25%，能补多少？")
+    assert found["growth_percent"] == Decimal(25)  # alone, a rise of no named measure stays
+    results = answer_awards("今年比去年增长了25%，能补多少？", history, [], TODAY, rulebook=BOOK)
+    assert all(r.amount_yuan is None for r in results)  # 服务收入's rise is no 四.2 growth

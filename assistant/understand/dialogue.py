@@ -30,6 +30,7 @@ from assistant.understand.mentions import (
     extract_turn,
     option_mentions,
 )
+from assistant.understand.rises import last_measure, measures
 
 _FOLLOW_MARKERS = general_words("follow_markers")
 
@@ -89,16 +90,25 @@ def extract_inputs(
 
 
 def _extract_all(
-    rule: Rule, texts: Sequence[str], book: RuleBook | None = None
+    rule: Rule, texts: Sequence[str], book: RuleBook | None = None, before: Sequence[str] = ()
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    """:func:`extract_inputs`' values, plus the round figures each value was read from."""
+    """:func:`extract_inputs`' values, plus the round figures each value was read from.
+    ``before``: the turns before ``texts`` (about other rules), where a measure a rise of the
+    first text leaves unsaid may have been named ("去年服务收入800万" → "今年增长了25%")."""
     inputs: dict[str, Any] = {}
     approx_by_name: dict[str, list[str]] = {}
     texts = [t for t in texts if isinstance(t, str)]
+    context = book_context(book)
+    words = measures(context.labels)
     for n, text in enumerate(texts):
         approx: dict[str, list[str]] = {}
+        told = [*before, *texts[:n]]
+        earlier = next(
+            (m for t in reversed(told) if isinstance(t, str) and (m := last_measure(t, words))),
+            None,
+        )
         try:
-            found = extract_turn(rule, text, approx, book_context(book))
+            found = extract_turn(rule, text, approx, context, earlier)
         except NumberError:
             if n == len(texts) - 1:
                 raise
@@ -341,9 +351,10 @@ def answer_award(
     foreign = _foreign_result(book, rule, question)
     if foreign is not None:
         return foreign
-    turns = [*relevant_turns(rule, history, book), question]
+    relevant = relevant_turns(rule, history, book)
+    turns = [*relevant, question]
     try:
-        inputs, approx = _extract_all(rule, turns, book)
+        inputs, approx = _extract_all(rule, turns, book, history[: len(history) - len(relevant)])
     except NumberError as exc:
         return _error_result(book, rule, str(exc))
     settle_lower_bounds(rule, inputs, approx, today, book)

@@ -239,7 +239,13 @@ def _labelled_otherwise(rule: Rule, before: str, book: BookContext) -> bool:
 
 
 def _other_measure(
-    rule: Rule, spec: InputSpec, scored: list, text: str, q: Quantity, book: BookContext
+    rule: Rule,
+    spec: InputSpec,
+    scored: list,
+    text: str,
+    q: Quantity,
+    book: BookContext,
+    earlier: str | None = None,
 ) -> InputSpec | None:
     """The input a figure told in a rise may go to, or None when it is no input of this rule:
     a rise by ("增长了30%", "多了200万") only to an input that is a rise (its best-scored one),
@@ -251,7 +257,7 @@ def _other_measure(
         if spec is None:
             return None
     words = measures(book.labels)
-    measure = growth_measure(text, pos, words)
+    measure = growth_measure(text, pos, words, earlier)
     if measure is not None and not owns(rule, spec, measure, words):
         return None
     return spec
@@ -291,6 +297,7 @@ def assign_quantities(
     quantities: list[Quantity],
     approx: dict[str, list[str]] | None = None,
     book: BookContext | None = None,
+    earlier: str | None = None,
 ) -> dict[str, Any]:
     """Each quantity to an input; ``approx`` collects the round figures (三千来万) per input.
 
@@ -346,7 +353,7 @@ def assign_quantities(
                     f"请告诉我{spec.label}"
                 )
             continue
-        chosen = _other_measure(rule, spec, scored, text, q, book)
+        chosen = _other_measure(rule, spec, scored, text, q, book, earlier)
         if chosen is None:
             # a rise of another measure ("员工人数增长了30%"), or an increase where the rule
             # reads the level ("服务收入比去年多了200万"): not this input
@@ -372,7 +379,7 @@ def assign_quantities(
                 _left_out(approx, clause_part)
                 continue
             spec = next((s for s in free if rule.formula_needs(s.name)), free[0])
-            if _other_measure(rule, spec, [], text, q, book) is None:
+            if _other_measure(rule, spec, [], text, q, book, earlier) is None:
                 _left_out(approx, clause_part)
                 continue
             sure = _GUESSED

@@ -426,7 +426,10 @@ def extract_turn(
     text: str,
     approx: dict[str, list[str]] | None = None,
     book: BookContext | None = None,
+    earlier: str | None = None,
 ) -> dict[str, Any]:
+    """What ``text`` (one turn) says of the rule's inputs; ``earlier``: the measure named last in
+    the turns before, of which a rise this turn says without a measure is."""
     excluded = _disqualified(rule, text)
     if excluded:
         for start, end in excluded:
@@ -435,7 +438,7 @@ def extract_turn(
         text = _blank(text, excluded)
     # "厂房1.2万平方米", "员工1.2万人": measures with 万 are no money
     quantities = extract_quantities(mask_measures(text))
-    found = assign_quantities(rule, text, quantities, approx, book)
+    found = assign_quantities(rule, text, quantities, approx, book, earlier)
     found.update(_new_since(rule, text, quantities))
     risen = _risen_to(rule, text, quantities)
     if risen and approx is not None:

@@ -134,13 +134,21 @@ def _rise_measure(text: str, pos: int, words: tuple[str, ...]) -> str | None:
     return found
 
 
-def growth_measure(text: str, pos: int, words: tuple[str, ...]) -> str | None:
+def last_measure(text: str, words: tuple[str, ...]) -> str | None:
+    """The measure named last in ``text`` (an earlier turn of the conversation)."""
+    return _measure_before(text, 0, len(text), words)
+
+
+def growth_measure(
+    text: str, pos: int, words: tuple[str, ...], earlier: str | None = None
+) -> str | None:
     """The measure of the figure at ``pos`` when it is told in a rise — the rise itself, the
     figure compared with ("比去年的1000万"), or a figure right after a rise whose clause part
     names no measure ("……同比增长40%，今年达到700万") — else None (no rise: the figure's own
-    words say what it is, as everywhere else)."""
+    words say what it is, as everywhere else). A rise whose turn names no measure is of the
+    measure named last in the turns before (``earlier``: "去年服务收入800万" → "今年增长了25%")."""
     if rise_by(text, pos):
-        return _rise_measure(text, pos, words)
+        return _rise_measure(text, pos, words) or earlier
     start, end = clause_of(text, pos)
     if general_pattern("compared_base").search(text[start:pos]):
         return _measure_before(text, start, pos, words)
@@ -278,6 +286,7 @@ __all__ = [
     "clause_of",
     "grown",
     "growth_measure",
+    "last_measure",
     "measures",
     "owns",
     "rise_by",
