@@ -121,6 +121,8 @@ def test_years_that_do_not_meet_ask_back_for_a_yearly_input_too() -> None:
         "规上入库的面板企业，产能比去年提高了50%，主营业务收入6000万，奖励多少",
         "传感器企业入库规上，销量同比增长35%，营收8000万",
         "晶圆企业，规上入库，平台服务收入增长了20%，营收7000万",
+        # a change of the growth rate is no growth of the measure by that much
+        "入库规上芯片企业，营收增速比去年提高了5个百分点，今年营收8000万",
     ],
 )
 def test_a_rise_of_another_measure_is_no_revenue_growth(text: str) -> None:

@@ -252,6 +252,9 @@ def _other_measure(
     and a figure of a rise's measure (a rise, the figure compared with, a figure told right
     after it) only to an input of that measure."""
     pos = q.span[0]
+    start = max(text.rfind(c, 0, pos) for c in "，,。；;？?！!\n") + 1
+    if q.kind == "percent" and general_pattern("rate_change").search(text[start:pos]):
+        return None  # "增速提高了5个百分点": the growth rate changed, not the measure by 5%
     if rise_by(text, pos) and not rise_input(spec):
         spec = next((s for _, _, s in scored if rise_input(s)), None)
         if spec is None:
