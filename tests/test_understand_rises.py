@@ -252,3 +252,33 @@ def test_a_rise_a_follow_up_leaves_unnamed_is_of_the_measure_named_before() -> N
     assert found["growth_percent"] == Decimal(25)  # alone, a rise of no named measure stays
     results = answer_awards("今年比去年增长了25%，能补多少？", history, [], TODAY, rulebook=BOOK)
     assert all(r.amount_yuan is None for r in results)  # 服务收入's rise is no 四.2 growth
+
+
+@pytest.mark.parametrize(
+    ("rule", "text", "name", "value"),
+    [
+        # the figure risen to said with the rise: it is the input, nothing is derived
+        (
+            "四.4-服务收入补助",
+            "今年服务收入1200万，比去年增长了20%",
+            "service_revenue_yuan",
+            12_000_000,
+        ),
+        (
+            "四.5-标识注册量",
+            "今年新增标识注册量600万条，比去年多了200万条",
+            "new_registrations",
+            6_000_000,
+        ),
+        (
+            "四.8-服务奖励",
+            "MEMS中试平台上一年度主营收入1200万，比前年增长了50%",
+            "platform_last_year_revenue_yuan",
+            12_000_000,
+        ),
+    ],
+)
+def test_the_figure_risen_to_as_said_stands(rule: str, text: str, name: str, value: int) -> None:
+    found, approx = _read(rule, text)
+    assert found[name] == Decimal(value)
+    assert DERIVED + name not in approx

@@ -257,10 +257,15 @@ def grown(
                 continue  # this year's figure is what rose, not what it rose from
             if compared is not None:
                 # "比去年增长了20%，前年1000万": the years do not meet, so which is which is
-                # not said (asked back, never computed on the base)
+                # not said (asked back, never computed on the base); a figure of a later year
+                # than the one compared with is the one risen to, not a base
+                if year < compared:
+                    continue
                 consistent = year == compared
                 risen = subject if subject is not None else (0 if compared == 1 else None)
             elif subject is not None:
+                if year <= subject:
+                    continue
                 consistent = year == subject + 1
                 risen = subject
             elif yoy and year >= 1:
