@@ -14,6 +14,7 @@ from assistant.numbers import Quantity
 from assistant.understand.asks import part_asks, quantities_in
 from assistant.understand.lexicon import general_pattern, general_words
 from assistant.understand.mentions import option_mentions, unit_fits
+from assistant.understand.rises import growth_measure, measures, rule_owns
 
 
 def keyword_score(rule: Rule, text: str) -> int:
@@ -146,6 +147,28 @@ def _labelled_by(text: str, q: Quantity, specs: Sequence[InputSpec]) -> bool:
     return any(len(a) >= 2 and a not in generic and a in before for s in specs for a in s.aliases)
 
 
+def _measure_words(book: RuleBook) -> tuple[str, ...]:
+    labels = frozenset(
+        a for r in book.rules.values() for s in r.inputs for a in s.aliases if len(a) >= 2
+    )
+    return measures(labels)
+
+
+def _usable(
+    rule: Rule,
+    needed: Sequence[InputSpec],
+    q: Quantity,
+    measure: str | None,
+    words: tuple[str, ...] = (),
+) -> bool:
+    """Can the rule use the figure: an input of its unit, and of its measure when the figure is
+    told in a rise ("今年收入比去年的900万增长了一倍" is no 设备投资)?"""
+    fits = [s for s in needed if unit_fits(s, q)]
+    if not fits:
+        return False
+    return measure is None or rule_owns(rule, fits, measure, words)
+
+
 def _scores(
     book: RuleBook, question: str, history: Sequence[str], ranked: Sequence[str]
 ) -> dict[str, float]:
@@ -157,6 +180,8 @@ def _scores(
     head = _head_rule(book, _asking_part(question))
     scores: dict[str, float] = {}
     asking_sentence = _asking_sentence(question)
+    words = _measure_words(book)
+    told = [growth_measure(question, q.span[0], words) for q in quantities]
     for rule in book.rules.values():
         score = 3.0 * keyword_score(rule, question)
         if rule.id == head:
@@ -170,7 +195,9 @@ def _scores(
         # a quantity the rule's formula can use tips the balance between rules that tie on
         # keywords ("双跨平台，服务收入1000万" → the revenue subsidy, not the fixed award)
         needed = [s for s in rule.inputs if s.name in _usable_inputs(rule)]
-        fitting = 2.0 * sum(1 for q in quantities if any(unit_fits(s, q) for s in needed))
+        fitting = 2.0 * sum(
+            1 for n, q in enumerate(quantities) if _usable(rule, needed, q, told[n], words)
+        )
         # what a figure is said to be ("设备投资额就到了5000万", "服务收入300万") belongs to the
         # rule whose input that names, more than a title word elsewhere in the message
         score += _ALIAS_NEAR * sum(
@@ -215,8 +242,8 @@ def _scores(
             scores[rule.id] = 0.0
             continue
         score += fitting
-        money = [q for q in quantities if q.kind == "money"]
-        if money and not any(unit_fits(s, q) for s in needed for q in money):
+        money = [n for n, q in enumerate(quantities) if q.kind == "money"]
+        if money and not any(_usable(rule, needed, quantities[n], told[n], words) for n in money):
             score -= _UNUSED_MONEY
         if rule.clause in ranked_bare:
             score += 4.0 / (ranked_bare.index(rule.clause) + 1)

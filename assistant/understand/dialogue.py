@@ -25,7 +25,7 @@ from assistant.understand.asks import (
     quantities_in,
 )
 from assistant.understand.choose import keyword_score, relevant_turns, select_rule
-from assistant.understand.figures import LOWER_BOUND
+from assistant.understand.figures import DERIVED, LOWER_BOUND, OTHER_YEAR
 from assistant.understand.frames import Frame, frames, states_identity
 from assistant.understand.lexicon import general_words
 from assistant.understand.mentions import (
@@ -36,6 +36,7 @@ from assistant.understand.mentions import (
     option_mentions,
 )
 from assistant.understand.received import EARLIER_RECEIVED
+from assistant.understand.rises import last_measure, measures
 
 _FOLLOW_MARKERS = general_words("follow_markers")
 
@@ -95,16 +96,25 @@ def extract_inputs(
 
 
 def _extract_all(
-    rule: Rule, texts: Sequence[str], book: RuleBook | None = None
+    rule: Rule, texts: Sequence[str], book: RuleBook | None = None, before: Sequence[str] = ()
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    """:func:`extract_inputs`' values, plus the round figures each value was read from."""
+    """:func:`extract_inputs`' values, plus the round figures each value was read from.
+    ``before``: the turns before ``texts`` (about other rules), where a measure a rise of the
+    first text leaves unsaid may have been named ("去年服务收入800万" → "今年增长了25%")."""
     inputs: dict[str, Any] = {}
     approx_by_name: dict[str, list[str]] = {}
     texts = [t for t in texts if isinstance(t, str)]
+    context = book_context(book)
+    words = measures(context.labels)
     for n, text in enumerate(texts):
         approx: dict[str, list[str]] = {}
+        told = [*before, *texts[:n]]
+        earlier = next(
+            (m for t in reversed(told) if isinstance(t, str) and (m := last_measure(t, words))),
+            None,
+        )
         try:
-            found = extract_turn(rule, text, approx, book_context(book))
+            found = extract_turn(rule, text, approx, context, earlier)
         except NumberError:
             if n == len(texts) - 1:
                 raise
@@ -112,6 +122,7 @@ def _extract_all(
         for name in found:
             # a later turn's figure replaces the earlier one, and with it the "about" note
             approx_by_name.pop(name, None)
+            approx_by_name.pop(DERIVED + name, None)
         approx_by_name.update(approx)
         _carry_previous_level(rule, inputs, found, text)
         for name, value in found.items():
@@ -172,6 +183,20 @@ def settle_lower_bounds(
 BOUND_SETTLES = "__bound_settles__"
 
 
+def _derived_steps(
+    result: AwardResult, inputs: dict[str, Any], approx: dict[str, list[str]]
+) -> None:
+    """A figure derived from a base and a rise ("比去年的1000万增长了20%") shows how, first."""
+    steps = [
+        step
+        for key, said in approx.items()
+        if key.startswith(DERIVED) and key[len(DERIVED) :] in inputs
+        for step in said
+    ]
+    if steps and result.steps is not None:
+        result.steps[:0] = steps
+
+
 def _approx_notes(rule: Rule, inputs: dict[str, Any], approx: dict[str, list[str]]) -> list[str]:
     """ "三千来万" was computed as 3000万元: say so, and that the exact figure decides."""
     notes = []
@@ -181,13 +206,16 @@ def _approx_notes(rule: Rule, inputs: dict[str, Any], approx: dict[str, list[str
         notes.append(f"您提到的{said}，不是确切金额，未据此计算，请告诉我确切的金额")
     for said in approx.get(EARLIER_RECEIVED, []):
         notes.append(f"您提到的“{said}”是往年获得的资金，不占本年度额度，未计入")
+    notes.extend(n for n in approx.get(OTHER_YEAR, []) if n not in notes)
     for said in approx.get(BOUND_SETTLES, []):
         notes.append(
             f"您说的“{said}”是一个下限，按下限计算已达到本项上限，更高的金额也按上限计，"
             "故按上限测算；实际金额以审核为准"
         )
     for name, raws in approx.items():
-        if name in (LEFT_OUT, NOT_EXACT, BOUND_SETTLES, EARLIER_RECEIVED) or name not in inputs:
+        if name in (LEFT_OUT, NOT_EXACT, BOUND_SETTLES, EARLIER_RECEIVED, OTHER_YEAR):
+            continue
+        if name not in inputs:
             continue
         spec = rule.input(name)
         said = "、".join(f"“{r}”" for r in raws)
@@ -333,9 +361,10 @@ def answer_award(
     foreign = _foreign_result(book, rule, question)
     if foreign is not None:
         return foreign
-    turns = [*relevant_turns(rule, history, book), question]
+    relevant = relevant_turns(rule, history, book)
+    turns = [*relevant, question]
     try:
-        inputs, approx = _extract_all(rule, turns, book)
+        inputs, approx = _extract_all(rule, turns, book, history[: len(history) - len(relevant)])
     except NumberError as exc:
         return _error_result(book, rule, str(exc))
     settle_lower_bounds(rule, inputs, approx, today, book)
@@ -345,6 +374,7 @@ def answer_award(
         return _error_result(book, rule, str(exc))
     if bare_facts and result.eligible is not False and _asks_something(question):
         return None
+    _derived_steps(result, inputs, approx)
     result.assumptions.extend(_approx_notes(rule, inputs, approx))
     return result
 
@@ -394,6 +424,7 @@ def answer_awards(
         except AwardInputError as exc:
             results.append(_error_result(book, frame.rule, str(exc)))
             continue
+        _derived_steps(result, inputs, approx)
         result.assumptions.extend(_approx_notes(frame.rule, inputs, approx))
         results.append(result)
     if len(results) > 1:

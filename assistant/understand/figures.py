@@ -12,12 +12,20 @@ from typing import Any
 
 from assistant.awards.rules import InputSpec, Rule
 from assistant.numbers import Quantity
-from assistant.understand.lexicon import general_pattern, general_words
+from assistant.understand.lexicon import general_mapping, general_pattern, general_words
 from assistant.understand.received import (
     EARLIER_RECEIVED,
     of_an_earlier_year,
     received_input,
     says_received,
+)
+from assistant.understand.rises import (
+    growth_measure,
+    measures,
+    owns,
+    rise_by,
+    rise_input,
+    year_in,
 )
 
 # words that say a percentage is some other ratio (研发投入占比15%, 毛利率20%)
@@ -136,6 +144,12 @@ LEFT_OUT = "__left_out__"
 # The key under which ``approx`` collects figures that are no exact amount (a bound, a range,
 # a figure said to be unsettled): the input stays missing and the answer asks for it.
 NOT_EXACT = "__not_exact__"
+# The key prefix under which ``approx`` keeps the step of a figure derived from a base and a
+# rise ("比去年的1000万增长了20%" → 1200万): ``DERIVED + name`` → [the step]; see mentions.py.
+DERIVED = "__derived__:"
+# The key under which ``approx`` keeps the notes of figures said of another year than the one
+# the input is of ("今年主营收入1000万" for 上一年度平台主营业务收入): each note as it is shown.
+OTHER_YEAR = "__other_year__"
 # The key prefix under which ``approx`` keeps a lower bound said of an input ("超过200万"):
 # ``LOWER_BOUND + name`` → [value, the NOT_EXACT note it made, the words said]; see
 # dialogue.settle_lower_bounds.
@@ -234,6 +248,57 @@ def _labelled_otherwise(rule: Rule, before: str, book: BookContext) -> bool:
     )
 
 
+def _other_measure(
+    rule: Rule,
+    spec: InputSpec,
+    scored: list,
+    text: str,
+    q: Quantity,
+    book: BookContext,
+    earlier: str | None = None,
+) -> InputSpec | None:
+    """The input a figure told in a rise may go to, or None when it is no input of this rule:
+    a rise by ("增长了30%", "多了200万") only to an input that is a rise (its best-scored one),
+    and a figure of a rise's measure (a rise, the figure compared with, a figure told right
+    after it) only to an input of that measure."""
+    pos = q.span[0]
+    start = max(text.rfind(c, 0, pos) for c in "，,。；;？?！!\n") + 1
+    if q.kind == "percent" and general_pattern("rate_change").search(text[start:pos]):
+        return None  # "增速提高了5个百分点": the growth rate changed, not the measure by 5%
+    if rise_by(text, pos) and not rise_input(spec):
+        spec = next((s for _, _, s in scored if rise_input(s)), None)
+        if spec is None:
+            return None
+    words = measures(book.labels)
+    measure = growth_measure(text, pos, words, earlier)
+    if measure is not None and not owns(rule, spec, measure, words):
+        return None
+    return spec
+
+
+def _other_year(spec: InputSpec, text: str, q: Quantity) -> str | None:
+    """The year said of a figure, when the input is the year before's (上一年度平台主营业务收入)
+    and the figure's clause part says another year right before it ("今年主营收入1000万",
+    "前年800万"); else None. A base or a rise of it is read by mentions (rises.grown)."""
+    if spec.unit == "percent" or rise_input(spec):
+        return None  # 较上年增长百分比 is a rise over that year, said of this one
+    if not spec.label.startswith(tuple(general_words("previous_year"))):
+        return None
+    start = max(text.rfind(c, 0, q.span[0]) for c in "，,。；;？?！!\n") + 1
+    if general_pattern("compared_base").search(text[start : q.span[0]]):
+        return None
+    if rise_by(text, q.span[0]):
+        return None
+    year = year_in(text, start, q.span[0])
+    if year is None or year == 1:
+        return None
+    return next(w for w, n in general_mapping("year_offsets").items() if int(n) == year)
+
+
+def _told_in_rise(text: str, q: Quantity, book: BookContext) -> bool:
+    return growth_measure(text, q.span[0], measures(book.labels)) is not None
+
+
 def _left_out(approx: dict[str, list[str]] | None, said: str) -> None:
     if approx is not None:
         approx.setdefault(LEFT_OUT, []).append(said)
@@ -245,6 +310,7 @@ def assign_quantities(
     quantities: list[Quantity],
     approx: dict[str, list[str]] | None = None,
     book: BookContext | None = None,
+    earlier: str | None = None,
 ) -> dict[str, Any]:
     """Each quantity to an input; ``approx`` collects the round figures (三千来万) per input.
 
@@ -321,6 +387,25 @@ def assign_quantities(
                 if bound_side(text, q) == "lower" and score > 0 and spec.unit == "yuan":
                     approx[LOWER_BOUND + spec.name] = [str(q.value), note, words]
             continue
+        other_year = _other_year(spec, text, q)
+        if other_year is not None:
+            # "今年主营收入1000万" for an input of the year before: not that year's figure
+            if approx is not None:
+                approx.setdefault(OTHER_YEAR, []).append(
+                    f"您提到的“{clause_part}”是{other_year}的数额，本项按{spec.label}计算，未计入；"
+                    f"请告诉我{spec.label}"
+                )
+            continue
+        chosen = _other_measure(rule, spec, scored, text, q, book, earlier)
+        if chosen is None:
+            # a rise of another measure ("员工人数增长了30%"), or an increase where the rule
+            # reads the level ("服务收入比去年多了200万"): not this input
+            _left_out(approx, clause_part)
+            continue
+        if score <= 0 and chosen is spec and _told_in_rise(text, q, book):
+            # "……同比增长40%，今年达到700万": the rise's measure, this input's, labels it
+            score = 1.0
+        spec = chosen
         sure = _STATED
         planned_held = [s for s in candidates if sureness.get(s.name) == _PLANNED]
         if score <= 0 and planned_held and any(w in before for w in general_words("spent_markers")):
@@ -329,12 +414,17 @@ def assign_quantities(
         if score <= 0:
             # no alias anywhere near: the first needed input not yet filled
             free = [s for s in candidates if s.name not in out]
+            if rise_by(text, q.span[0]):
+                free = [s for s in free if rise_input(s)]
             ratio = q.kind == "percent" and any(w in before for w in _RATIO_WORDS)
             other = any(w in before for w in general_words("other_measures"))
             if not free or ratio or other or _labelled_otherwise(rule, before, book):
                 _left_out(approx, clause_part)
                 continue
             spec = next((s for s in free if rule.formula_needs(s.name)), free[0])
+            if _other_measure(rule, spec, [], text, q, book, earlier) is None:
+                _left_out(approx, clause_part)
+                continue
             sure = _GUESSED
         elif any(w in before for w in general_words("planned_markers")):
             sure = _PLANNED
@@ -395,9 +485,11 @@ def _restates(between: str) -> bool:
 
 
 __all__ = [
+    "DERIVED",
     "LEFT_OUT",
     "LOWER_BOUND",
     "NOT_EXACT",
+    "OTHER_YEAR",
     "BookContext",
     "assign_quantities",
     "bound_side",

@@ -26,6 +26,7 @@ from assistant.understand.choose import keyword_score
 from assistant.understand.lexicon import general_words
 from assistant.understand.mentions import unit_fits
 from assistant.understand.names import mask_measures
+from assistant.understand.rises import growth_measure, measures, rule_owns
 
 _PUNCT = re.compile(r"[，,。；;！!？?\n、]")
 # A topic the message names elsewhere weighs less than one the segment names itself, more than
@@ -47,6 +48,8 @@ class Segment:
     text: str
     start: int
     quantities: list[Quantity] = field(default_factory=list)
+    # the measure each quantity is told of in a rise (by index; see rises.growth_measure)
+    measures: dict[int, str] = field(default_factory=dict)
     rule: Rule | None = None  # the rule the segment's own words point at
     own_evidence: bool = False  # named by the segment itself, not inherited
     labelled: bool = False  # its first figure's words are an input of that rule (maybe others too)
@@ -125,9 +128,28 @@ def _alias_near(rule: Rule, seg: Segment) -> bool:
     return False
 
 
+def _told_of(book: RuleBook, rule: Rule, seg: Segment, n: int) -> bool:
+    """May the segment's quantity ``n`` be the rule's? Not when it is told in a rise of a
+    measure no input of the rule measures ("员工人数增长了30%" is none of 四.2's)."""
+    measure = seg.measures.get(n)
+    if measure is None:
+        return True
+    words = _measure_words(book)
+    return rule_owns(rule, _fits(rule, seg.quantities[n]), measure, words)
+
+
+def _measure_words(book: RuleBook) -> tuple[str, ...]:
+    labels = frozenset(
+        a for r in book.rules.values() for s in r.inputs for a in s.aliases if len(a) >= 2
+    )
+    return measures(labels)
+
+
 def _label_owners(book: RuleBook, seg: Segment) -> set[str]:
     """Rules whose input alias stands nearest before the segment's first figure (2+ characters,
-    not a bare verb of spending such as 花了): what the figure is said to be."""
+    not a bare verb of spending such as 花了): what the figure is said to be. A figure told in a
+    rise is the rise's measure's: only rules with an input of that measure, and all of them
+    when none of their aliases stands before it ("……多了200万，去年是800万")."""
     if not seg.quantities:
         return set()
     q = seg.quantities[0]
@@ -135,7 +157,9 @@ def _label_owners(book: RuleBook, seg: Segment) -> set[str]:
     generic = set(general_words("spending_verbs"))
     best: tuple[int, int] | None = None
     owners: set[str] = set()
-    for rule in book.rules.values():
+    measured = 0 in seg.measures
+    allowed = [r for r in book.rules.values() if _told_of(book, r, seg, 0)]
+    for rule in allowed:
         for spec in _fits(rule, q):
             for alias in spec.aliases:
                 if len(alias) < 2 or alias in generic:
@@ -148,6 +172,8 @@ def _label_owners(book: RuleBook, seg: Segment) -> set[str]:
                     best, owners = key, {rule.id}
                 elif key == best:
                     owners.add(rule.id)
+    if measured and not owners:
+        owners = {r.id for r in allowed if _fits(r, q)}
     return owners
 
 
@@ -162,7 +188,10 @@ def _segment_score(
     elif rule.clause in message_clauses:
         score += MESSAGE_TOPIC
     if seg.quantities:
-        if not any(_fits(rule, q) for q in seg.quantities):
+        told = [n for n in range(len(seg.quantities)) if _told_of(book, rule, seg, n)]
+        if not told:
+            return 0.0  # every figure is told of another measure's rise
+        if not any(_fits(rule, seg.quantities[n]) for n in told):
             return 0.0 if score < SEGMENT_TOPIC else score / 2
         score += UNIT_FITS
         if _alias_near(rule, seg):
@@ -179,6 +208,12 @@ def assign(book: RuleBook, text: str) -> list[Segment]:
     segment before)."""
     segs = segments(text)
     message_clauses = book.named_clauses(text)
+    words = _measure_words(book)
+    for seg in segs:
+        for n, q in enumerate(seg.quantities):
+            measure = growth_measure(text, seg.start + q.span[0], words)
+            if measure is not None:
+                seg.measures[n] = measure
     for seg in segs:
         owners = _label_owners(book, seg)
         scored = [
@@ -199,7 +234,10 @@ def assign(book: RuleBook, text: str) -> list[Segment]:
     previous: Rule | None = None
     for seg in segs:
         continues = seg.rule is None and seg.quantities and previous is not None
-        if continues and any(_fits(previous, q) for q in seg.quantities):
+        if continues and any(
+            _fits(previous, q) and _told_of(book, previous, seg, n)
+            for n, q in enumerate(seg.quantities)
+        ):
             seg.rule = previous
         previous = seg.rule or previous
     return segs

@@ -12,7 +12,8 @@ worse than none):
   term's numeral replaces only a character of exactly its sound (电子信息企业白强 → 百强);
 - the span is not itself a dictionary word, no other term sounds the same, and no word of
   the text that reaches outside the span contains a changed character (集中式平台 keeps
-  中式, it is not 中试平台).
+  中式, it is not 中试平台); a change of the span's last (first) character only where the
+  rest is a whole word of the text is none (比上一年多了: 上一年 and 多, not 上一年度).
 The pinyin index of the terms is built once per terms tuple.
 """
 
@@ -168,7 +169,12 @@ def _word_blocks(words: _Words, start: int, span: str, term: str) -> bool:
         return True
     end = start + len(span)
     changed = [start + k for k, (a, b) in enumerate(zip(span, term, strict=True)) if a != b]
-    for w_start, w_end in words.around(start, end):
+    around = words.around(start, end)
+    if changed == [end - 1] and (start, end - 1) in around:
+        return True  # "比上一年多了": 上一年 is a whole word, 多 begins the next (not 上一年度)
+    if changed == [start] and (start + 1, end) in around:
+        return True
+    for w_start, w_end in around:
         if w_end <= start or w_start >= end or (w_start >= start and w_end <= end):
             continue  # outside the span, or a word inside it (标志 in 标志解析)
         if any(w_start <= c < w_end for c in changed):

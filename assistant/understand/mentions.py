@@ -13,18 +13,22 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from assistant.awards.format import format_count, format_money, format_percent
 from assistant.awards.rules import InputSpec, Rule
 from assistant.numbers import extract_quantities
 from assistant.understand.figures import (
+    DERIVED,
     LEFT_OUT,
     NOT_EXACT,
+    OTHER_YEAR,
     BookContext,
     assign_quantities,
     segments,
     unit_fits,
 )
-from assistant.understand.lexicon import general_pattern, general_words
+from assistant.understand.lexicon import general_mapping, general_pattern, general_words
 from assistant.understand.names import mask_measures
+from assistant.understand.rises import Grown, grown, measures
 
 _NEGATIONS = general_words("negations")
 
@@ -368,12 +372,86 @@ def _risen_to(rule: Rule, text: str, quantities: list) -> dict[str, Any]:
     return out
 
 
+def _drop_notes(approx: dict[str, list[str]] | None, key: str, raws: Sequence[str]) -> None:
+    """Notes of ``key`` that speak of one of the figures ``raws``, dropped (they were read)."""
+    if approx is None or key not in approx:
+        return
+    kept = [w for w in approx.pop(key) if not any(r in w for r in raws)]
+    if kept:
+        approx[key] = kept
+
+
+def _year_word(offset: int) -> str:
+    for word, n in general_mapping("year_offsets").items():
+        if int(n) == offset:
+            return word
+    return ""
+
+
+def _growth_step(spec: InputSpec, g: Grown) -> str:
+    def shown(value: Any) -> str:
+        if spec.unit == "yuan":
+            return format_money(value)
+        return format_count(value, (spec.quantity_units or [""])[0])
+
+    base = f"{_year_word(g.base_year)}{shown(g.base.value)}"
+    if g.rise.kind == "percent":
+        how = f"{base} × (1 + {format_percent(g.rise.value)})"
+    else:
+        how = f"{base} + {shown(g.rise.value)}"
+    year = f"（{_year_word(g.year)}）" if g.year is not None else ""
+    return f"{spec.label}{year}：{how} = {shown(g.value)}"
+
+
+def _grown_input(
+    rule: Rule,
+    text: str,
+    quantities: list,
+    found: dict[str, Any],
+    approx: dict[str, list[str]] | None,
+    book: BookContext | None,
+) -> None:
+    """The base input said as a base and a rise of its measure ("今年服务收入比去年的1000万增长
+    了20%"): the figure risen to (1200万), derived exactly and shown as a step — for an input of
+    the year before (上一年度平台主营业务收入) only when the words say that year's figure is the
+    one risen to (or the base is that year's); when the year is not said, asked for."""
+    base = rule.formula.input_fields().get("base")
+    spec = next((s for s in rule.inputs if s.name == base), None)
+    if spec is None or spec.unit not in ("yuan", "count"):
+        return
+    g = grown(rule, spec, text, quantities, measures(book.labels if book else frozenset()))
+    if g is None:
+        return
+    held = found.get(spec.name)
+    if held is not None and held not in (g.base.value, g.rise.value, g.value):
+        return  # a figure of the input its own words state stands
+    if any(w in spec.label for w in general_words("previous_year")):
+        value = g.value if g.year == 1 else g.base.value if g.base_year == 1 else None
+    else:
+        value = g.value if g.year is not None else None
+    for key in (LEFT_OUT, OTHER_YEAR):
+        _drop_notes(approx, key, (g.base.raw, g.rise.raw))
+    if value is None:
+        found.pop(spec.name, None)
+        if approx is not None:
+            approx.pop(spec.name, None)
+            approx.setdefault(NOT_EXACT, []).append(f"“{g.said}”未说明增长后的数额是哪一年的")
+        return
+    found[spec.name] = value
+    if approx is not None and value == g.value:
+        approx.pop(spec.name, None)
+        approx[DERIVED + spec.name] = [_growth_step(spec, g)]
+
+
 def extract_turn(
     rule: Rule,
     text: str,
     approx: dict[str, list[str]] | None = None,
     book: BookContext | None = None,
+    earlier: str | None = None,
 ) -> dict[str, Any]:
+    """What ``text`` (one turn) says of the rule's inputs; ``earlier``: the measure named last in
+    the turns before, of which a rise this turn says without a measure is."""
     excluded = _disqualified(rule, text)
     if excluded:
         for start, end in excluded:
@@ -382,7 +460,7 @@ def extract_turn(
         text = _blank(text, excluded)
     # "厂房1.2万平方米", "员工1.2万人": measures with 万 are no money
     quantities = extract_quantities(mask_measures(text))
-    found = assign_quantities(rule, text, quantities, approx, book)
+    found = assign_quantities(rule, text, quantities, approx, book, earlier)
     found.update(_new_since(rule, text, quantities))
     risen = _risen_to(rule, text, quantities)
     if risen and approx is not None:
@@ -392,6 +470,7 @@ def extract_turn(
         if kept:
             approx[LEFT_OUT] = kept
     for name, value in risen.items():
+        _drop_notes(approx, OTHER_YEAR, [q.raw for q in quantities])
         if value is not None:
             found[name] = value
             continue
@@ -400,6 +479,7 @@ def extract_turn(
         if approx is not None:
             approx.pop(name, None)
             approx.setdefault(NOT_EXACT, []).append("增长前后的数额未说明各是哪一年的")
+    _grown_input(rule, text, quantities, found, approx, book)
     for name, said in _vague_inputs(rule, text).items():
         # "展位费三十来万，布展费十几万": a part without a figure leaves the input unknown
         found.pop(name, None)
@@ -417,4 +497,13 @@ def extract_turn(
     return found
 
 
-__all__ = ["LEFT_OUT", "NOT_EXACT", "BookContext", "extract_turn", "option_mentions", "unit_fits"]
+__all__ = [
+    "DERIVED",
+    "LEFT_OUT",
+    "NOT_EXACT",
+    "OTHER_YEAR",
+    "BookContext",
+    "extract_turn",
+    "option_mentions",
+    "unit_fits",
+]

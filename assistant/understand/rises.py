@@ -1,0 +1,301 @@
+"""Rises said by how much ("比去年的1000万增长了20%", "多了300万条，上一年新增是500万条"): which
+measure a rise and the figures told with it are of, which year each figure is, and the figure
+risen to, derived from the base and the rise (exactly, in Decimal).
+
+A rise belongs to the measure named before it (its own clause part, else an earlier part of the
+sentence): "员工人数增长了30%" is no revenue growth, "平台服务收入同比增长40%" is no 主营业务收入
+growth. A figure told right after a rise without a measure of its own ("……增长了30%，达到了1300万",
+"……多了200万，去年是800万") is of the rise's measure, and so is the figure compared with
+("比去年的1000万"). The words are data in ``general_lexicon.yaml`` (``rise_by_pattern``,
+``compared_base_pattern``, ``year_offsets``, ``measure_words``, ``year_on_year``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+
+from assistant.awards.rules import InputSpec, Rule
+from assistant.numbers import NumberError, Quantity, extract_quantities
+from assistant.understand.lexicon import general_mapping, general_pattern, general_words
+from assistant.understand.names import mask_measures
+
+_CLAUSE_END = "，,。；;？?！!\n"
+_SENTENCE_END = "。；;？?！!\n"
+
+
+@lru_cache(maxsize=8)
+def measures(labels: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """The measure words: the general ones, and every input alias holding one (服务营收)."""
+    general = general_words("measure_words")
+    more = {label for label in labels if any(w in label for w in general)}
+    return tuple(sorted(set(general) | more, key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def _years() -> tuple[tuple[str, int], ...]:
+    found = general_mapping("year_offsets")
+    return tuple(sorted(((w, int(n)) for w, n in found.items()), key=lambda t: -len(t[0])))
+
+
+def _last_word(text: str, start: int, end: int, words: Iterable[str]) -> tuple[str, int] | None:
+    """The word of ``words`` ending nearest ``end`` in text[start:end] (the longest there)."""
+    best: tuple[int, int, str, int] | None = None
+    piece = text[start:end]
+    for w in words:
+        pos = piece.rfind(w)
+        if pos < 0:
+            continue
+        key = (pos + len(w), len(w), w, start + pos)
+        if best is None or key[:2] > best[:2]:
+            best = key
+    return (best[2], best[3]) if best else None
+
+
+def year_in(text: str, start: int, end: int) -> int | None:
+    """How many years before this one the year said nearest before ``end`` is (None: none said)."""
+    best: tuple[int, int, int] | None = None
+    piece = text[start:end]
+    for word, offset in _years():
+        for m in re.finditer(re.escape(word), piece):
+            key = (m.end(), len(word), offset)
+            if best is None or key[:2] > best[:2]:
+                best = key
+    return best[2] if best else None
+
+
+def _without_years(piece: str) -> str:
+    for word, _ in _years():
+        piece = piece.replace(word, "")
+    return piece
+
+
+def clause_of(text: str, pos: int) -> tuple[int, int]:
+    start = max(text.rfind(c, 0, pos) for c in _CLAUSE_END) + 1
+    ends = [i for i in (text.find(c, pos) for c in _CLAUSE_END) if i >= 0]
+    return start, min(ends) if ends else len(text)
+
+
+def _previous_clause(text: str, start: int) -> tuple[int, int] | None:
+    """The clause part right before the one starting at ``start``, in the same sentence."""
+    if start <= 1 or text[start - 1] in _SENTENCE_END:
+        return None
+    return clause_of(text, start - 1)
+
+
+def _next_to(text: str, a: int, b: int) -> bool:
+    """Are the clause parts starting at ``a`` and ``b`` one, or neighbours in one sentence?"""
+    if a == b:
+        return True
+    first, second = sorted((a, b))
+    before = _previous_clause(text, second)
+    return before is not None and before[0] == first
+
+
+def rise_by(text: str, pos: int) -> bool:
+    """Is the figure at ``pos`` said as a rise by ("增长了30%", "多了200万")?"""
+    start, _ = clause_of(text, pos)
+    return bool(general_pattern("rise_by").search(text[start:pos]))
+
+
+def _quantities(text: str, start: int, end: int) -> list[Quantity]:
+    try:
+        found = extract_quantities(mask_measures(text[start:end]))
+    except NumberError:
+        return []
+    return [q for q in found if q.kind in ("money", "count", "percent")]
+
+
+def _rise_in(text: str, start: int, end: int) -> int | None:
+    """The position of a figure said as a rise in text[start:end], if any."""
+    for q in _quantities(text, start, end):
+        if rise_by(text, start + q.span[0]):
+            return start + q.span[0]
+    return None
+
+
+def _measure_before(text: str, start: int, pos: int, words: tuple[str, ...]) -> str | None:
+    found = _last_word(text, start, pos, words)
+    return found[0] if found else None
+
+
+def _rise_measure(text: str, pos: int, words: tuple[str, ...]) -> str | None:
+    """The measure a rise is said of: named in its clause part, else in an earlier part of the
+    sentence ("营收8000万，同比增长30%")."""
+    start, _ = clause_of(text, pos)
+    found = _measure_before(text, start, pos, words)
+    part = _previous_clause(text, start)
+    while found is None and part is not None:
+        found = _measure_before(text, part[0], part[1], words)
+        part = _previous_clause(text, part[0])
+    return found
+
+
+def last_measure(text: str, words: tuple[str, ...]) -> str | None:
+    """The measure named last in ``text`` (an earlier turn of the conversation)."""
+    return _measure_before(text, 0, len(text), words)
+
+
+def growth_measure(
+    text: str, pos: int, words: tuple[str, ...], earlier: str | None = None
+) -> str | None:
+    """The measure of the figure at ``pos`` when it is told in a rise — the rise itself, the
+    figure compared with ("比去年的1000万"), or a figure right after a rise whose clause part
+    names no measure ("……同比增长40%，今年达到700万") — else None (no rise: the figure's own
+    words say what it is, as everywhere else). A rise whose turn names no measure is of the
+    measure named last in the turns before (``earlier``: "去年服务收入800万" → "今年增长了25%")."""
+    if rise_by(text, pos):
+        return _rise_measure(text, pos, words) or earlier
+    start, end = clause_of(text, pos)
+    if general_pattern("compared_base").search(text[start:pos]):
+        return _measure_before(text, start, pos, words)
+    if _measure_before(text, start, end, words) is not None:
+        return None
+    if not general_pattern("told_after_rise").fullmatch(_without_years(text[start:pos]).strip()):
+        return None  # its own words say what it is ("另外展会场地费200万")
+    part = _previous_clause(text, start)
+    if part is None:
+        return None
+    rise = _rise_in(text, *part)
+    return _rise_measure(text, rise, words) if rise is not None else None
+
+
+def rise_input(spec: InputSpec) -> bool:
+    """An input that is itself a rise (增长百分比, 增加的金额): its aliases are words of a rise."""
+    pattern = general_pattern("rise_by")
+    return any(pattern.search(a) for a in spec.aliases)
+
+
+def _words_of(spec: InputSpec, words: tuple[str, ...]) -> set[str]:
+    return {w for w in words if w in spec.label or w in spec.aliases}
+
+
+def owns(rule: Rule, spec: InputSpec, measure: str, words: tuple[str, ...]) -> bool:
+    """Is ``measure`` what ``spec`` measures — its own words, or those of an input of the rule
+    whose label shares a measure with its label (主营业务收入's growth is 营收's growth)?"""
+    own = _words_of(spec, words)
+    label = {w for w in words if w in spec.label}
+    for other in rule.inputs:
+        if other is not spec and label & {w for w in words if w in other.label}:
+            own |= _words_of(other, words)
+    return measure in own
+
+
+def rule_owns(rule: Rule, specs: Iterable[InputSpec], measure: str, words: tuple[str, ...]) -> bool:
+    return any(owns(rule, s, measure, words) for s in specs)
+
+
+# ---------------------------------------------------------------- the figure risen to
+@dataclass(frozen=True)
+class Grown:
+    """A figure derived from a base and a rise of one measure."""
+
+    value: Decimal
+    year: int | None  # years before this one of the figure risen to (None: not said)
+    base: Quantity
+    base_year: int  # years before this one of the base (-1: the years said do not meet)
+    rise: Quantity
+    said: str  # the words of the rise and of the base
+
+
+def _risen_to(text: str, start: int, pos: int) -> bool:
+    """Do the words right before ``pos`` say the figure is the one risen to (达到, 增长到)?"""
+    piece = _without_years(text[start:pos]).rstrip()
+    return any(piece.endswith(w) for w in general_words("risen_to_words"))
+
+
+def _subject_year(text: str, start: int, pos: int) -> tuple[int | None, int | None, bool]:
+    """Of a rise's clause part before the figure: the year risen (said before 比/同比), the year
+    compared with (比去年), and whether it says 同比."""
+    piece = text[start:pos]
+    marks = [piece.find(m) for m in general_words("compared_markers") if m in piece]
+    yoy = [piece.find(m) for m in general_words("year_on_year") if m in piece]
+    cut = min(marks + yoy) if marks or yoy else len(piece)
+    subject = year_in(text, start, start + cut)
+    compared = year_in(text, start + cut, pos) if marks and min(marks) == cut else None
+    return subject, compared, bool(yoy)
+
+
+def grown(
+    rule: Rule, spec: InputSpec, text: str, quantities: list[Quantity], words: tuple[str, ...]
+) -> Grown | None:
+    """The figure of ``spec``'s measure risen to, from a base said with its year and a rise of
+    the same measure ("今年服务收入比去年的1000万增长了20%" → 1200万, this year), or None."""
+    from assistant.understand.figures import unit_fits
+
+    unsure: Grown | None = None
+    for rise in quantities:
+        pos = rise.span[0]
+        if not rise_by(text, pos):
+            continue
+        percent = rise.kind == "percent"
+        if not (percent or unit_fits(spec, rise)):
+            continue
+        measure = _rise_measure(text, pos, words)
+        if measure is None or not owns(rule, spec, measure, words):
+            continue
+        start, _ = clause_of(text, pos)
+        subject, compared, yoy = _subject_year(text, start, pos)
+        for base in sorted(quantities, key=lambda q: abs(q.span[0] - pos)):
+            if base is rise or not unit_fits(spec, base) or rise_by(text, base.span[0]):
+                continue
+            b_start, _ = clause_of(text, base.span[0])
+            of = growth_measure(text, base.span[0], words)
+            if of is None:
+                of = _measure_before(text, b_start, base.span[0], words)
+            if of is not None and not owns(rule, spec, of, words):
+                continue
+            if of is None and not _next_to(text, b_start, start):
+                continue  # a bare figure far from the rise says nothing of its measure
+            year = year_in(text, b_start, base.span[0])
+            if year is None or _risen_to(text, b_start, base.span[0]):
+                continue  # no year said, or the figure risen to ("今年达到700万"), not a base
+            if compared is None and year == 0:
+                continue  # this year's figure is what rose, not what it rose from
+            if compared is not None:
+                # "比去年增长了20%，前年1000万": the years do not meet, so which is which is
+                # not said (asked back, never computed on the base); a figure of a later year
+                # than the one compared with is the one risen to, not a base
+                if year < compared:
+                    continue
+                consistent = year == compared
+                risen = subject if subject is not None else (0 if compared == 1 else None)
+            elif subject is not None:
+                if year <= subject:
+                    continue
+                consistent = year == subject + 1
+                risen = subject
+            elif yoy and year >= 1:
+                consistent, risen = True, year - 1
+            else:
+                # "增长了20%，去年1000万": a rise said with no year is this year's over last
+                # year's; over an earlier base, which year risen is not said
+                consistent, risen = True, 0 if year == 1 else None
+            value = base.value * (100 + rise.value) / 100 if percent else base.value + rise.value
+            if spec.type == "integer" and value != value.to_integral_value():
+                continue
+            said = text[start : rise.span[1]]
+            if not (start <= base.span[0] < rise.span[1]):
+                said = f"{said}，{text[b_start : base.span[1]]}"
+            if consistent:
+                return Grown(value, risen, base, year, rise, said)
+            unsure = unsure or Grown(value, None, base, -1, rise, said)
+    return unsure
+
+
+__all__ = [
+    "Grown",
+    "clause_of",
+    "grown",
+    "growth_measure",
+    "last_measure",
+    "measures",
+    "owns",
+    "rise_by",
+    "rise_input",
+    "rule_owns",
+    "year_in",
+]
