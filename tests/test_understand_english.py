@@ -55,6 +55,14 @@ CHAPTERS = {"支持政策": Chapter("四", True), "保障措施": Chapter("五",
         ("got the provincial smart workshop title", "获得 the 省级智能车间称号"),
         ("approved, lead unit", "获批,牵头单位"),
         ("operating well", "经营良好"),
+        # an English passive in Chinese order: the agent before the verb, 为 for "as"
+        ("was recognized by MIIT as a smart factory", "被工信部认定为智能工厂"),
+        ("recognized by MIIT", "被工信部认定"),
+        ("recognized in 2023", "认定 in 2023"),  # neither agent nor "as": as it was
+        # a phrase written with a comma, and the user's own Chinese inside it
+        ("a cross-industry, cross-domain (双跨) platform", "a 双跨平台"),
+        ("a cross-industry, cross-domain platform", "a 双跨平台"),
+        ("revenue, investment", "营业收入,投资"),  # a comma joins only phrases written so
         # Chinese typed with spaces is left as written
         ("设备投资 3000 万元", "设备投资 3000万元"),
         ("营收 8000 万", "营收 8000万"),
