@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from assistant.awards import default_rulebook
 from assistant.numbers import extract_quantities
 from assistant.understand.dialogue import answer_awards, book_context
-from assistant.understand.figures import bound_side, not_exact
+from assistant.understand.figures import OTHER_COST, bound_side, not_exact, other_costs
 from assistant.understand.frames import frames
 from assistant.understand.mentions import LEFT_OUT, NOT_EXACT, extract_turn
 from assistant.understand.names import mask_measures
@@ -376,3 +376,74 @@ def test_frames_come_in_the_order_the_message_names_them() -> None:
 def test_bound_side_says_which_way_a_figure_bounds(text: str, side: str | None) -> None:
     (q,) = [q for q in extract_quantities(text) if q.kind == "money"]
     assert bound_side(text, q) == side
+
+
+@pytest.mark.parametrize(
+    ("rule", "text", "name", "value", "cost"),
+    [
+        # a cost the rule does not name is never summed into its input, stated or guessed
+        (
+            "四.17-展会补贴",
+            "参展差旅和住宿花了30万，展位费和布展费合计50万，补多少",
+            "exhibition_cost_yuan",
+            500000,
+            "差旅",
+        ),
+        (
+            "四.17-展会补贴",
+            "参加交易会，机票酒店12万，场地租赁费40万，能补多少",
+            "exhibition_cost_yuan",
+            400000,
+            "机票",
+        ),
+        (
+            "四.17-展会补贴",
+            "展会：员工餐费3万，布展费20万，展位费10万",
+            "exhibition_cost_yuan",
+            300000,
+            "餐费",
+        ),
+        (
+            "四.10",
+            "首轮流片花了600万，出差的交通费8万，能补多少",
+            "tapeout_cost_yuan",
+            6000000,
+            "交通费",
+        ),
+    ],
+)
+def test_a_cost_the_rule_does_not_name_is_left_out(rule, text, name, value, cost) -> None:
+    found, approx = _read(rule, text)
+    assert found[name] == value
+    assert any(cost in costs for _, costs in approx.get(OTHER_COST, []))
+
+
+def test_a_figure_of_another_cost_alone_is_asked_back_and_said() -> None:
+    found, _ = _read("四.17-展会补贴", "参加博览会的差旅费一共20万，能补多少")
+    assert "exhibition_cost_yuan" not in found
+    (result,) = answer_awards("参加博览会的差旅费一共20万，能补多少", [], [], TODAY, rulebook=BOOK)
+    assert result.amount_yuan is None and result.missing
+    assert any("差旅" in a and "未计入" in a for a in result.assumptions)
+
+
+@pytest.mark.parametrize(
+    ("before", "costs"),
+    [
+        ("差旅和住宿花了", ["差旅", "住宿"]),
+        ("不含差旅，展位费", []),  # said not to be held
+        ("展位费", []),
+        ("场地租赁费和布展费合计", []),
+    ],
+)
+def test_other_costs_are_those_no_alias_of_the_input_holds(before: str, costs: list[str]) -> None:
+    spec = BOOK.rules["四.17-展会补贴"].input("exhibition_cost_yuan")
+    assert other_costs(spec, before) == costs
+
+
+def test_no_cost_the_rules_name_is_listed_as_another_cost() -> None:
+    # a cost item of some input (展位费, 流片费用, 广告费) must never be read as "another cost"
+    for rule in BOOK.rules.values():
+        for spec in rule.inputs:
+            if spec.unit == "yuan":
+                for alias in spec.aliases:
+                    assert other_costs(spec, alias) == [], (rule.id, alias)

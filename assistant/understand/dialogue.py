@@ -20,7 +20,7 @@ from assistant.numbers import NumberError, to_decimal
 from assistant.understand.amounts import foreign_amounts
 from assistant.understand.asks import asks_about_awards, is_award_question, quantities_in
 from assistant.understand.choose import keyword_score, relevant_turns, select_rule
-from assistant.understand.figures import LOWER_BOUND
+from assistant.understand.figures import LOWER_BOUND, OTHER_COST
 from assistant.understand.frames import frames, states_identity
 from assistant.understand.lexicon import general_words
 from assistant.understand.mentions import (
@@ -171,6 +171,15 @@ def _approx_notes(rule: Rule, inputs: dict[str, Any], approx: dict[str, list[str
     notes = []
     for said in approx.get(LEFT_OUT, []):
         notes.append(f"您提到的“{said}”未说明属于本项的计算基数，未计入；如属于，请告诉我")
+    for said, costs in approx.get(OTHER_COST, []):
+        basis = "、".join(
+            s.label for s in rule.inputs if s.unit == "yuan" and rule.formula_needs(s.name)
+        )
+        notes.append(
+            f"您提到的“{said}”是{costs}的费用，不属于本项的计算基数"
+            + (f"（{basis}）" if basis else "")
+            + "，未计入"
+        )
     for said in approx.get(NOT_EXACT, []):
         notes.append(f"您提到的{said}，不是确切金额，未据此计算，请告诉我确切的金额")
     for said in approx.get(BOUND_SETTLES, []):
@@ -179,7 +188,7 @@ def _approx_notes(rule: Rule, inputs: dict[str, Any], approx: dict[str, list[str
             "故按上限测算；实际金额以审核为准"
         )
     for name, raws in approx.items():
-        if name in (LEFT_OUT, NOT_EXACT, BOUND_SETTLES) or name not in inputs:
+        if name in (LEFT_OUT, NOT_EXACT, OTHER_COST, BOUND_SETTLES) or name not in inputs:
             continue
         spec = rule.input(name)
         said = "、".join(f"“{r}”" for r in raws)
