@@ -415,7 +415,9 @@ def test_bound_side_says_which_way_a_figure_bounds(text: str, side: str | None) 
 def test_a_cost_the_rule_does_not_name_is_left_out(rule, text, name, value, cost) -> None:
     found, approx = _read(rule, text)
     assert found[name] == value
-    assert any(cost in costs for _, costs in approx.get(OTHER_COST, []))
+    # said as another cost (or, beside a figure said to meet a condition, as no figure of it)
+    told = [costs for _, costs in approx.get(OTHER_COST, [])] + approx.get(LEFT_OUT, [])
+    assert any(cost in said for said in told)
 
 
 def test_a_figure_of_another_cost_alone_is_asked_back_and_said() -> None:
@@ -447,3 +449,66 @@ def test_no_cost_the_rules_name_is_listed_as_another_cost() -> None:
             if spec.unit == "yuan":
                 for alias in spec.aliases:
                     assert other_costs(spec, alias) == [], (rule.id, alias)
+
+
+@pytest.mark.parametrize(
+    ("rule", "text", "name", "value", "left_out"),
+    [
+        # one figure is the input: the one whose part says the condition is met, even said first
+        (
+            "四.10",
+            "首轮流片花了500万，后来产品改版重新投了一次花了300万，能补多少",
+            "tapeout_cost_yuan",
+            5000000,
+            "300万",
+        ),
+        (
+            "四.10",
+            "MEMS芯片工程批首轮花了260万，之后又做了一版，花了180万，补多少",
+            "tapeout_cost_yuan",
+            2600000,
+            "180万",
+        ),
+        (
+            "四.17-央媒广告",
+            "在人民日报投了产品广告400万，另外网站投放了150万，补多少",
+            "ad_spend_yuan",
+            4000000,
+            "150万",
+        ),
+    ],
+)
+def test_the_figure_said_to_meet_the_condition_is_the_input(rule, text, name, value, left_out):
+    found, approx = _read(rule, text)
+    assert found[name] == value
+    assert any(left_out in said for said in approx.get(LEFT_OUT, []))
+
+
+@pytest.mark.parametrize(
+    ("rule", "text", "name", "value"),
+    [
+        # ... but what was spent of a planned figure is the figure, as before
+        (
+            "四.17-央媒广告",
+            "人民日报广告费预算600万，目前实际花了450万，能补多少",
+            "ad_spend_yuan",
+            4500000,
+        ),
+        # ... and a rule with two money inputs reads each by its own words
+        (
+            "四.12",
+            "新建项目总投资6000万，生产和设备投资4500万，已完成，能奖多少",
+            "total_investment_yuan",
+            60000000,
+        ),
+    ],
+)
+def test_a_condition_said_of_one_figure_leaves_other_readings_alone(rule, text, name, value):
+    found, _ = _read(rule, text)
+    assert found[name] == value
+
+
+def test_a_later_run_of_a_first_round_tapeout_is_no_first_round_cost() -> None:
+    text = "自主研发的5G芯片，首轮流片花了800万，后来改版又流了一次花了600万，能补多少？"
+    (result,) = answer_awards(text, [], [], TODAY, rulebook=BOOK)
+    assert (result.rule, result.amount_yuan) == ("四.10", 3200000)

@@ -20,6 +20,7 @@ from assistant.understand.figures import (
     NOT_EXACT,
     BookContext,
     assign_quantities,
+    not_exact,
     segments,
     unit_fits,
 )
@@ -211,6 +212,7 @@ def _disqualified(rule: Rule, text: str) -> list[tuple[int, int]]:
     # is left out — and only when some part states the level met, else the contrary stands
     counted = spec.unit == "count"
     failing, passing, totals_said = [], [], []
+    qualified, unqualified = [], []  # figure parts stating a condition met / stating none
     for start, end in _count_parts(rule, spec, text) if counted else segments(text):
         part = text[start:end]
         has_figure = any(unit_fits(spec, q) for q in extract_quantities(mask_measures(part)))
@@ -226,8 +228,23 @@ def _disqualified(rule: Rule, text: str) -> list[tuple[int, int]]:
             failing.append((start, end))
         elif not counted or True in said:
             passing.append((start, end))
+            exact = any(
+                unit_fits(spec, q) and not_exact(part, q) is None
+                for q in extract_quantities(mask_measures(part))
+            )
+            if exact:
+                (qualified if True in said else unqualified).append((start, end))
         else:
             totals_said.append((start, end))
+    if not failing and qualified and unqualified and _one_figure_input(rule, spec):
+        # one figure is the input: the one its part says meets a condition ("首轮流片花了900万")
+        # over one said of no condition ("后来改版又流了一次花了700万"), whichever comes last —
+        # unless the other is what was spent of a planned figure ("预算500万，实际花了320万")
+        planned, spent = general_words("planned_markers"), general_words("spent_markers")
+        plans = any(w in text[s:e] for s, e in qualified for w in planned)
+        spends = any(w in text[s:e] for s, e in unqualified for w in spent)
+        if not (plans or spends):
+            return sorted(unqualified)
     if not (failing and passing):
         return []
     if counted:
@@ -245,6 +262,14 @@ def _disqualified(rule: Rule, text: str) -> list[tuple[int, int]]:
         if broken_up and any(w in text[start:end] for w in totals):
             failing.append((start, end))
     return sorted(failing)
+
+
+def _one_figure_input(rule: Rule, spec: InputSpec) -> bool:
+    """``spec`` takes one figure (not a sum of parts) and no other input of the rule takes
+    figures of its unit, so every such figure of a message is a candidate for it alone."""
+    if spec.unit != "yuan" or spec.aggregate == "sum":
+        return False
+    return not any(s.unit == spec.unit for s in rule.inputs if s.name != spec.name)
 
 
 def _count_parts(rule: Rule, spec: InputSpec, text: str) -> list[tuple[int, int]]:
