@@ -53,6 +53,16 @@ ITEMS = {"支持政策": Chapter("四", True, frozenset(range(1, 18))), "保障�
         ("第五条第二款是什么", "五.(二)是什么"),  # a chapter of sections
         ("第十条第二款", "第十条第二款"),  # no chapter 十: as said
         ("第四条是什么", "第四条是什么"),
+        # other spoken and written forms of the same item
+        ("四.十七是什么", "四.17是什么"),
+        ("第4.17条", "四.17"),
+        ("4.17条款是什么", "四.17是什么"),
+        ("四点幺七是什么", "四.17是什么"),
+        ("第四部分十七条讲什么", "四.17讲什么"),
+        ("第四大点第十七小点", "四.17"),
+        ("十四部分十条", "十四部分十条"),  # no chapter 十四
+        ("第四部分有十七条", "第四部分有十七条"),  # a count of items, no reference
+        ("增长了4.17", "增长了4.17"),
     ],
 )
 def test_clause_numbers_said_without_a_measure_word(said: str, written: str) -> None:

@@ -21,15 +21,17 @@ _DIGITS = {str(i): c for i, c in enumerate("零一二三四五六七八九") if 
 
 # an item number said aloud: 17, 十七, 一十七, or digit by digit as a decimal is read (一七, 幺七)
 _ITEM_NUM = "[零〇幺一二两三四五六七八九十]{1,3}|\\d{1,2}"
-# 四点十条, 四点6条, 4.4条, 4点17条: chapter, 点 or a dot, item, then 条/项/款
+# 四点十条, 四点6条, 4.4条, 4点17条, 第4.17条, 4.17条款: chapter, 点 or a dot, item, then 条/项/款
 _DOTTED = re.compile(
-    rf"(?<![\d.])([{_CN[:9]}]|[1-9])\s*(?:点|[.．])\s*({_ITEM_NUM})\s*(?:条|项|款)"
+    rf"(?<![\d.])(?:第\s*)?([{_CN[:9]}]|[1-9])\s*(?:点|[.．])\s*({_ITEM_NUM})\s*"
+    r"(?:条款|条|项|款)"
 )
-# 四点十七 said without 条 ("四点十七是哪个部门负责"): read as an item only when that chapter
-# has that item and nothing around makes it a time (下午四点十七分), a decimal amount (四点五万)
-# or a longer number — the words that do are data (general_lexicon.yaml ``not_clause_*``)
+# 四点十七 (or 四.十七) said without 条 ("四点十七是哪个部门负责"): read as an item only when
+# that chapter has that item and nothing around makes it a time (下午四点十七分), a decimal
+# amount (四点五万) or a longer number — the words around it that may name a clause are data
+# (general_lexicon.yaml ``bare_clause_before_pattern``, ``bare_clause_after_pattern``)
 _DOTTED_BARE = re.compile(
-    rf"(?<![\d.{_CN}零〇两百千万亿点])([{_CN[:9]}])\s*点\s*({_ITEM_NUM})"
+    rf"(?<![\d.{_CN}零〇两百千万亿点])([{_CN[:9]}])\s*(?:点|[.．](?=\s*[{_CN}]))\s*({_ITEM_NUM})"
     rf"(?![\d{_CN}零〇两百千万亿点])"
 )
 # 第四部分第（六）节, 四部分（六）, 第四章第六节, 第四部分（六）, 第4部分(六)
@@ -39,9 +41,10 @@ _SECTION = re.compile(
 )
 # 第四部分第十条, 第4部分第13项, 第五部分的第二条: an item of a chapter that numbers items,
 # a section of one that numbers sections only
+# (第四部分十七条, 第四大点第十七小点: either 第 may be left out when the measure words say it)
 _PART_ITEM = re.compile(
-    rf"第\s*([{_CN[:9]}]|[1-9])\s*(?:部分|章)\s*(?:的|里的|中的|里|中)?\s*"
-    rf"第\s*({_CN_NUM}|\d{{1,2}})\s*(?:条|项|款|点)"
+    rf"(?<![{_CN}\d])第?\s*([{_CN[:9]}]|[1-9])\s*(?:部分|章|大点|大条|大项)\s*"
+    rf"(?:的|里的|中的|里|中)?\s*第?\s*({_CN_NUM}|\d{{1,2}})\s*(?:条|项|款|小点|小条|小项|点)"
 )
 # 第四条第二款, 第四条的第二项: the 条 a reader of the law calls a chapter of this policy (四、支持
 # 政策) when a 款/项 of it follows — read so only when that numeral is a chapter, else left
