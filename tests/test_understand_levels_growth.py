@@ -117,3 +117,19 @@ def test_a_rise_said_of_the_year_before_takes_that_years_figure(text: str, value
         assert approx.get(NOT_EXACT)
     else:
         assert found["platform_last_year_revenue_yuan"] == Decimal(value)
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        # a bare title word after another level than its option's is not that option
+        ("我们工厂被认定为国家级智能工厂，奖多少", None),
+        ("获评国家级的智能车间，奖多少", None),
+        # the level its option is at, or none said: the option
+        ("我们获评省级智能工厂，奖励多少", "省级智能工厂"),
+        ("获评了智能车间，奖多少", "省级智能车间"),
+        ("国家级智能制造示范工厂奖多少", "国家级智能制造示范工厂"),
+    ],
+)
+def test_a_title_said_at_another_level_is_not_read_as_its_option(text: str, title) -> None:
+    assert _read("四.15", text).get("title") == title

@@ -132,9 +132,27 @@ def _pattern_mentions(spec: InputSpec, text: str, alias_to_value: dict[str, str]
     return out
 
 
+def _other_level_said(value: str, alias: str, before: str) -> bool:
+    """ "国家级智能工厂": the words right before a bare alias (智能工厂) state a level other
+    than the one its option is at (省级智能工厂) — the title said is not that option."""
+    levels = general_words("title_levels")
+    own = next((w for w in levels if value.startswith(w)), None)
+    if own is None or any(w in alias for w in levels):
+        return False
+    said = [w for w in levels if re.search(rf"{re.escape(w)}(?:的|认定的|评定的)?$", before)]
+    return bool(said) and own not in said
+
+
 def option_mentions(spec: InputSpec, text: str) -> list[tuple[int, str]]:
     alias_to_value = _alias_map(spec)
     spans = _alias_positions(text, list(alias_to_value))
+    spans = [
+        (s, e)
+        for s, e in spans
+        if not _other_level_said(
+            alias_to_value[text[s:e].lower()], text[s:e], text[max(0, s - 8) : s]
+        )
+    ]
     found = [(s, alias_to_value[text[s:e].lower()]) for s, e in spans]
     found += [m for m in _pattern_mentions(spec, text, alias_to_value) if m not in found]
     found.sort()
