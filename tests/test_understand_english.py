@@ -59,6 +59,8 @@ CHAPTERS = {"支持政策": Chapter("四", True), "保障措施": Chapter("五",
         ("was recognized by MIIT as a smart factory", "被工信部认定为智能工厂"),
         ("recognized by MIIT", "被工信部认定"),
         ("recognized in 2023", "认定 in 2023"),  # neither agent nor "as": as it was
+        ("has been certified as a smart factory by MIIT", "被工信部认定为智能工厂"),  # object first
+        ("We were certified as a smart factory", "We 被认定为智能工厂"),
         # a phrase written with a comma, and the user's own Chinese inside it
         ("a cross-industry, cross-domain (双跨) platform", "a 双跨平台"),
         ("a cross-industry, cross-domain platform", "a 双跨平台"),

@@ -92,6 +92,25 @@ def _passive() -> re.Pattern[str]:
     )
 
 
+@lru_cache(maxsize=1)
+def _passive_object_first() -> re.Pattern[str]:
+    """ "has been 认定 a 双跨平台 by 工信部" (the glossary took "certified as" whole): the
+    object before the agent."""
+    words = sorted(general_words("passive_as_verbs"), key=len, reverse=True)
+    verbs = "|".join(map(re.escape, words))
+    return re.compile(
+        rf"(?<![A-Za-z])(?:(?P<be>{_BE})\s+)?(?P<verb>{verbs})\s+(?:as\s+)?{_ARTICLE}"
+        rf"(?P<object>[\u4e00-\u9fff]+)(?:\s+by\s+{_ARTICLE}(?P<agent>[\u4e00-\u9fff]+))?",
+        re.IGNORECASE,
+    )
+
+
+def _object_first_order(m: re.Match[str]) -> str:
+    if not (m["be"] or m["agent"]):
+        return m.group(0)
+    return "被" + (m["agent"] or "") + m["verb"] + "为" + m["object"]
+
+
 def _passive_order(m: re.Match[str]) -> str:
     """ "was 认定 by 工信部 as a 双跨平台" → 被工信部认定为双跨平台; "认定 as a" → 认定为."""
     if not (m["agent"] or m["as"]):
@@ -118,6 +137,7 @@ def english_order(text: str) -> str:
     text = _FROM_TO.sub(lambda m: f"从{m['a']}增长到{m['b']}", text)
     text = measured.sub(_term_first, text)
     text = _passive().sub(_passive_order, text)
+    text = _passive_object_first().sub(_object_first_order, text)
     text = _SUPPORT_FOR.sub(
         lambda m: ((m["owner"] or "") + m["topic"]).replace(" ", "") + m["support"], text
     )
