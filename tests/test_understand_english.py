@@ -27,6 +27,9 @@ CHAPTERS = {"支持政策": Chapter("四", True), "保障措施": Chapter("五",
         ("spent 2 million yuan in tape out costs", "花了流片费用200万元"),
         ("paid RMB 1.5m for the tape out", "花了流片150万元"),
         ("spent 600k on expo booths", "花了展会展位60万元"),
+        # what else was spent on, said in English, is read as that cost (not as the booth's)
+        ("spent 200k on flights and accommodation", "花了机票和住宿20万元"),
+        ("travel and hotel cost 300k RMB", "差旅和酒店费用30万元"),
         ("spent 40 wan on CCTV ads", "花了中央一级媒体广告40万元"),
         # counts get the measure word of what they count
         ("3 solutions", "3个解决方案"),

@@ -43,7 +43,7 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str]]:
     measured = re.compile(
         rf"(?<![0-9A-Za-z_.,])(?P<figure>{_FIGURE}) (?:(?:in|of|worth of) )?(?P<term>{terms})"
         rf"|(?<![0-9A-Za-z_.,])(?P<spent>{_MONEY}) (?:(?:on|for|in) )?(?:the |our |its |an? )?"
-        rf"(?P<object>(?:{spent_on})(?: (?:{spent_on}))*)"
+        rf"(?P<object>(?:{spent_on})(?: (?:和 |或 )?(?:{spent_on}))*)"
     )
     counted = re.compile(
         rf"(?<![\w.,])(?P<number>\d{{1,3}}(?:,\d{{3}})+|\d+) (?:of (?:our|the|its|their) )?"
