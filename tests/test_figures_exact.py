@@ -512,3 +512,18 @@ def test_a_later_run_of_a_first_round_tapeout_is_no_first_round_cost() -> None:
     text = "自主研发的5G芯片，首轮流片花了800万，后来改版又流了一次花了600万，能补多少？"
     (result,) = answer_awards(text, [], [], TODAY, rulebook=BOOK)
     assert (result.rule, result.amount_yuan) == ("四.10", 3200000)
+
+
+@pytest.mark.parametrize(
+    ("history", "text", "amount"),
+    [
+        # a later turn's run said of no condition does not replace the first-round figure
+        (["自主研发的5G芯片，首轮流片花了800万"], "后来改版又流了一次花了600万，能补多少", 3200000),
+        # ... but a turn that corrects it, or says the condition again, does
+        (["自主研发的5G芯片，首轮流片花了800万"], "说错了，首轮流片是600万，能补多少", 2400000),
+        (["自主研发的5G芯片，首轮流片花了800万"], "首轮流片其实是600万，能补多少", 2400000),
+    ],
+)
+def test_a_later_turn_keeps_the_figure_said_to_meet_the_condition(history, text, amount) -> None:
+    results = answer_awards(text, history, [], TODAY, rulebook=BOOK)
+    assert [(r.rule, r.amount_yuan) for r in results] == [("四.10", amount)]

@@ -28,6 +28,7 @@ from assistant.understand.mentions import (
     NOT_EXACT,
     BookContext,
     extract_turn,
+    one_figure_input,
     option_mentions,
 )
 
@@ -94,6 +95,7 @@ def _extract_all(
     """:func:`extract_inputs`' values, plus the round figures each value was read from."""
     inputs: dict[str, Any] = {}
     approx_by_name: dict[str, list[str]] = {}
+    qualified: dict[str, bool] = {}  # the turn that gave an input's figure said a condition met
     texts = [t for t in texts if isinstance(t, str)]
     for n, text in enumerate(texts):
         approx: dict[str, list[str]] = {}
@@ -103,6 +105,7 @@ def _extract_all(
             if n == len(texts) - 1:
                 raise
             continue
+        _keep_qualified_figure(rule, inputs, found, text, qualified, approx)
         for name in found:
             # a later turn's figure replaces the earlier one, and with it the "about" note
             approx_by_name.pop(name, None)
@@ -122,6 +125,32 @@ def _extract_all(
                 value = earlier + value
             inputs[name] = value
     return inputs, approx_by_name
+
+
+def _keep_qualified_figure(
+    rule: Rule,
+    inputs: dict[str, Any],
+    found: dict[str, Any],
+    text: str,
+    qualified: dict[str, bool],
+    approx: dict[str, list[str]],
+) -> None:
+    """ "首轮流片花了900万" then "后来改版又流了一次花了700万": a later turn's figure for an
+    input that takes one figure, said of no condition, does not replace one an earlier turn
+    said meets a condition — unless the turn corrects it or asks what if ("那如果…呢")."""
+    conditions = [s.name for s in rule.inputs if s.type == "bool"]
+    said_true = any(found.get(c) is True for c in conditions)
+    said_any = any(c in found for c in conditions)
+    replaces = any(m in text for m in (*_FOLLOW_MARKERS, *_CORRECTION_MARKERS))
+    for spec in rule.inputs:
+        if spec.name not in found or not one_figure_input(rule, spec):
+            continue
+        if spec.name in inputs and qualified.get(spec.name) and not said_any and not replaces:
+            del found[spec.name]
+            said = "，".join(p for p in re.split(r"[，,。；;？?！!]", text) if re.search(r"\d", p))
+            approx.setdefault(LEFT_OUT, []).append(said or text)
+            continue
+        qualified[spec.name] = said_true
 
 
 def _adds_to_earlier(rule: Rule, name: str, earlier: Any, value: Any, text: str) -> bool:

@@ -254,7 +254,7 @@ def _disqualified(rule: Rule, text: str) -> list[tuple[int, int]]:
                 (qualified if True in said else unqualified).append((start, end))
         else:
             totals_said.append((start, end))
-    if not failing and qualified and unqualified and _one_figure_input(rule, spec):
+    if not failing and qualified and unqualified and one_figure_input(rule, spec):
         # one figure is the input: the one its part says meets a condition ("首轮流片花了900万")
         # over one said of no condition ("后来改版又流了一次花了700万"), whichever comes last —
         # unless the other is what was spent of a planned figure ("预算500万，实际花了320万")
@@ -282,7 +282,7 @@ def _disqualified(rule: Rule, text: str) -> list[tuple[int, int]]:
     return sorted(failing)
 
 
-def _one_figure_input(rule: Rule, spec: InputSpec) -> bool:
+def one_figure_input(rule: Rule, spec: InputSpec) -> bool:
     """``spec`` takes one figure (not a sum of parts) and no other input of the rule takes
     figures of its unit, so every such figure of a message is a candidate for it alone."""
     if spec.unit != "yuan" or spec.aggregate == "sum":
@@ -438,4 +438,12 @@ def extract_turn(
     return found
 
 
-__all__ = ["LEFT_OUT", "NOT_EXACT", "BookContext", "extract_turn", "option_mentions", "unit_fits"]
+__all__ = [
+    "LEFT_OUT",
+    "NOT_EXACT",
+    "BookContext",
+    "extract_turn",
+    "one_figure_input",
+    "option_mentions",
+    "unit_fits",
+]
