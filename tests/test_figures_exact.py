@@ -527,3 +527,18 @@ def test_a_later_run_of_a_first_round_tapeout_is_no_first_round_cost() -> None:
 def test_a_later_turn_keeps_the_figure_said_to_meet_the_condition(history, text, amount) -> None:
     results = answer_awards(text, history, [], TODAY, rulebook=BOOK)
     assert [(r.rule, r.amount_yuan) for r in results] == [("四.10", amount)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a figure that holds a cost the rule does not name is no exact base: asked back
+        "参展总共花了60万，其中差旅10万，能补多少",
+        "展位费30万（含差旅5万），能补多少",
+        "参加展会花了80万，差旅占了20万，能补多少",
+    ],
+)
+def test_a_figure_holding_another_cost_is_asked_back(text: str) -> None:
+    found, approx = _read("四.17-展会补贴", text)
+    assert "exhibition_cost_yuan" not in found
+    assert any("差旅" in note for note in approx.get(NOT_EXACT, []))

@@ -300,6 +300,17 @@ def assign_quantities(
             # "差旅和住宿花了40万": a cost the input does not name is never that input
             if approx is not None:
                 approx.setdefault(OTHER_COST, []).append([clause_part, "、".join(costs)])
+            label = text[max(seg[0], prev_end) : q.span[0]]
+            if spec.name in out and any(w in label for w in general_words("part_of_total_markers")):
+                # "总共花了60万，其中差旅10万", "展位费30万（含差旅5万）": what is held
+                # holds a cost that is not this input's, so it is no exact base either
+                for earlier in said.pop(spec.name, []):
+                    if approx is not None:
+                        note = f"“{earlier}”含有{'、'.join(costs)}等不属于本项的费用"
+                        approx.setdefault(NOT_EXACT, []).append(note)
+                del out[spec.name]
+                sureness.pop(spec.name, None)
+                strength.pop(spec.name, None)
             continue
         why = not_exact(text, q, book)
         if why is not None:
