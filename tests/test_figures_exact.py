@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from assistant.awards import default_rulebook
 from assistant.numbers import extract_quantities
 from assistant.understand.dialogue import answer_awards, book_context
-from assistant.understand.figures import bound_side, not_exact
+from assistant.understand.figures import OTHER_COST, bound_side, not_exact, other_costs
 from assistant.understand.frames import frames
 from assistant.understand.mentions import LEFT_OUT, NOT_EXACT, extract_turn
 from assistant.understand.names import mask_measures
@@ -376,3 +376,169 @@ def test_frames_come_in_the_order_the_message_names_them() -> None:
 def test_bound_side_says_which_way_a_figure_bounds(text: str, side: str | None) -> None:
     (q,) = [q for q in extract_quantities(text) if q.kind == "money"]
     assert bound_side(text, q) == side
+
+
+@pytest.mark.parametrize(
+    ("rule", "text", "name", "value", "cost"),
+    [
+        # a cost the rule does not name is never summed into its input, stated or guessed
+        (
+            "四.17-展会补贴",
+            "参展差旅和住宿花了30万，展位费和布展费合计50万，补多少",
+            "exhibition_cost_yuan",
+            500000,
+            "差旅",
+        ),
+        (
+            "四.17-展会补贴",
+            "参加交易会，机票酒店12万，场地租赁费40万，能补多少",
+            "exhibition_cost_yuan",
+            400000,
+            "机票",
+        ),
+        (
+            "四.17-展会补贴",
+            "展会：员工餐费3万，布展费20万，展位费10万",
+            "exhibition_cost_yuan",
+            300000,
+            "餐费",
+        ),
+        (
+            "四.10",
+            "首轮流片花了600万，出差的交通费8万，能补多少",
+            "tapeout_cost_yuan",
+            6000000,
+            "交通费",
+        ),
+    ],
+)
+def test_a_cost_the_rule_does_not_name_is_left_out(rule, text, name, value, cost) -> None:
+    found, approx = _read(rule, text)
+    assert found[name] == value
+    # said as another cost (or, beside a figure said to meet a condition, as no figure of it)
+    told = [costs for _, costs in approx.get(OTHER_COST, [])] + approx.get(LEFT_OUT, [])
+    assert any(cost in said for said in told)
+
+
+def test_a_figure_of_another_cost_alone_is_asked_back_and_said() -> None:
+    found, _ = _read("四.17-展会补贴", "参加博览会的差旅费一共20万，能补多少")
+    assert "exhibition_cost_yuan" not in found
+    (result,) = answer_awards("参加博览会的差旅费一共20万，能补多少", [], [], TODAY, rulebook=BOOK)
+    assert result.amount_yuan is None and result.missing
+    assert any("差旅" in a and "未计入" in a for a in result.assumptions)
+
+
+@pytest.mark.parametrize(
+    ("before", "costs"),
+    [
+        ("差旅和住宿花了", ["差旅", "住宿"]),
+        ("不含差旅，展位费", []),  # said not to be held
+        ("展位费", []),
+        ("场地租赁费和布展费合计", []),
+    ],
+)
+def test_other_costs_are_those_no_alias_of_the_input_holds(before: str, costs: list[str]) -> None:
+    spec = BOOK.rules["四.17-展会补贴"].input("exhibition_cost_yuan")
+    assert other_costs(spec, before) == costs
+
+
+def test_no_cost_the_rules_name_is_listed_as_another_cost() -> None:
+    # a cost item of some input (展位费, 流片费用, 广告费) must never be read as "another cost"
+    for rule in BOOK.rules.values():
+        for spec in rule.inputs:
+            if spec.unit == "yuan":
+                for alias in spec.aliases:
+                    assert other_costs(spec, alias) == [], (rule.id, alias)
+
+
+@pytest.mark.parametrize(
+    ("rule", "text", "name", "value", "left_out"),
+    [
+        # one figure is the input: the one whose part says the condition is met, even said first
+        (
+            "四.10",
+            "首轮流片花了500万，后来产品改版重新投了一次花了300万，能补多少",
+            "tapeout_cost_yuan",
+            5000000,
+            "300万",
+        ),
+        (
+            "四.10",
+            "MEMS芯片工程批首轮花了260万，之后又做了一版，花了180万，补多少",
+            "tapeout_cost_yuan",
+            2600000,
+            "180万",
+        ),
+        (
+            "四.17-央媒广告",
+            "在人民日报投了产品广告400万，另外网站投放了150万，补多少",
+            "ad_spend_yuan",
+            4000000,
+            "150万",
+        ),
+    ],
+)
+def test_the_figure_said_to_meet_the_condition_is_the_input(rule, text, name, value, left_out):
+    found, approx = _read(rule, text)
+    assert found[name] == value
+    assert any(left_out in said for said in approx.get(LEFT_OUT, []))
+
+
+@pytest.mark.parametrize(
+    ("rule", "text", "name", "value"),
+    [
+        # ... but what was spent of a planned figure is the figure, as before
+        (
+            "四.17-央媒广告",
+            "人民日报广告费预算600万，目前实际花了450万，能补多少",
+            "ad_spend_yuan",
+            4500000,
+        ),
+        # ... and a rule with two money inputs reads each by its own words
+        (
+            "四.12",
+            "新建项目总投资6000万，生产和设备投资4500万，已完成，能奖多少",
+            "total_investment_yuan",
+            60000000,
+        ),
+    ],
+)
+def test_a_condition_said_of_one_figure_leaves_other_readings_alone(rule, text, name, value):
+    found, _ = _read(rule, text)
+    assert found[name] == value
+
+
+def test_a_later_run_of_a_first_round_tapeout_is_no_first_round_cost() -> None:
+    text = "自主研发的5G芯片，首轮流片花了800万，后来改版又流了一次花了600万，能补多少？"
+    (result,) = answer_awards(text, [], [], TODAY, rulebook=BOOK)
+    assert (result.rule, result.amount_yuan) == ("四.10", 3200000)
+
+
+@pytest.mark.parametrize(
+    ("history", "text", "amount"),
+    [
+        # a later turn's run said of no condition does not replace the first-round figure
+        (["自主研发的5G芯片，首轮流片花了800万"], "后来改版又流了一次花了600万，能补多少", 3200000),
+        # ... but a turn that corrects it, or says the condition again, does
+        (["自主研发的5G芯片，首轮流片花了800万"], "说错了，首轮流片是600万，能补多少", 2400000),
+        (["自主研发的5G芯片，首轮流片花了800万"], "首轮流片其实是600万，能补多少", 2400000),
+    ],
+)
+def test_a_later_turn_keeps_the_figure_said_to_meet_the_condition(history, text, amount) -> None:
+    results = answer_awards(text, history, [], TODAY, rulebook=BOOK)
+    assert [(r.rule, r.amount_yuan) for r in results] == [("四.10", amount)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a figure that holds a cost the rule does not name is no exact base: asked back
+        "参展总共花了60万，其中差旅10万，能补多少",
+        "展位费30万（含差旅5万），能补多少",
+        "参加展会花了80万，差旅占了20万，能补多少",
+    ],
+)
+def test_a_figure_holding_another_cost_is_asked_back(text: str) -> None:
+    found, approx = _read("四.17-展会补贴", text)
+    assert "exhibition_cost_yuan" not in found
+    assert any("差旅" in note for note in approx.get(NOT_EXACT, []))

@@ -27,6 +27,9 @@ CHAPTERS = {"支持政策": Chapter("四", True), "保障措施": Chapter("五",
         ("spent 2 million yuan in tape out costs", "花了流片费用200万元"),
         ("paid RMB 1.5m for the tape out", "花了流片150万元"),
         ("spent 600k on expo booths", "花了展会展位60万元"),
+        # what else was spent on, said in English, is read as that cost (not as the booth's)
+        ("spent 200k on flights and accommodation", "花了机票和住宿20万元"),
+        ("travel and hotel cost 300k RMB", "差旅和酒店费用30万元"),
         ("spent 40 wan on CCTV ads", "花了中央一级媒体广告40万元"),
         # counts get the measure word of what they count
         ("3 solutions", "3个解决方案"),
@@ -55,6 +58,16 @@ CHAPTERS = {"支持政策": Chapter("四", True), "保障措施": Chapter("五",
         ("got the provincial smart workshop title", "获得 the 省级智能车间称号"),
         ("approved, lead unit", "获批,牵头单位"),
         ("operating well", "经营良好"),
+        # an English passive in Chinese order: the agent before the verb, 为 for "as"
+        ("was recognized by MIIT as a smart factory", "被工信部认定为智能工厂"),
+        ("recognized by MIIT", "被工信部认定"),
+        ("recognized in 2023", "认定 in 2023"),  # neither agent nor "as": as it was
+        ("has been certified as a smart factory by MIIT", "被工信部认定为智能工厂"),  # object first
+        ("We were certified as a smart factory", "We 被认定为智能工厂"),
+        # a phrase written with a comma, and the user's own Chinese inside it
+        ("a cross-industry, cross-domain (双跨) platform", "a 双跨平台"),
+        ("a cross-industry, cross-domain platform", "a 双跨平台"),
+        ("revenue, investment", "营业收入,投资"),  # a comma joins only phrases written so
         # Chinese typed with spaces is left as written
         ("设备投资 3000 万元", "设备投资 3000万元"),
         ("营收 8000 万", "营收 8000万"),

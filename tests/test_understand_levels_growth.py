@@ -146,3 +146,19 @@ def test_two_levels_are_an_upgrade_only_when_the_text_says_so(text, level, previ
 def test_money_in_renminbi_is_no_count_of_people() -> None:
     found = _read("四.17-展会补贴", "参加展会，摊位租金40万人民币，装潢费20万人民币")
     assert found["exhibition_cost_yuan"] == Decimal(600000)
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        # a bare title word after another level than its option's is not that option
+        ("我们工厂被认定为国家级智能工厂，奖多少", None),
+        ("获评国家级的智能车间，奖多少", None),
+        # the level its option is at, or none said: the option
+        ("我们获评省级智能工厂，奖励多少", "省级智能工厂"),
+        ("获评了智能车间，奖多少", "省级智能车间"),
+        ("国家级智能制造示范工厂奖多少", "国家级智能制造示范工厂"),
+    ],
+)
+def test_a_title_said_at_another_level_is_not_read_as_its_option(text: str, title) -> None:
+    assert _read("四.15", text).get("title") == title

@@ -30,6 +30,45 @@ def test_clause_numbers_said_aloud_are_written_as_ids(said: str, written: str) -
     assert spoken_references(said, CHAPTERS) == written
 
 
+ITEMS = {"支持政策": Chapter("四", True, frozenset(range(1, 18))), "保障措施": Chapter("五", False)}
+
+
+@pytest.mark.parametrize(
+    ("said", "written"),
+    [
+        # a dotted number said without 条: an item, where a clause may be named
+        ("四点十七是哪个部门负责？", "四.17是哪个部门负责？"),
+        ("请问四点五讲的是什么", "请问四.5讲的是什么"),
+        ("那四点十呢？", "那四.10呢？"),
+        ("四点一七是什么", "四.17是什么"),  # read digit by digit, as a decimal is
+        ("四点一七条", "四.17"),
+        # ... never a time, an amount, a rate or an item the chapter does not have
+        ("下午四点十七分", "下午四点十七分"),
+        ("利率四点五的贷款", "利率四点五的贷款"),
+        ("增长了四点五", "增长了四点五"),
+        ("四点五万", "四点五万"),
+        ("四点十八是什么", "四点十八是什么"),
+        # the 条 of a law for a chapter, when its 款/项 follows
+        ("第四条第二款是什么内容？", "四.2是什么内容？"),
+        ("第五条第二款是什么", "五.(二)是什么"),  # a chapter of sections
+        ("第十条第二款", "第十条第二款"),  # no chapter 十: as said
+        ("第四条是什么", "第四条是什么"),
+        # other spoken and written forms of the same item
+        ("四.十七是什么", "四.17是什么"),
+        ("第4.17条", "四.17"),
+        ("4.17条款是什么", "四.17是什么"),
+        ("四点幺七是什么", "四.17是什么"),
+        ("第四部分十七条讲什么", "四.17讲什么"),
+        ("第四大点第十七小点", "四.17"),
+        ("十四部分十条", "十四部分十条"),  # no chapter 十四
+        ("第四部分有十七条", "第四部分有十七条"),  # a count of items, no reference
+        ("增长了4.17", "增长了4.17"),
+    ],
+)
+def test_clause_numbers_said_without_a_measure_word(said: str, written: str) -> None:
+    assert spoken_references(said, ITEMS) == written
+
+
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory) -> Assistant:
     return assistant_in(tmp_path_factory, "understanding")

@@ -25,7 +25,7 @@ from assistant.understand.asks import (
     quantities_in,
 )
 from assistant.understand.choose import keyword_score, relevant_turns, select_rule
-from assistant.understand.figures import DERIVED, LOWER_BOUND, OTHER_YEAR
+from assistant.understand.figures import DERIVED, LOWER_BOUND, OTHER_COST, OTHER_YEAR
 from assistant.understand.frames import Frame, frames, states_identity
 from assistant.understand.lexicon import general_words
 from assistant.understand.mentions import (
@@ -33,6 +33,7 @@ from assistant.understand.mentions import (
     NOT_EXACT,
     BookContext,
     extract_turn,
+    one_figure_input,
     option_mentions,
 )
 from assistant.understand.received import EARLIER_RECEIVED
@@ -103,6 +104,7 @@ def _extract_all(
     first text leaves unsaid may have been named ("去年服务收入800万" → "今年增长了25%")."""
     inputs: dict[str, Any] = {}
     approx_by_name: dict[str, list[str]] = {}
+    qualified: dict[str, bool] = {}  # the turn that gave an input's figure said a condition met
     texts = [t for t in texts if isinstance(t, str)]
     context = book_context(book)
     words = measures(context.labels)
@@ -119,6 +121,7 @@ def _extract_all(
             if n == len(texts) - 1:
                 raise
             continue
+        _keep_qualified_figure(rule, inputs, found, text, qualified, approx)
         for name in found:
             # a later turn's figure replaces the earlier one, and with it the "about" note
             approx_by_name.pop(name, None)
@@ -139,6 +142,32 @@ def _extract_all(
                 value = earlier + value
             inputs[name] = value
     return inputs, approx_by_name
+
+
+def _keep_qualified_figure(
+    rule: Rule,
+    inputs: dict[str, Any],
+    found: dict[str, Any],
+    text: str,
+    qualified: dict[str, bool],
+    approx: dict[str, list[str]],
+) -> None:
+    """ "首轮流片花了900万" then "后来改版又流了一次花了700万": a later turn's figure for an
+    input that takes one figure, said of no condition, does not replace one an earlier turn
+    said meets a condition — unless the turn corrects it or asks what if ("那如果…呢")."""
+    conditions = [s.name for s in rule.inputs if s.type == "bool"]
+    said_true = any(found.get(c) is True for c in conditions)
+    said_any = any(c in found for c in conditions)
+    replaces = any(m in text for m in (*_FOLLOW_MARKERS, *_CORRECTION_MARKERS))
+    for spec in rule.inputs:
+        if spec.name not in found or not one_figure_input(rule, spec):
+            continue
+        if spec.name in inputs and qualified.get(spec.name) and not said_any and not replaces:
+            del found[spec.name]
+            said = "，".join(p for p in re.split(r"[，,。；;？?！!]", text) if re.search(r"\d", p))
+            approx.setdefault(LEFT_OUT, []).append(said or text)
+            continue
+        qualified[spec.name] = said_true
 
 
 def _adds_to_earlier(rule: Rule, name: str, earlier: Any, value: Any, text: str) -> bool:
@@ -202,6 +231,15 @@ def _approx_notes(rule: Rule, inputs: dict[str, Any], approx: dict[str, list[str
     notes = []
     for said in approx.get(LEFT_OUT, []):
         notes.append(f"您提到的“{said}”未说明属于本项的计算基数，未计入；如属于，请告诉我")
+    for said, costs in approx.get(OTHER_COST, []):
+        basis = "、".join(
+            s.label for s in rule.inputs if s.unit == "yuan" and rule.formula_needs(s.name)
+        )
+        notes.append(
+            f"您提到的“{said}”是{costs}的费用，不属于本项的计算基数"
+            + (f"（{basis}）" if basis else "")
+            + "，未计入"
+        )
     for said in approx.get(NOT_EXACT, []):
         notes.append(f"您提到的{said}，不是确切金额，未据此计算，请告诉我确切的金额")
     for said in approx.get(EARLIER_RECEIVED, []):
@@ -213,7 +251,7 @@ def _approx_notes(rule: Rule, inputs: dict[str, Any], approx: dict[str, list[str
             "故按上限测算；实际金额以审核为准"
         )
     for name, raws in approx.items():
-        if name in (LEFT_OUT, NOT_EXACT, BOUND_SETTLES, EARLIER_RECEIVED, OTHER_YEAR):
+        if name in (LEFT_OUT, NOT_EXACT, OTHER_COST, BOUND_SETTLES, EARLIER_RECEIVED, OTHER_YEAR):
             continue
         if name not in inputs:
             continue

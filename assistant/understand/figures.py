@@ -141,6 +141,9 @@ def segments(text: str) -> list[tuple[int, int]]:
 
 # The key under which ``approx`` collects figures left out of a sum (see assign_quantities).
 LEFT_OUT = "__left_out__"
+# The key under which ``approx`` collects figures labelled with a cost the input does not
+# name ("差旅和住宿花了40万" beside 展位费、布展费): [the words said, the costs named]
+OTHER_COST = "__other_cost__"
 # The key under which ``approx`` collects figures that are no exact amount (a bound, a range,
 # a figure said to be unsettled): the input stays missing and the answer asks for it.
 NOT_EXACT = "__not_exact__"
@@ -299,6 +302,27 @@ def _told_in_rise(text: str, q: Quantity, book: BookContext) -> bool:
     return growth_measure(text, q.span[0], measures(book.labels)) is not None
 
 
+def other_costs(spec: InputSpec, before: str) -> list[str]:
+    """Costs named in the words before a figure that are not among this input's own cost
+    items (its aliases): 差旅, 住宿 in "差旅和住宿花了40万" for 场地租赁费和布展费. A cost
+    said not to be held ("不含差旅") names none."""
+    if spec.unit != "yuan":
+        return []
+    excluding = general_words("cost_excluding_markers")
+    found: list[str] = []
+    for word in general_words("other_cost_items"):
+        if any(word in a for a in spec.aliases) or any(word in f for f in found):
+            continue
+        pos = before.find(word)
+        while pos >= 0:
+            head = before[max(0, pos - 4) : pos]
+            if not any(head.endswith(m) or m in head for m in excluding):
+                found.append(word)
+                break
+            pos = before.find(word, pos + 1)
+    return found
+
+
 def _left_out(approx: dict[str, list[str]] | None, said: str) -> None:
     if approx is not None:
         approx.setdefault(LEFT_OUT, []).append(said)
@@ -376,6 +400,23 @@ def assign_quantities(
         clause_part = text[max(seg[0], prev_end) : q.span[1]]
         if book.joins_clauses(text[seg[0] : seg[1]]):
             _left_out(approx, clause_part)  # one figure said of two clauses: split it first
+            continue
+        costs = other_costs(spec, text[max(seg[0], prev_end) : q.span[0]])
+        if costs:
+            # "差旅和住宿花了40万": a cost the input does not name is never that input
+            if approx is not None:
+                approx.setdefault(OTHER_COST, []).append([clause_part, "、".join(costs)])
+            label = text[max(seg[0], prev_end) : q.span[0]]
+            if spec.name in out and any(w in label for w in general_words("part_of_total_markers")):
+                # "总共花了60万，其中差旅10万", "展位费30万（含差旅5万）": what is held
+                # holds a cost that is not this input's, so it is no exact base either
+                for earlier in said.pop(spec.name, []):
+                    if approx is not None:
+                        note = f"“{earlier}”含有{'、'.join(costs)}等不属于本项的费用"
+                        approx.setdefault(NOT_EXACT, []).append(note)
+                del out[spec.name]
+                sureness.pop(spec.name, None)
+                strength.pop(spec.name, None)
             continue
         why = not_exact(text, q, book)
         if why is not None:
@@ -489,11 +530,13 @@ __all__ = [
     "LEFT_OUT",
     "LOWER_BOUND",
     "NOT_EXACT",
+    "OTHER_COST",
     "OTHER_YEAR",
     "BookContext",
     "assign_quantities",
     "bound_side",
     "not_exact",
+    "other_costs",
     "segments",
     "unit_fits",
 ]

@@ -23,11 +23,13 @@ from assistant.understand.figures import (
     OTHER_YEAR,
     BookContext,
     assign_quantities,
+    not_exact,
     segments,
     unit_fits,
 )
 from assistant.understand.lexicon import general_mapping, general_pattern, general_words
 from assistant.understand.names import mask_measures
+from assistant.understand.received import received_input
 from assistant.understand.rises import Grown, grown, measures
 
 _NEGATIONS = general_words("negations")
@@ -135,9 +137,27 @@ def _pattern_mentions(spec: InputSpec, text: str, alias_to_value: dict[str, str]
     return out
 
 
+def _other_level_said(value: str, alias: str, before: str) -> bool:
+    """ "国家级智能工厂": the words right before a bare alias (智能工厂) state a level other
+    than the one its option is at (省级智能工厂) — the title said is not that option."""
+    levels = general_words("title_levels")
+    own = next((w for w in levels if value.startswith(w)), None)
+    if own is None or any(w in alias for w in levels):
+        return False
+    said = [w for w in levels if re.search(rf"{re.escape(w)}(?:的|认定的|评定的)?$", before)]
+    return bool(said) and own not in said
+
+
 def option_mentions(spec: InputSpec, text: str) -> list[tuple[int, str]]:
     alias_to_value = _alias_map(spec)
     spans = _alias_positions(text, list(alias_to_value))
+    spans = [
+        (s, e)
+        for s, e in spans
+        if not _other_level_said(
+            alias_to_value[text[s:e].lower()], text[s:e], text[max(0, s - 8) : s]
+        )
+    ]
     found = [(s, alias_to_value[text[s:e].lower()]) for s, e in spans]
     found += [m for m in _pattern_mentions(spec, text, alias_to_value) if m not in found]
     found.sort()
@@ -237,6 +257,7 @@ def _disqualified(rule: Rule, text: str) -> list[tuple[int, int]]:
     # is left out — and only when some part states the level met, else the contrary stands
     counted = spec.unit == "count"
     failing, passing, totals_said = [], [], []
+    qualified, unqualified = [], []  # figure parts stating a condition met / stating none
     for start, end in _count_parts(rule, spec, text) if counted else segments(text):
         part = text[start:end]
         has_figure = any(unit_fits(spec, q) for q in extract_quantities(mask_measures(part)))
@@ -252,8 +273,23 @@ def _disqualified(rule: Rule, text: str) -> list[tuple[int, int]]:
             failing.append((start, end))
         elif not counted or True in said:
             passing.append((start, end))
+            exact = any(
+                unit_fits(spec, q) and not_exact(part, q) is None
+                for q in extract_quantities(mask_measures(part))
+            )
+            if exact:
+                (qualified if True in said else unqualified).append((start, end))
         else:
             totals_said.append((start, end))
+    if not failing and qualified and unqualified and one_figure_input(rule, spec):
+        # one figure is the input: the one its part says meets a condition ("首轮流片花了900万")
+        # over one said of no condition ("后来改版又流了一次花了700万"), whichever comes last —
+        # unless the other is what was spent of a planned figure ("预算500万，实际花了320万")
+        planned, spent = general_words("planned_markers"), general_words("spent_markers")
+        plans = any(w in text[s:e] for s, e in qualified for w in planned)
+        spends = any(w in text[s:e] for s, e in unqualified for w in spent)
+        if not (plans or spends):
+            return sorted(unqualified)
     if not (failing and passing):
         return []
     if counted:
@@ -271,6 +307,16 @@ def _disqualified(rule: Rule, text: str) -> list[tuple[int, int]]:
         if broken_up and any(w in text[start:end] for w in totals):
             failing.append((start, end))
     return sorted(failing)
+
+
+def one_figure_input(rule: Rule, spec: InputSpec) -> bool:
+    """``spec`` takes one figure (not a sum of parts) and no other input of the rule takes
+    figures of its unit, so every such figure of a message is a candidate for it alone."""
+    if spec.unit != "yuan" or spec.aggregate == "sum":
+        return False
+    # what was received this year is no figure the award is computed on (received.py)
+    others = {spec.name, received_input(rule)}
+    return not any(s.unit == spec.unit for s in rule.inputs if s.name not in others)
 
 
 def _count_parts(rule: Rule, spec: InputSpec, text: str) -> list[tuple[int, int]]:
@@ -504,6 +550,7 @@ __all__ = [
     "OTHER_YEAR",
     "BookContext",
     "extract_turn",
+    "one_figure_input",
     "option_mentions",
     "unit_fits",
 ]

@@ -6,7 +6,9 @@ before ("a software company with 120 million yuan revenue" → 软件). Only fig
 across a space (or "in"/"of") by a term of ``measured_after_figure`` are moved, and a whole
 number before a term of ``counted_after_number`` gets that term's measure word (300 企业 →
 300家企业); both are in general_lexicon.yaml. Typed Chinese has no space there, so it is
-left as written.
+left as written. An English passive ("was 认定 by 工信部 as a 双跨平台") is written as Chinese
+says it (被工信部认定为双跨平台): the agent before the verb, 为 for "as"; the verbs are
+``passive_as_verbs``.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str]]:
     measured = re.compile(
         rf"(?<![0-9A-Za-z_.,])(?P<figure>{_FIGURE}) (?:(?:in|of|worth of) )?(?P<term>{terms})"
         rf"|(?<![0-9A-Za-z_.,])(?P<spent>{_MONEY}) (?:(?:on|for|in) )?(?:the |our |its |an? )?"
-        rf"(?P<object>(?:{spent_on})(?: (?:{spent_on}))*)"
+        rf"(?P<object>(?:{spent_on})(?: (?:和 |或 )?(?:{spent_on}))*)"
     )
     counted = re.compile(
         rf"(?<![\w.,])(?P<number>\d{{1,3}}(?:,\d{{3}})+|\d+) (?:of (?:our|the|its|their) )?"
@@ -75,6 +77,49 @@ def _term_first(m: re.Match[str]) -> str:
     return m["object"].replace(" ", "") + (spent if spent.endswith("元") else spent + "元")
 
 
+_BE = r"(?:is|are|was|were|be|been|being|has been|have been|had been|got|gets|get|getting)"
+_ARTICLE = r"(?:(?:a|an|the|our|its|their)\s+)?"
+
+
+@lru_cache(maxsize=1)
+def _passive() -> re.Pattern[str]:
+    words = sorted(general_words("passive_as_verbs"), key=len, reverse=True)
+    verbs = "|".join(map(re.escape, words))
+    return re.compile(
+        rf"(?<![A-Za-z])(?:(?P<be>{_BE})\s+)?(?P<verb>{verbs})"
+        rf"(?:\s+by\s+{_ARTICLE}(?P<agent>[\u4e00-\u9fff]+))?(?:\s+(?P<as>as)(?![A-Za-z])\s*{_ARTICLE})?",
+        re.IGNORECASE,
+    )
+
+
+@lru_cache(maxsize=1)
+def _passive_object_first() -> re.Pattern[str]:
+    """ "has been 认定 a 双跨平台 by 工信部" (the glossary took "certified as" whole): the
+    object before the agent."""
+    words = sorted(general_words("passive_as_verbs"), key=len, reverse=True)
+    verbs = "|".join(map(re.escape, words))
+    return re.compile(
+        rf"(?<![A-Za-z])(?:(?P<be>{_BE})\s+)?(?P<verb>{verbs})\s+(?:as\s+)?{_ARTICLE}"
+        rf"(?P<object>[\u4e00-\u9fff]+)(?:\s+by\s+{_ARTICLE}(?P<agent>[\u4e00-\u9fff]+))?",
+        re.IGNORECASE,
+    )
+
+
+def _object_first_order(m: re.Match[str]) -> str:
+    if not (m["be"] or m["agent"]):
+        return m.group(0)
+    return "被" + (m["agent"] or "") + m["verb"] + "为" + m["object"]
+
+
+def _passive_order(m: re.Match[str]) -> str:
+    """ "was 认定 by 工信部 as a 双跨平台" → 被工信部认定为双跨平台; "认定 as a" → 认定为."""
+    if not (m["agent"] or m["as"]):
+        return m.group(0)
+    by = "被" if m["be"] or m["agent"] else ""
+    agent = (m["agent"] or "").replace(" ", "")
+    return by + agent + m["verb"] + ("为" if m["as"] else "")
+
+
 # "went from 60 million to 90 million yuan": 从6000万增长到9000万元 (two money figures)
 _FROM_TO = re.compile(
     r"(?:(?:went|increased|grew|rose|jumped|climbed|增长) ?)?"
@@ -91,6 +136,8 @@ def english_order(text: str) -> str:
     text = _STAR.sub(lambda m: f"{m.group(1)}星", text)
     text = _FROM_TO.sub(lambda m: f"从{m['a']}增长到{m['b']}", text)
     text = measured.sub(_term_first, text)
+    text = _passive().sub(_passive_order, text)
+    text = _passive_object_first().sub(_object_first_order, text)
     text = _SUPPORT_FOR.sub(
         lambda m: ((m["owner"] or "") + m["topic"]).replace(" ", "") + m["support"], text
     )
