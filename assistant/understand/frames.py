@@ -26,6 +26,7 @@ from assistant.understand.choose import keyword_score
 from assistant.understand.lexicon import general_words
 from assistant.understand.mentions import unit_fits
 from assistant.understand.names import mask_measures
+from assistant.understand.received import received_input
 from assistant.understand.rises import growth_measure, measures, rule_owns
 
 _PUNCT = re.compile(r"[，,。；;！!？?\n、]")
@@ -115,7 +116,9 @@ def _article(q: Quantity) -> bool:
 
 
 def _fits(rule: Rule, q: Quantity) -> list:
-    return [s for s in rule.inputs if unit_fits(s, q)]
+    # what was received this year is no figure the award is asked on (received.py reads it)
+    received = received_input(rule)
+    return [s for s in rule.inputs if unit_fits(s, q) and s.name != received]
 
 
 def _alias_near(rule: Rule, seg: Segment) -> bool:
