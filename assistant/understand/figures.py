@@ -362,7 +362,7 @@ def assign_quantities(
         after = text[q.span[1] : min(seg[1], next_start)]
         previous, last = last, None
         between = text[prev_end : q.span[0]]
-        if previous is not None and _restates(between) and q.kind == previous[1].kind:
+        if previous is not None and restates(between) and q.kind == previous[1].kind:
             # "花了差不多700万——准确说是680万": the figure said again replaces the one before
             name, earlier = previous
             out[name] = out[name] - earlier.value + q.value
@@ -518,7 +518,7 @@ def assign_quantities(
 _RESTATE_REACH = 12
 
 
-def _restates(between: str) -> bool:
+def restates(between: str) -> bool:
     """The words between two figures say the second restates the first (准确说是, 不对，是)."""
     if len(between) > _RESTATE_REACH:
         return False

@@ -24,12 +24,13 @@ from assistant.understand.figures import (
     BookContext,
     assign_quantities,
     not_exact,
+    restates,
     segments,
     unit_fits,
 )
 from assistant.understand.lexicon import general_mapping, general_pattern, general_words
 from assistant.understand.names import mask_measures
-from assistant.understand.received import received_input
+from assistant.understand.received import received_input, says_received
 from assistant.understand.rises import Grown, grown, measures
 
 _NEGATIONS = general_words("negations")
@@ -281,6 +282,13 @@ def _disqualified(rule: Rule, text: str) -> list[tuple[int, int]]:
                 (qualified if True in said else unqualified).append((start, end))
         else:
             totals_said.append((start, end))
+    # a figure said again ("不对，是850万") or an award received ("已经拿到了300万") is read by
+    # figures.py, not weighed as another figure of the input
+    unqualified = [
+        (s, e)
+        for s, e in unqualified
+        if not (restates(text[max(0, s - 6) : s + 6]) or says_received(text[s:e], ""))
+    ]
     if not failing and qualified and unqualified and one_figure_input(rule, spec):
         # one figure is the input: the one its part says meets a condition ("首轮流片花了900万")
         # over one said of no condition ("后来改版又流了一次花了700万"), whichever comes last —
