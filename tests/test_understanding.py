@@ -157,6 +157,31 @@ def test_a_fixed_award_asked_in_words_is_computed(assistant: Assistant) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    "question",
+    [
+        # 四.3 names 百强 and 双跨 among who may move a headquarters here: an HQ moved is its
+        # matter (一事一议, no amount), not 四.1's entry award nor the 双跨 platform's 1000万
+        "总部在上海的一家全国电子信息百强企业，打算把总部搬到郑州，能给多少钱？",
+        "总部在深圳的智能终端企业，想把总部迁到郑州，有什么支持？",
+        "国内外主板上市的信息技术企业总部落户郑州，给多少钱？",
+    ],
+)
+def test_a_headquarters_moved_here_is_negotiated(assistant: Assistant, question: str) -> None:
+    a = assistant.ask(question)
+    assert not a.refused and "一事一议" in a.answer
+    assert all(w.amount_yuan is None for w in a.awards)
+    assert "四.3" in [c.id for c in a.citations[:3]]
+
+
+@pytest.mark.slow
+def test_a_platform_headquarters_keeps_its_fixed_award(assistant: Assistant) -> None:
+    a = assistant.ask("双跨平台把总部搬到郑州能奖多少？")
+    assert a.award is not None and a.award.rule == "四.4-双跨总部落户"
+    assert a.award.amount_yuan == 10000000
+
+
+@pytest.mark.slow
 def test_every_award_of_a_compound_question_is_in_the_answer(assistant: Assistant) -> None:
     a = assistant.ask("流片花了600万，另外在新华社做了产品广告200万，各补多少？")
     assert [(x.rule, x.amount_yuan) for x in a.awards] == [
