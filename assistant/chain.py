@@ -175,6 +175,13 @@ class Assistant:
             turn.route = Route(kind="out_of_scope", reason=refused)
             return turn
         evidence = self._router.evidence(condensed.standalone, turn.hits)
+        area = self._router.other_area_topic(turn.question)
+        if area:  # support an enterprise asks for in another area (出口退税奖励, 社保补贴)
+            own = self._router.evidence(turn.question, turn.hits)
+            turn.route = Route(
+                kind="not_provided", reason="another area's support", evidence=own, topic=area
+            )
+            return turn
         if not self._names_policy(condensed.standalone):
             # the same words, the same hits: one evidence (most turns have no history)
             own = (

@@ -122,6 +122,19 @@ class Router:
             if isinstance(group, dict) and not group.get("veto") and "patterns" in group
             for p in group["patterns"]
         ]
+        # what a question asks about (jobs, standards, fares …), read in its asking sentences
+        self._asked_matters = [
+            (name, re.compile(p))
+            for name, group in scope.items()
+            if isinstance(group, dict) and group.get("asked_matter")
+            for p in group.get("patterns", [])
+        ]
+        other_areas = scope.get("other_policy_areas") or {}
+        self._in_field_areas = [re.compile(p) for p in other_areas.get("support_in_field", [])]
+        self._enterprise_words = [w for w in scope.get("enterprise_words", []) if w]
+        self._personal_affairs = [re.compile(p) for p in scope.get("personal_affairs", [])]
+        self._procedure_asks = [w for w in scope.get("procedure_asks", []) if w]
+        self._grant_words = [w for w in scope.get("grant_words", []) if w]
         self._support_words = [w for w in scope.get("support_words", []) if w]
         self._support_asks = [w for w in scope.get("support_asks", []) if w]
         # what asking about a place's own policy says ("…有什么补贴/支持/好处", "…的政策")
@@ -223,9 +236,14 @@ class Router:
         for name, pattern in self._veto_patterns:
             if pattern.search(question):
                 return f"{name}: {pattern.pattern}"
+        asked = self._asked_matter(question)
+        if asked:
+            return asked
         place = self._asks_other_places_policy(question)
         if place:
             return f"other place's policy: {place}"
+        if self.other_area_in_field(question):
+            return None  # support an enterprise asks for in another area: not provided
         qualified = self._other_area_qualifies_topic(question)
         if qualified:
             return qualified
@@ -242,6 +260,63 @@ class Router:
             if pattern.search(question):
                 return f"{name}: {pattern.pattern}"
         return None
+
+    def _asks_support(self, question: str) -> bool:
+        """A word of support (补贴, 奖励 …; not the single characters 补/奖) or a verb asking for
+        it (能补吗, 怎么领) is said."""
+        return any(len(w) >= 2 and w in question for w in self._support_words) or any(
+            w in question for w in self._support_asks
+        )
+
+    def _asked_matter(self, question: str) -> str | None:
+        """An everyday matter (a job, a standard's text, a course, a fare, paying rent) that the
+        sentences which ask are about, when no support is asked for and no clause is named by
+        number: what is asked outweighs the policy's words around it ("郑州高新区的芯片企业
+        招不招应届生" is about a job, not 三.16) — but not a clause topic in the same sentence."""
+        if self._asks_support(question) or reference_tokens(question):
+            return None
+        asking = _asking_sentences(question)
+        if self._names_policy(asking):
+            return None
+        for name, pattern in self._asked_matters:
+            if pattern.search(asking):
+                return f"{name}: {pattern.pattern}"
+        return None
+
+    def other_area_in_field(self, question: str) -> str | None:
+        """The words of another policy area (出口退税, 社保, 个税) in which an enterprise asks for
+        support this policy might be expected to give, or None: the question asks for a grant
+        (奖励, 补贴, 返还 — not the area's own relief, 税收优惠), an enterprise asks (企业, 公司,
+        招聘 …), it is no person's own affair (个人, 我是…员工) and it asks whether there is
+        such support, not how to obtain that area's own programme
+        (社保补贴怎么申请). Such a question is in the field but not provided for; the same
+        words asked by a person, or without a grant asked ("所得税税率是多少"), are another
+        area's and refused."""
+        found = next((m for p in self._in_field_areas if (m := p.search(question))), None)
+        if found is None or not any(w in question for w in self._grant_words):
+            return None  # a relief of that area itself (税收优惠, 减免) is its own law
+        if any(w in question for w in self._procedure_asks):
+            return None  # how to obtain that area's own programme: for its office
+        if not any(w in question for w in self._enterprise_words):
+            return None
+        if any(p.search(question) for p in self._personal_affairs):
+            return None
+        return found.group(0)
+
+    def other_area_topic(self, question: str) -> str | None:
+        """What an enterprise asks for in another area, as the answer names it ("出口退税奖励"):
+        the area's words up to the word of support when they are near, else the two together."""
+        area = self.other_area_in_field(question)
+        if area is None:
+            return None
+        support = [w for w in self._grant_words if w in question]
+        if support:
+            phrase = self._topic_phrase(question, support, [area.lower()], keep_word=True)
+            if phrase and area in phrase and len(phrase) <= len(area) + self.TOPIC_REACH:
+                return phrase
+            word = min(support, key=lambda w: (question.find(w), -len(w)))
+            return area + word
+        return area
 
     # Characters after "的" in which the policy's own word must begin for another policy
     # area's word to qualify it ("创业担保贷款的贴息"): the head noun of the phrase.

@@ -99,6 +99,63 @@ def test_a_word_of_another_policy_area_qualifying_ours(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "refused"),
+    [
+        # what the asking sentence is about (a job, a standard's text, a course, a fare, rent)
+        # outweighs the park, industry and place words it also says
+        ("郑州经开区的电子厂招不招临时工，月薪多少？", True),
+        ("传感器的行业标准在哪里下载？", True),
+        ("从郑东新区到郑州高新区坐什么车？", True),
+        ("软件园的办公室房租怎么交？", True),
+        ("大数据培训班在哪报名？", True),
+        # … but not a clause topic the asking sentence names, nor words that only look alike
+        ("研发人员工资可以算进流片费用吗？", False),
+        ("从申请到资金拨付需要多久？", False),
+    ],
+)
+def test_the_asked_matter_outweighs_the_policys_words(
+    assistant: Assistant, question: str, refused: bool
+) -> None:
+    assert assistant.ask(question).refused is refused
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        # a grant an enterprise asks for in another area (tax, social insurance): in the
+        # policy's field, not provided for
+        ("我们做传感器的，出口退税有没有额外奖励？", "出口退税"),
+        ("我们公司给研发人员交的社保有补贴吗？", "社保补贴"),
+        ("软件企业的增值税能返还吗？", "增值税"),
+    ],
+)
+def test_another_areas_grant_asked_by_an_enterprise_is_not_provided(
+    assistant: Assistant, question: str, topic: str
+) -> None:
+    a = assistant.ask(question)
+    assert not a.refused and a.route == "not_provided"
+    assert a.answer.startswith("本政策没有") and topic in a.answer
+    assert a.award is None and a.awards == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "question",
+    [
+        "我是软件公司的员工，个税能返还吗？",  # a person's own affair
+        "企业社保补贴怎么申请？",  # how to obtain that area's own programme
+        "高新技术企业有什么税收优惠？",  # the area's own relief, no grant
+        "企业所得税税率是多少？",  # no support asked
+    ],
+)
+def test_another_area_asked_otherwise_is_refused(assistant: Assistant, question: str) -> None:
+    a = assistant.ask(question)
+    assert a.refused and a.route == "out_of_scope"
+
+
+@pytest.mark.slow
 def test_another_places_own_policy_is_refused(assistant: Assistant) -> None:
     a = assistant.ask("深圳的流片补贴是多少？")
     assert a.refused and a.citations == []
