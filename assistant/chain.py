@@ -175,13 +175,17 @@ class Assistant:
             turn.route = Route(kind="out_of_scope", reason=refused)
             return turn
         evidence = self._router.evidence(condensed.standalone, turn.hits)
-        area = self._router.other_area_topic(turn.question)
-        if area:  # support an enterprise asks for in another area (出口退税奖励, 社保补贴)
-            own = self._router.evidence(turn.question, turn.hits)
-            turn.route = Route(
-                kind="not_provided", reason="another area's support", evidence=own, topic=area
-            )
-            return turn
+        # support an enterprise asks for in another area (出口退税奖励, 社保补贴), or for a
+        # measure no award is computed on (研发投入补助), whatever clause its qualifier names
+        for reason, found in (
+            ("another area's support", self._router.other_area_topic),
+            ("a measure no award is computed on", self._router.unprovided_measure),
+        ):
+            topic = found(turn.question)
+            if topic:
+                own = self._router.evidence(turn.question, turn.hits)
+                turn.route = Route(kind="not_provided", reason=reason, evidence=own, topic=topic)
+                return turn
         if not self._names_policy(condensed.standalone):
             # the same words, the same hits: one evidence (most turns have no history)
             own = (

@@ -159,6 +159,7 @@ class Router:
         # What the support clauses themselves (those with award rules) and their question
         # vocabulary say: a matter named only in the tasks or the background ("5G基站建设" in
         # 三.8) is in the policy but not provided for. Without them, the whole vocabulary.
+        self._support_terms = [t for t in support_terms if t]
         wanted = set(support_clauses)
         support_docs = [
             tokenize(c.text + " " + c.title)
@@ -362,23 +363,91 @@ class Router:
         asks = [w for w in self._support_asks if w in question]
         if not support and not asks:
             return None
-        words = [
-            w
-            for w in dict.fromkeys(tokenize(question))
-            if not w.isdigit() and w.lower() not in self._english_function
-        ]
+        word = min([*support, *asks], key=lambda w: (question.find(w), -len(w)))
+        words = self._matter_words(question)
         unknown = [w for w in words if w not in self._support_vocabulary]
         subject = [w for w in unknown if len(w) >= 2 and not re.search(r"\d", w)]
-        # the share is of the words that name the matter ("5G基站建设"), not of 郑州/补贴/吗
-        words = [w for w in words if w not in self._not_matter] or words
-        unknown = [w for w in unknown if w in words]
-        total = sum(min(len(w), 4) for w in words) or 1
-        coverage = 1 - sum(min(len(w), 4) for w in unknown) / total
+        coverage = self._matter_coverage(words)
+        # "网络安全企业做等保测评的费用": the kind of enterprise is who asks; the matter is what
+        # follows it in the clause that asks — its share counts when it is the lower
+        after = self._after_subject(question, word)
+        if after:
+            coverage = min(coverage, self._matter_coverage(self._matter_words(after)))
         if not subject or coverage >= self.PROVIDED_COVERAGE:
             return None
         if support:
             return self._topic_phrase(question, support, subject, keep_word=True)
         return self._topic_phrase(question, asks, subject, keep_word=False)
+
+    def unprovided_measure(self, question: str) -> str | None:
+        """Support asked for a measure no award is computed on (研发投入, 利润, 社保 …), whatever
+        clause the words before it name: "工业互联网平台的研发投入有补助吗" asks about 研发投入,
+        not 四.4's revenue subsidy ("研发投入补助"). The measure is the head of what is asked —
+        after the last 的 before the word of support — and that head names no clause itself."""
+        if reference_tokens(question) or foreign_amounts(question):
+            return None
+        if any(
+            q.kind in ("money", "count", "percent") and not self._other_measure(question, q)
+            for q in _quantities(question)
+        ):
+            return None  # a figure of an award's input: a calculation asked for
+        support = [w for w in self._support_words if len(w) >= 2 and w in question]
+        if not support:
+            return None
+        word = min(support, key=lambda w: (question.find(w), -len(w)))
+        head = self._head_of_ask(question, word)
+        # a measure some loaded rule does compute on (another policy's 房租补贴) is no such measure
+        measure = [
+            m
+            for m in general_words("other_measures")
+            if m in head and not any(m in t for t in self._support_terms)
+        ]
+        if not measure or self._names_policy(head + word):
+            return None
+        # the head as said ("厂房租金", not the 房租 inside it), less 有/能/的
+        kept = [t for t in jieba.lcut(head) if t.strip() and t not in self._function_words]
+        return "".join(kept) + word
+
+    def _matter_words(self, text: str) -> list[str]:
+        return [
+            w
+            for w in dict.fromkeys(tokenize(text))
+            if not w.isdigit() and w.lower() not in self._english_function
+        ]
+
+    def _matter_coverage(self, words: Sequence[str]) -> float:
+        """The weighted share of the words naming the matter that the support clauses use
+        (the share is of "5G基站建设", not of 郑州/补贴/吗)."""
+        unknown = [w for w in words if w not in self._support_vocabulary]
+        words = [w for w in words if w not in self._not_matter] or list(words)
+        unknown = [w for w in unknown if w in words]
+        total = sum(min(len(w), 4) for w in words) or 1
+        return 1 - sum(min(len(w), 4) for w in unknown) / total
+
+    @staticmethod
+    def _clause_before(question: str, word: str) -> str:
+        """The part of the sentence before the word of support, from the last punctuation."""
+        at = question.find(word)
+        start = max(question.rfind(p, 0, at) for p in "，,。；;！!？?") + 1
+        return question[start:at]
+
+    def _head_of_ask(self, question: str, word: str) -> str:
+        """What support is asked for: the words after the last 的 before the word of support
+        ("工业互联网平台的研发投入有补助吗" → 研发投入有)."""
+        part = self._clause_before(question, word)
+        return part[part.rfind("的") + 1 :]
+
+    def _after_subject(self, question: str, word: str) -> str:
+        """The words after the last general subject (企业, 公司 …) before the word of support,
+        in its clause, when any name something ("网络安全企业做等保测评的费用" → 做等保测评的
+        费用)."""
+        part = self._clause_before(question, word)
+        ends = [part.rfind(g) + len(g) for g in self._generic_subjects if g in part]
+        if not ends:
+            return ""
+        rest = part[max(ends) :]
+        named = [w for w in self._matter_words(rest) if w not in self._not_matter]
+        return rest if named else ""
 
     def _topic_phrase(
         self, question: str, support: Sequence[str], subject: Sequence[str], keep_word: bool

@@ -178,6 +178,10 @@ def test_another_places_own_policy_is_refused(assistant: Assistant) -> None:
         ("参加创新创业大赛获奖有奖金吗？", "奖金"),
         # a figure of a measure no award is computed on is told, not a calculation asked for
         ("我们是芯片设计企业，去年研发投入3000万，有研发费用补贴吗？", "研发投入"),
+        # support asked for such a measure, whatever clause its qualifier names (四.4's 平台)
+        ("双跨平台的利润有奖励吗？", "利润"),
+        # the kind of enterprise is who asks; the matter is what follows it
+        ("电子信息企业做软件著作权登记的费用能补贴吗？", "登记"),
     ],
 )
 def test_support_the_policy_does_not_provide_is_said_so(
