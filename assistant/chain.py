@@ -24,7 +24,7 @@ from assistant.compose import Composer
 from assistant.condense import Condenser
 from assistant.errors import QuestionError
 from assistant.overlap import choose_higher, same_matter_award
-from assistant.route import Route, Router
+from assistant.route import NO_AWARD_RULE, Route, Router
 from assistant.turn import (  # also imported from here
     Turn,
     clean_question,
@@ -249,7 +249,7 @@ class Assistant:
             return turn
         if not awards:
             turn.route = Route(
-                kind="fact", reason="no award rule applies", evidence=turn.route.evidence
+                kind="fact", reason=NO_AWARD_RULE, evidence=turn.route.evidence
             )
             return turn
         if may_compute:

@@ -35,6 +35,8 @@ RouteKind = Literal[
     "out_of_scope",
 ]
 SCOPE_FILE = Path(__file__).with_name("scope.yaml")
+# the reason of an award question that no rule's own evidence points at (a fact route then)
+NO_AWARD_RULE = "no award rule applies"
 
 # What kind of question, from its wording (assistant/understand/general_lexicon.yaml).
 _DEPARTMENTS = general_pattern("asks_departments")

@@ -236,6 +236,16 @@ def test_a_headquarters_moved_here_is_negotiated(assistant: Assistant, question:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("question", ["投了800万，能补多少？", "获评了一个国家级称号，奖励多少？"])
+def test_an_amount_asked_of_no_named_award_is_asked_back(
+    assistant: Assistant, question: str
+) -> None:
+    a = assistant.ask(question)
+    assert not a.refused and a.awards == []
+    assert a.answer.startswith("请问")
+
+
+@pytest.mark.slow
 def test_a_platform_headquarters_keeps_its_fixed_award(assistant: Assistant) -> None:
     a = assistant.ask("双跨平台把总部搬到郑州能奖多少？")
     assert a.award is not None and a.award.rule == "四.4-双跨总部落户"
