@@ -250,6 +250,9 @@ class Router:
         qualified = self._other_area_qualifies_topic(question)
         if qualified:
             return qualified
+        personal = self._personal_affair(question)
+        if personal:
+            return personal
         asking = _asking_sentences(question)
         if asking != question and not self._names_policy(asking):
             # "郑州明天会下雨吗？我要去参加展会": what is asked is the weather; the policy's word
@@ -284,6 +287,17 @@ class Router:
         for name, pattern in self._asked_matters:
             if pattern.search(asking):
                 return f"{name}: {pattern.pattern}"
+        return None
+
+    def _personal_affair(self, question: str) -> str | None:
+        """A person's own affair in another policy area ("个人贷款买车有贴息吗", "我是…员工，买房
+        有补贴吗"): refused whatever policy word it also says (贴息 is 四.13's only for an
+        enterprise's project)."""
+        if not any(p.search(question) for p in self._personal_affairs):
+            return None
+        for name, pattern in self._refusal_patterns:
+            if name == "other_policy_areas" and pattern.search(question):
+                return f"personal affair, {name}: {pattern.pattern}"
         return None
 
     def other_area_in_field(self, question: str) -> str | None:

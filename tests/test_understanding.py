@@ -148,11 +148,20 @@ def test_another_areas_grant_asked_by_an_enterprise_is_not_provided(
         "企业社保补贴怎么申请？",  # how to obtain that area's own programme
         "高新技术企业有什么税收优惠？",  # the area's own relief, no grant
         "企业所得税税率是多少？",  # no support asked
+        # a person's own affair in another area outweighs the policy's word (四.13's 贴息)
+        "个人贷款买车有贴息吗？",
+        "我个人买房贷款能贴息吗？",
     ],
 )
 def test_another_area_asked_otherwise_is_refused(assistant: Assistant, question: str) -> None:
     a = assistant.ask(question)
     assert a.refused and a.route == "out_of_scope"
+
+
+@pytest.mark.slow
+def test_a_sole_proprietorship_is_an_enterprise(assistant: Assistant) -> None:
+    a = assistant.ask("我们是个人独资企业，首轮流片花了300万，能补多少？")
+    assert not a.refused and [w.amount_yuan for w in a.awards] == [1_200_000]  # 300万 × 40%
 
 
 @pytest.mark.slow
