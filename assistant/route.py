@@ -412,16 +412,30 @@ class Router:
             return None
         word = min(support, key=lambda w: (question.find(w), -len(w)))
         head = self._head_of_ask(question, word)
+        tokens = jieba.lcut(head)
+        # where words begin and end: 房租 inside 厂房租金 (厂房 + 租金) is no word said
+        bounds, at = {0}, 0
+        for t in tokens:
+            at += len(t)
+            bounds.add(at)
         # a measure some loaded rule does compute on (another policy's 房租补贴) is no such measure
         measure = [
             m
             for m in general_words("other_measures")
-            if m in head and not any(m in t for t in self._support_terms)
+            if (i := head.find(m)) >= 0
+            and {i, i + len(m)} <= bounds
+            and not any(m in t for t in self._support_terms)
         ]
         if not measure or self._names_policy(head + word):
             return None
-        # the head as said ("厂房租金", not the 房租 inside it), less 有/能/的
-        kept = [t for t in jieba.lcut(head) if t.strip() and t not in self._function_words]
+        # the head as said, less 有/能/的 and untranslated English function words
+        kept = [
+            t
+            for t in tokens
+            if t.strip()
+            and t not in self._function_words
+            and t.lower() not in self._english_function
+        ]
         return "".join(kept) + word
 
     def _matter_words(self, text: str) -> list[str]:
