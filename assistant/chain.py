@@ -24,7 +24,7 @@ from assistant.compose import Composer
 from assistant.condense import Condenser
 from assistant.errors import QuestionError
 from assistant.overlap import choose_higher, same_matter_award
-from assistant.route import Route, Router
+from assistant.route import NO_AWARD_RULE, Route, Router
 from assistant.turn import (  # also imported from here
     Turn,
     clean_question,
@@ -175,6 +175,17 @@ class Assistant:
             turn.route = Route(kind="out_of_scope", reason=refused)
             return turn
         evidence = self._router.evidence(condensed.standalone, turn.hits)
+        # support an enterprise asks for in another area (出口退税奖励, 社保补贴), or for a
+        # measure no award is computed on (研发投入补助), whatever clause its qualifier names
+        for reason, found in (
+            ("another area's support", self._router.other_area_topic),
+            ("a measure no award is computed on", self._router.unprovided_measure),
+        ):
+            topic = found(turn.question)
+            if topic:
+                own = self._router.evidence(turn.question, turn.hits)
+                turn.route = Route(kind="not_provided", reason=reason, evidence=own, topic=topic)
+                return turn
         if not self._names_policy(condensed.standalone):
             # the same words, the same hits: one evidence (most turns have no history)
             own = (
@@ -238,7 +249,7 @@ class Assistant:
             return turn
         if not awards:
             turn.route = Route(
-                kind="fact", reason="no award rule applies", evidence=turn.route.evidence
+                kind="fact", reason=NO_AWARD_RULE, evidence=turn.route.evidence
             )
             return turn
         if may_compute:

@@ -32,6 +32,7 @@ from assistant.answer import AwardResult, Citation
 from assistant.award_answers import AwardAnswers, rule_cap, rule_maximum, short_conditions
 from assistant.citations import best_sentences, citation_for, clause_label
 from assistant.draft import (
+    ASK_WHICH,
     BASIS,
     DISCLAIMER,
     RELATED,
@@ -39,7 +40,7 @@ from assistant.draft import (
     WHOLE_CLAUSE_ROUTES,
     Draft,
 )
-from assistant.route import Route
+from assistant.route import NO_AWARD_RULE, Route
 from assistant.validity_statement import ValidityStatement
 from knowledge.base import ClauseHit
 from knowledge.clause import PolicyMeta
@@ -272,6 +273,9 @@ class Composer(AwardAnswers):
             draft = Draft(conclusion)
             draft.confirm = list(entry.申报条件)
             draft.body.append(f"{BASIS}“{quote}”")
+        elif route.reason == NO_AWARD_RULE:  # an amount asked, no award named: ask which
+            draft = Draft(ASK_WHICH)
+            draft.body.append(f"{label}{title}：“{quote}”")
         else:
             draft = Draft(f"根据{label}{title}：“{quote}”")
         draft.use(main)

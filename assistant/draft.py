@@ -15,6 +15,9 @@ DEPARTMENTS = "责任单位："
 VALIDITY = "有效期："
 RELATED = "相关条款："
 DISCLAIMER = "以上内容依据政策原文整理，仅供参考，最终以{who}的审核认定为准。"
+# An amount asked for when nothing names which award ("获评了一个国家级的称号，能奖多少？"):
+# a question back, never a guessed clause's amount.
+ASK_WHICH = "请问具体是哪一项（哪个称号或项目）？您的问题没有说明，无法确定金额。最接近的条款如下。"
 
 
 class Draft:
@@ -48,6 +51,7 @@ class Draft:
 
 
 __all__ = [
+    "ASK_WHICH",
     "BASIS",
     "CONFIRM",
     "DEPARTMENTS",

@@ -36,6 +36,8 @@ RouteKind = Literal[
     "out_of_scope",
 ]
 SCOPE_FILE = Path(__file__).with_name("scope.yaml")
+# the reason of an award question that no rule's own evidence points at (a fact route then)
+NO_AWARD_RULE = "no award rule applies"
 
 # What kind of question, from its wording (assistant/understand/general_lexicon.yaml).
 _DEPARTMENTS = general_pattern("asks_departments")
@@ -123,6 +125,19 @@ class Router:
             if isinstance(group, dict) and not group.get("veto") and "patterns" in group
             for p in group["patterns"]
         ]
+        # what a question asks about (jobs, standards, fares …), read in its asking sentences
+        self._asked_matters = [
+            (name, re.compile(p))
+            for name, group in scope.items()
+            if isinstance(group, dict) and group.get("asked_matter")
+            for p in group.get("patterns", [])
+        ]
+        other_areas = scope.get("other_policy_areas") or {}
+        self._in_field_areas = [re.compile(p) for p in other_areas.get("support_in_field", [])]
+        self._enterprise_words = [w for w in scope.get("enterprise_words", []) if w]
+        self._personal_affairs = [re.compile(p) for p in scope.get("personal_affairs", [])]
+        self._procedure_asks = [w for w in scope.get("procedure_asks", []) if w]
+        self._grant_words = [w for w in scope.get("grant_words", []) if w]
         self._support_words = [w for w in scope.get("support_words", []) if w]
         self._support_asks = [w for w in scope.get("support_asks", []) if w]
         # what asking about a place's own policy says ("…有什么补贴/支持/好处", "…的政策")
@@ -147,6 +162,7 @@ class Router:
         # What the support clauses themselves (those with award rules) and their question
         # vocabulary say: a matter named only in the tasks or the background ("5G基站建设" in
         # 三.8) is in the policy but not provided for. Without them, the whole vocabulary.
+        self._support_terms = [t for t in support_terms if t]
         wanted = set(support_clauses)
         support_docs = [
             tokenize(c.text + " " + c.title)
@@ -224,12 +240,20 @@ class Router:
         for name, pattern in self._veto_patterns:
             if pattern.search(question):
                 return f"{name}: {pattern.pattern}"
+        asked = self._asked_matter(question)
+        if asked:
+            return asked
         place = self._asks_other_places_policy(question)
         if place:
             return f"other place's policy: {place}"
+        if self.other_area_in_field(question):
+            return None  # support an enterprise asks for in another area: not provided
         qualified = self._other_area_qualifies_topic(question)
         if qualified:
             return qualified
+        personal = self._personal_affair(question)
+        if personal:
+            return personal
         asking = _asking_sentences(question)
         if asking != question and not self._names_policy(asking):
             # "郑州明天会下雨吗？我要去参加展会": what is asked is the weather; the policy's word
@@ -243,6 +267,74 @@ class Router:
             if pattern.search(question):
                 return f"{name}: {pattern.pattern}"
         return None
+
+    def _asks_support(self, question: str) -> bool:
+        """A word of support (补贴, 奖励 …; not the single characters 补/奖) or a verb asking for
+        it (能补吗, 怎么领) is said."""
+        return any(len(w) >= 2 and w in question for w in self._support_words) or any(
+            w in question for w in self._support_asks
+        )
+
+    def _asked_matter(self, question: str) -> str | None:
+        """An everyday matter (a job, a standard's text, a course, a fare, paying rent) that the
+        sentences which ask are about, when no support is asked for and no clause is named by
+        number: what is asked outweighs the policy's words around it ("郑州高新区的芯片企业
+        招不招应届生" is about a job, not 三.16) — but not a clause topic in the same sentence."""
+        if self._asks_support(question) or reference_tokens(question):
+            return None
+        asking = _asking_sentences(question)
+        if self._names_policy(asking):
+            return None
+        for name, pattern in self._asked_matters:
+            if pattern.search(asking):
+                return f"{name}: {pattern.pattern}"
+        return None
+
+    def _personal_affair(self, question: str) -> str | None:
+        """A person's own affair in another policy area ("个人贷款买车有贴息吗", "我是…员工，买房
+        有补贴吗"): refused whatever policy word it also says (贴息 is 四.13's only for an
+        enterprise's project)."""
+        if not any(p.search(question) for p in self._personal_affairs):
+            return None
+        for name, pattern in self._refusal_patterns:
+            if name == "other_policy_areas" and pattern.search(question):
+                return f"personal affair, {name}: {pattern.pattern}"
+        return None
+
+    def other_area_in_field(self, question: str) -> str | None:
+        """The words of another policy area (出口退税, 社保, 个税) in which an enterprise asks for
+        support this policy might be expected to give, or None: the question asks for a grant
+        (奖励, 补贴, 返还 — not the area's own relief, 税收优惠), an enterprise asks (企业, 公司,
+        招聘 …), it is no person's own affair (个人, 我是…员工) and it asks whether there is
+        such support, not how to obtain that area's own programme
+        (社保补贴怎么申请). Such a question is in the field but not provided for; the same
+        words asked by a person, or without a grant asked ("所得税税率是多少"), are another
+        area's and refused."""
+        found = next((m for p in self._in_field_areas if (m := p.search(question))), None)
+        if found is None or not any(w in question for w in self._grant_words):
+            return None  # a relief of that area itself (税收优惠, 减免) is its own law
+        if any(w in question for w in self._procedure_asks):
+            return None  # how to obtain that area's own programme: for its office
+        if not any(w in question for w in self._enterprise_words):
+            return None
+        if any(p.search(question) for p in self._personal_affairs):
+            return None
+        return found.group(0)
+
+    def other_area_topic(self, question: str) -> str | None:
+        """What an enterprise asks for in another area, as the answer names it ("出口退税奖励"):
+        the area's words up to the word of support when they are near, else the two together."""
+        area = self.other_area_in_field(question)
+        if area is None:
+            return None
+        support = [w for w in self._grant_words if w in question]
+        if support:
+            phrase = self._topic_phrase(question, support, [area.lower()], keep_word=True)
+            if phrase and area in phrase and len(phrase) <= len(area) + self.TOPIC_REACH:
+                return phrase
+            word = min(support, key=lambda w: (question.find(w), -len(w)))
+            return area + word
+        return area
 
     # Characters after "的" in which the policy's own word must begin for another policy
     # area's word to qualify it ("创业担保贷款的贴息"): the head noun of the phrase.
@@ -288,23 +380,105 @@ class Router:
         asks = [w for w in self._support_asks if w in question]
         if not support and not asks:
             return None
-        words = [
-            w
-            for w in dict.fromkeys(tokenize(question))
-            if not w.isdigit() and w.lower() not in self._english_function
-        ]
+        word = min([*support, *asks], key=lambda w: (question.find(w), -len(w)))
+        words = self._matter_words(question)
         unknown = [w for w in words if w not in self._support_vocabulary]
         subject = [w for w in unknown if len(w) >= 2 and not re.search(r"\d", w)]
-        # the share is of the words that name the matter ("5G基站建设"), not of 郑州/补贴/吗
-        words = [w for w in words if w not in self._not_matter] or words
-        unknown = [w for w in unknown if w in words]
-        total = sum(min(len(w), 4) for w in words) or 1
-        coverage = 1 - sum(min(len(w), 4) for w in unknown) / total
+        coverage = self._matter_coverage(words)
+        # "网络安全企业做等保测评的费用": the kind of enterprise is who asks; the matter is what
+        # follows it in the clause that asks — its share counts when it is the lower
+        after = self._after_subject(question, word)
+        if after:
+            coverage = min(coverage, self._matter_coverage(self._matter_words(after)))
         if not subject or coverage >= self.PROVIDED_COVERAGE:
             return None
         if support:
             return self._topic_phrase(question, support, subject, keep_word=True)
         return self._topic_phrase(question, asks, subject, keep_word=False)
+
+    def unprovided_measure(self, question: str) -> str | None:
+        """Support asked for a measure no award is computed on (研发投入, 利润, 社保 …), whatever
+        clause the words before it name: "工业互联网平台的研发投入有补助吗" asks about 研发投入,
+        not 四.4's revenue subsidy ("研发投入补助"). The measure is the head of what is asked —
+        after the last 的 before the word of support — and that head names no clause itself."""
+        if reference_tokens(question) or foreign_amounts(question):
+            return None
+        if any(
+            q.kind in ("money", "count", "percent") and not self._other_measure(question, q)
+            for q in _quantities(question)
+        ):
+            return None  # a figure of an award's input: a calculation asked for
+        support = [w for w in self._support_words if len(w) >= 2 and w in question]
+        if not support:
+            return None
+        word = min(support, key=lambda w: (question.find(w), -len(w)))
+        head = self._head_of_ask(question, word)
+        tokens = jieba.lcut(head)
+        # where words begin and end: 房租 inside 厂房租金 (厂房 + 租金) is no word said
+        bounds, at = {0}, 0
+        for t in tokens:
+            at += len(t)
+            bounds.add(at)
+        # a measure some loaded rule does compute on (another policy's 房租补贴) is no such measure
+        measure = [
+            m
+            for m in general_words("other_measures")
+            if (i := head.find(m)) >= 0
+            and {i, i + len(m)} <= bounds
+            and not any(m in t for t in self._support_terms)
+        ]
+        if not measure or self._names_policy(head + word):
+            return None
+        # the head as said, less 有/能/的 and untranslated English function words
+        kept = [
+            t
+            for t in tokens
+            if t.strip()
+            and t not in self._function_words
+            and t.lower() not in self._english_function
+        ]
+        return "".join(kept) + word
+
+    def _matter_words(self, text: str) -> list[str]:
+        return [
+            w
+            for w in dict.fromkeys(tokenize(text))
+            if not w.isdigit() and w.lower() not in self._english_function
+        ]
+
+    def _matter_coverage(self, words: Sequence[str]) -> float:
+        """The weighted share of the words naming the matter that the support clauses use
+        (the share is of "5G基站建设", not of 郑州/补贴/吗)."""
+        unknown = [w for w in words if w not in self._support_vocabulary]
+        words = [w for w in words if w not in self._not_matter] or list(words)
+        unknown = [w for w in unknown if w in words]
+        total = sum(min(len(w), 4) for w in words) or 1
+        return 1 - sum(min(len(w), 4) for w in unknown) / total
+
+    @staticmethod
+    def _clause_before(question: str, word: str) -> str:
+        """The part of the sentence before the word of support, from the last punctuation."""
+        at = question.find(word)
+        start = max(question.rfind(p, 0, at) for p in "，,。；;！!？?") + 1
+        return question[start:at]
+
+    def _head_of_ask(self, question: str, word: str) -> str:
+        """What support is asked for: the words after the last 的 before the word of support
+        ("工业互联网平台的研发投入有补助吗" → 研发投入有)."""
+        part = self._clause_before(question, word)
+        return part[part.rfind("的") + 1 :]
+
+    def _after_subject(self, question: str, word: str) -> str:
+        """The words after the last general subject (企业, 公司 …) before the word of support,
+        in its clause, when any name something ("网络安全企业做等保测评的费用" → 做等保测评的
+        费用)."""
+        part = self._clause_before(question, word)
+        ends = [part.rfind(g) + len(g) for g in self._generic_subjects if g in part]
+        if not ends:
+            return ""
+        rest = part[max(ends) :]
+        named = [w for w in self._matter_words(rest) if w not in self._not_matter]
+        return rest if named else ""
 
     def _topic_phrase(
         self, question: str, support: Sequence[str], subject: Sequence[str], keep_word: bool

@@ -138,6 +138,72 @@ def test_a_word_of_another_policy_area_qualifying_ours(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "refused"),
+    [
+        # what the asking sentence is about (a job, a standard's text, a course, a fare, rent)
+        # outweighs the park, industry and place words it also says
+        ("郑州经开区的电子厂招不招临时工，月薪多少？", True),
+        ("传感器的行业标准在哪里下载？", True),
+        ("从郑东新区到郑州高新区坐什么车？", True),
+        ("软件园的办公室房租怎么交？", True),
+        ("大数据培训班在哪报名？", True),
+        # … but not a clause topic the asking sentence names, nor words that only look alike
+        ("研发人员工资可以算进流片费用吗？", False),
+        ("从申请到资金拨付需要多久？", False),
+    ],
+)
+def test_the_asked_matter_outweighs_the_policys_words(
+    assistant: Assistant, question: str, refused: bool
+) -> None:
+    assert assistant.ask(question).refused is refused
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        # a grant an enterprise asks for in another area (tax, social insurance): in the
+        # policy's field, not provided for
+        ("我们做传感器的，出口退税有没有额外奖励？", "出口退税"),
+        ("我们公司给研发人员交的社保有补贴吗？", "社保补贴"),
+        ("软件企业的增值税能返还吗？", "增值税"),
+    ],
+)
+def test_another_areas_grant_asked_by_an_enterprise_is_not_provided(
+    assistant: Assistant, question: str, topic: str
+) -> None:
+    a = assistant.ask(question)
+    assert not a.refused and a.route == "not_provided"
+    assert a.answer.startswith("本政策没有") and topic in a.answer
+    assert a.award is None and a.awards == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "question",
+    [
+        "我是软件公司的员工，个税能返还吗？",  # a person's own affair
+        "企业社保补贴怎么申请？",  # how to obtain that area's own programme
+        "高新技术企业有什么税收优惠？",  # the area's own relief, no grant
+        "企业所得税税率是多少？",  # no support asked
+        # a person's own affair in another area outweighs the policy's word (四.13's 贴息)
+        "个人贷款买车有贴息吗？",
+        "我个人买房贷款能贴息吗？",
+    ],
+)
+def test_another_area_asked_otherwise_is_refused(assistant: Assistant, question: str) -> None:
+    a = assistant.ask(question)
+    assert a.refused and a.route == "out_of_scope"
+
+
+@pytest.mark.slow
+def test_a_sole_proprietorship_is_an_enterprise(assistant: Assistant) -> None:
+    a = assistant.ask("我们是个人独资企业，首轮流片花了300万，能补多少？")
+    assert not a.refused and [w.amount_yuan for w in a.awards] == [1_200_000]  # 300万 × 40%
+
+
+@pytest.mark.slow
 def test_another_places_own_policy_is_refused(assistant: Assistant) -> None:
     a = assistant.ask("深圳的流片补贴是多少？")
     assert a.refused and a.citations == []
@@ -160,6 +226,10 @@ def test_another_places_own_policy_is_refused(assistant: Assistant) -> None:
         ("参加创新创业大赛获奖有奖金吗？", "奖金"),
         # a figure of a measure no award is computed on is told, not a calculation asked for
         ("我们是芯片设计企业，去年研发投入3000万，有研发费用补贴吗？", "研发投入"),
+        # support asked for such a measure, whatever clause its qualifier names (四.4's 平台)
+        ("双跨平台的利润有奖励吗？", "利润"),
+        # the kind of enterprise is who asks; the matter is what follows it
+        ("电子信息企业做软件著作权登记的费用能补贴吗？", "登记"),
     ],
 )
 def test_support_the_policy_does_not_provide_is_said_so(
@@ -191,6 +261,41 @@ def test_a_foreign_currency_is_asked_back_in_yuan(assistant: Assistant) -> None:
 @pytest.mark.slow
 def test_a_fixed_award_asked_in_words_is_computed(assistant: Assistant) -> None:
     a = assistant.ask("我们是双跨平台，总部落户郑州，有什么奖励")
+    assert a.award is not None and a.award.rule == "四.4-双跨总部落户"
+    assert a.award.amount_yuan == 10000000
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "question",
+    [
+        # 四.3 names 百强 and 双跨 among who may move a headquarters here: an HQ moved is its
+        # matter (一事一议, no amount), not 四.1's entry award nor the 双跨 platform's 1000万
+        "总部在上海的一家全国电子信息百强企业，打算把总部搬到郑州，能给多少钱？",
+        "总部在深圳的智能终端企业，想把总部迁到郑州，有什么支持？",
+        "国内外主板上市的信息技术企业总部落户郑州，给多少钱？",
+    ],
+)
+def test_a_headquarters_moved_here_is_negotiated(assistant: Assistant, question: str) -> None:
+    a = assistant.ask(question)
+    assert not a.refused and "一事一议" in a.answer
+    assert all(w.amount_yuan is None for w in a.awards)
+    assert "四.3" in [c.id for c in a.citations[:3]]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", ["投了800万，能补多少？", "获评了一个国家级称号，奖励多少？"])
+def test_an_amount_asked_of_no_named_award_is_asked_back(
+    assistant: Assistant, question: str
+) -> None:
+    a = assistant.ask(question)
+    assert not a.refused and a.awards == []
+    assert a.answer.startswith("请问")
+
+
+@pytest.mark.slow
+def test_a_platform_headquarters_keeps_its_fixed_award(assistant: Assistant) -> None:
+    a = assistant.ask("双跨平台把总部搬到郑州能奖多少？")
     assert a.award is not None and a.award.rule == "四.4-双跨总部落户"
     assert a.award.amount_yuan == 10000000
 
