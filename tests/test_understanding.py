@@ -63,6 +63,8 @@ ITEMS = {"支持政策": Chapter("四", True, frozenset(range(1, 18))), "保障�
         ("十四部分十条", "十四部分十条"),  # no chapter 十四
         ("第四部分有十七条", "第四部分有十七条"),  # a count of items, no reference
         ("增长了4.17", "增长了4.17"),
+        ("四点十三的贴息怎么算", "四.13的贴息怎么算"),
+        ("四点五的利率", "四点五的利率"),
     ],
 )
 def test_clause_numbers_said_without_a_measure_word(said: str, written: str) -> None:
