@@ -231,7 +231,9 @@ def _scores(
         # turn names ("央媒广告…" then "那参加展会的补贴比例呢？" is about the booth rule).
         for distance, turn in enumerate(reversed(history), start=2):
             score += keyword_score(rule, turn) / distance
-        labelled = any(
+        # a figure's label alone ("买EDA工具软件花了400万": 软件 is an alias of 四.13's input)
+        # names the rule only where retrieval finds its clause too
+        labelled = rule.clause in ranked_bare[:3] and any(
             _labelled_by(question, q, [s for s in needed if unit_fits(s, q)]) for q in quantities
         )
         if score <= 0 and not points_back and not labelled:
