@@ -74,3 +74,13 @@ def test_a_story_figure_beside_two_computed_awards_is_background() -> None:
         ("四.10", 2000000),
         ("四.13-智能化改造", 1600000),
     ]
+
+
+def test_a_part_of_a_total_no_words_name_is_not_guessed_for_the_input() -> None:
+    results = _awards("改造项目总投资3000万，其中厂房土建1000万，智能制造设备及软件投资1500万，补多少")
+    assert [r.amount_yuan for r in results] == [3000000]  # 1500万 × 20%
+
+
+def test_a_level_said_not_held_is_no_earlier_award() -> None:
+    (result,) = _awards("获评国家级智能制造示范工厂，此前没有获得过省级智能工厂称号，奖多少")
+    assert result.amount_yuan == 3000000

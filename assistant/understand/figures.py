@@ -168,6 +168,15 @@ def _segment_of(text: str, pos: int) -> tuple[int, int]:
     return next(((s, e) for s, e in segments(text) if s <= pos < e + 1), (0, len(text)))
 
 
+def _in_breakdown(text: str, q: Quantity) -> bool:
+    """The figure is one of the parts a total is broken into (其中, 包括 … before it in its
+    sentence, after an earlier figure)."""
+    start = _sentence_start(text, q.span[0])
+    head = text[start : q.span[0]]
+    marks = [head.rfind(w) for w in general_words("part_of_total_markers") if w in head]
+    return bool(marks) and bool(re.search(r"\d", head[: max(marks)]))
+
+
 def _sentence_start(text: str, pos: int) -> int:
     return max(text.rfind(p, 0, pos) for p in "。！!？?；;\n") + 1
 
@@ -459,7 +468,10 @@ def assign_quantities(
                 free = [s for s in free if rise_input(s)]
             ratio = q.kind == "percent" and any(w in before for w in _RATIO_WORDS)
             other = any(w in before for w in general_words("other_measures"))
-            if not free or ratio or other or _labelled_otherwise(rule, before, book):
+            # "总投资5000万，其中厂房土建2000万，设备及软件2400万": in a breakdown of a total,
+            # a part no input's words name is another part, never guessed for the input
+            broken_down = _in_breakdown(text, q)
+            if not free or ratio or other or broken_down or _labelled_otherwise(rule, before, book):
                 _left_out(approx, clause_part)
                 continue
             spec = next((s for s in free if rule.formula_needs(s.name)), free[0])

@@ -176,7 +176,9 @@ def _read_enums(rule: Rule, text: str) -> dict[str, Any]:
     for spec in rule.inputs:
         if spec.type not in ("enum", "enum_list") or spec.name == prev_name:
             continue
-        mentions = option_mentions(spec, text)
+        # "以前没有任何智能工厂类称号": a level said not to be held is no mention of it
+        masked = _masked(text)
+        mentions = [(p, v) for p, v in option_mentions(spec, text) if not _negated(masked, p, p)]
         if not mentions:
             continue
         if spec.type == "enum_list":
