@@ -77,7 +77,9 @@ def test_a_story_figure_beside_two_computed_awards_is_background() -> None:
 
 
 def test_a_part_of_a_total_no_words_name_is_not_guessed_for_the_input() -> None:
-    results = _awards("改造项目总投资3000万，其中厂房土建1000万，智能制造设备及软件投资1500万，补多少")
+    results = _awards(
+        "改造项目总投资3000万，其中厂房土建1000万，智能制造设备及软件投资1500万，补多少"
+    )
     assert [r.amount_yuan for r in results] == [3000000]  # 1500万 × 20%
 
 
