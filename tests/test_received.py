@@ -86,3 +86,11 @@ def test_a_part_of_a_total_no_words_name_is_not_guessed_for_the_input() -> None:
 def test_a_level_said_not_held_is_no_earlier_award() -> None:
     (result,) = _awards("获评国家级智能制造示范工厂，此前没有获得过省级智能工厂称号，奖多少")
     assert result.amount_yuan == 3000000
+
+
+def test_an_earlier_title_of_the_ladder_without_its_level_is_asked_for() -> None:
+    (result,) = _awards("今年评上了国家级智能制造示范工厂，之前还拿过一个省级的称号，能奖多少")
+    assert result.amount_yuan is None and result.follow_up and "请问" in result.follow_up
+    # said not to exist: the title in full
+    (result,) = _awards("今年评上了国家级智能制造示范工厂，之前没有拿过别的称号，能奖多少")
+    assert result.amount_yuan == 3000000

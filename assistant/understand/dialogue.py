@@ -32,6 +32,7 @@ from assistant.understand.mentions import (
     LEFT_OUT,
     NOT_EXACT,
     BookContext,
+    earlier_level_unsaid,
     extract_turn,
     one_figure_input,
     option_mentions,
@@ -340,6 +341,22 @@ def _error_result(book: RuleBook, rule: Rule, message: str) -> AwardResult:
     )
 
 
+def _ask_earlier_level(rule: Rule, result: AwardResult, text: str, inputs: dict) -> None:
+    """An earlier award of the ladder without its level: the amount waits for that level."""
+    if result.amount_yuan is None or not earlier_level_unsaid(rule, text, inputs):
+        return
+    upgrade = rule.formula.upgrade
+    assert upgrade is not None
+    spec = rule.input(upgrade.previous)
+    result.amount_yuan, result.eligible = None, None
+    result.steps = []
+    result.missing = [spec.label]
+    result.follow_up = (
+        f"请问此前获得的是哪一个（{'、'.join(spec.option_values())}）？"
+        "同一企业获得不同等级的，按两者标准之差奖励。"
+    )
+
+
 def _needs_money(rule: Rule) -> bool:
     return any(s.unit == "yuan" and rule.formula_needs(s.name) for s in rule.inputs)
 
@@ -412,6 +429,7 @@ def answer_award(
         return _error_result(book, rule, str(exc))
     if bare_facts and result.eligible is not False and _asks_something(question):
         return None
+    _ask_earlier_level(rule, result, "。".join(turns), inputs)
     _derived_steps(result, inputs, approx)
     result.assumptions.extend(_approx_notes(rule, inputs, approx))
     return result
@@ -462,6 +480,7 @@ def answer_awards(
         except AwardInputError as exc:
             results.append(_error_result(book, frame.rule, str(exc)))
             continue
+        _ask_earlier_level(frame.rule, result, frame.text, inputs)
         _derived_steps(result, inputs, approx)
         result.assumptions.extend(_approx_notes(frame.rule, inputs, approx))
         results.append(result)

@@ -207,6 +207,23 @@ def _read_enums(rule: Rule, text: str) -> dict[str, Any]:
     return out
 
 
+def earlier_level_unsaid(rule: Rule, text: str, found: dict[str, Any]) -> bool:
+    """ "以前也拿过省级的一个称号和奖励": an earlier award of the rule's ladder is said, but not
+    which level — the difference (级差) cannot be computed without it."""
+    upgrade = rule.formula.upgrade
+    if upgrade is None or found.get(upgrade.previous) is not None:
+        return False
+    earlier = general_pattern("earlier_award_unnamed")
+    previous = rule.input(upgrade.previous)
+    for s, e in segments(text):
+        m = earlier.search(text[s:e])
+        # "之前没有拿过其他称号": an earlier award said not to exist
+        negated = m is not None and any(n in m.group(0) for n in (*_NEG_WORDS, *_NEGATIONS))
+        if m and not negated and not option_mentions(previous, text[s:e]):
+            return True
+    return False
+
+
 def _says_upgrade(text: str, first: int) -> bool:
     """Words saying one level followed another (后来, 升到, 从二级到四级, 又评上 …), or that the
     first level named was itself obtained ("2021年就拿了省级智能车间", "早先被评为…") — not
@@ -559,6 +576,7 @@ __all__ = [
     "NOT_EXACT",
     "OTHER_YEAR",
     "BookContext",
+    "earlier_level_unsaid",
     "extract_turn",
     "one_figure_input",
     "option_mentions",
