@@ -122,9 +122,11 @@ def test_a_rise_said_of_the_year_before_takes_that_years_figure(text: str, value
 @pytest.mark.parametrize(
     ("text", "level", "previous"),
     [
-        # two titles named, none said to be an earlier award: the one obtained, no difference
+        # the first "title" is the plain name of the plant that obtained the second: no difference
         ("我们的智能工厂获评国家级智能制造示范工厂", "国家级智能制造示范工厂", None),
         # an earlier award said: the difference (级差)
+        # two levels of one ladder named: the earlier is the one held before (级差), in English too
+        ("我们的车间是省级智能车间，今年整个工厂成为省级智能工厂", "省级智能工厂", "省级智能车间"),
         # the first title stated as obtained (拿了, 被评为) or of an earlier year: the difference
         ("2021年就拿了省级智能车间的奖励，今年获评了省级智能工厂", "省级智能工厂", "省级智能车间"),
         ("车间早先被评为省级智能车间，今年工厂获评省级智能工厂", "省级智能工厂", "省级智能车间"),
@@ -135,7 +137,7 @@ def test_a_rise_said_of_the_year_before_takes_that_years_figure(text: str, value
         ),
     ],
 )
-def test_two_levels_are_an_upgrade_only_when_the_text_says_so(text, level, previous) -> None:
+def test_two_levels_are_an_upgrade_unless_the_first_names_the_plant(text, level, previous) -> None:
     rule = BOOK.rules["四.15"]
     upgrade = rule.formula.upgrade
     found = _read("四.15", text)

@@ -192,9 +192,10 @@ def _read_enums(rule: Rule, text: str) -> dict[str, Any]:
             distinct = list(dict.fromkeys(v for _, v in mentions))
             if marked and len(distinct) == 1:
                 out[prev_name] = marked[-1][1]
-            elif len(distinct) >= 2 and not (marked or _says_upgrade(text, mentions[0][0])):
-                # "智慧工厂获评国家级智能制造示范工厂": two titles named, none said to be an earlier
-                # award — the one obtained is the last named; no difference is paid
+            elif len(distinct) >= 2 and not marked and _names_the_subject(text, mentions[0][0]):
+                # "智慧工厂获评国家级智能制造示范工厂": the first "title" is the plain name of what
+                # obtained the second (no level said, a verb of obtaining right after it) — the
+                # one obtained is the last named; no difference is paid
                 out[spec.name] = mentions[-1][1]
             elif len(distinct) >= 2:
                 prev = marked[0][1] if marked else mentions[0][1]
@@ -224,22 +225,16 @@ def earlier_level_unsaid(rule: Rule, text: str, found: dict[str, Any]) -> bool:
     return False
 
 
-def _says_upgrade(text: str, first: int) -> bool:
-    """Words saying one level followed another (后来, 升到, 从二级到四级, 又评上 …), or that the
-    first level named was itself obtained ("2021年就拿了省级智能车间", "早先被评为…") — not
-    merely the name of what obtained the second ("我们的智能工厂获评国家级示范工厂")."""
-    if any(m in text for m in general_words("upgrade_markers")):
-        return True
-    if general_pattern("level_from_to").search(text):
-        return True
-    before = text[max(0, first - 8) : first]
-    obtained = (*general_words("obtained_markers"), *general_words("received_verbs"))
-    if any(w in before for w in obtained):
-        return True
-    earlier = text[:first]
-    return any(w in earlier for w in general_words("earlier_year_words")) or bool(
-        re.search(r"(?:19|20)\d{2}年", earlier)
-    )
+def _names_the_subject(text: str, first: int) -> bool:
+    """The title word at ``first`` has no level of its own (省级, 国家级 … neither in it nor
+    right before it) and a verb of obtaining follows it closely: it names the enterprise's
+    factory or workshop, which then obtained the title named after it."""
+    levels = general_words("title_level_words")
+    if text.startswith(levels, first) or any(w in text[max(0, first - 3) : first] for w in levels):
+        return False
+    if not any(w in text[first : first + 8] for w in general_words("facility_words")):
+        return False  # a certificate's level (2级证书) names no plant
+    return any(w in text[first : first + 12] for w in general_words("obtained_markers"))
 
 
 # A count of years ("贴息3年", "期限三年") is read only right after its input's own words:
