@@ -129,7 +129,17 @@ class Router:
         self._asked_matters = [
             (name, re.compile(p))
             for name, group in scope.items()
-            if isinstance(group, dict) and group.get("asked_matter")
+            if isinstance(group, dict)
+            and group.get("asked_matter")
+            and not group.get("over_topics")
+            for p in group.get("patterns", [])
+        ]
+        # … and those a clause topic in the asking sentence does not outweigh (a complaint, a
+        # market price, homework: the policy's word is only what they are about)
+        self._asked_over_topics = [
+            (name, re.compile(p))
+            for name, group in scope.items()
+            if isinstance(group, dict) and group.get("asked_matter") and group.get("over_topics")
             for p in group.get("patterns", [])
         ]
         other_areas = scope.get("other_policy_areas") or {}
@@ -140,6 +150,7 @@ class Router:
         self._grant_words = [w for w in scope.get("grant_words", []) if w]
         self._support_words = [w for w in scope.get("support_words", []) if w]
         self._support_asks = [w for w in scope.get("support_asks", []) if w]
+        self._free_words = [w for w in scope.get("free_words", []) if w]
         # what asking about a place's own policy says ("…有什么补贴/支持/好处", "…的政策")
         self._place_support_words = [w for w in self._support_words if len(w) >= 2] + [
             w for w in scope.get("policy_words", []) if w
@@ -283,6 +294,9 @@ class Router:
         if self._asks_support(question) or reference_tokens(question):
             return None
         asking = _asking_sentences(question)
+        for name, pattern in self._asked_over_topics:
+            if pattern.search(asking):
+                return f"{name}: {pattern.pattern}"
         if self._names_policy(asking):
             return None
         for name, pattern in self._asked_matters:
@@ -369,8 +383,12 @@ class Router:
             return None
         # a stated amount or count is a calculation being asked for, not a new matter — unless
         # every figure is a measure no award is computed on ("研发投入3000万，有研发费用补贴吗")
+        # or is said of a thing the support clauses never name ("新建了300个基站", "买XX软件
+        # 花了400万"): a figure of the unprovided matter itself
         if any(
-            q.kind in ("money", "count", "percent") and not self._other_measure(question, q)
+            q.kind in ("money", "count", "percent")
+            and not self._other_measure(question, q)
+            and not self._figure_of_unknown(question, q)
             for q in _quantities(question)
         ):
             return None
@@ -378,6 +396,9 @@ class Router:
             return None
         support = [w for w in self._support_words if len(w) >= 2 and w in question]
         asks = [w for w in self._support_asks if w in question]
+        free = [w for w in self._free_words if w in question]
+        if not support and not asks and free:
+            return self._free_topic(question, free)
         if not support and not asks:
             return None
         word = min([*support, *asks], key=lambda w: (question.find(w), -len(w)))
@@ -395,6 +416,56 @@ class Router:
         if support:
             return self._topic_phrase(question, support, subject, keep_word=True)
         return self._topic_phrase(question, asks, subject, keep_word=False)
+
+    def _figure_of_unknown(self, question: str, q: Any) -> bool:
+        """The figure counts or prices a thing the support clauses never use, no input of an
+        award: a count followed by that thing ("新建了300个5G基站", "获得了20项发明专利"), or an
+        amount in whose part (between punctuation and 、) that thing is named and named again
+        where support is asked ("买EDA工具软件花了400万，…对EDA工具采购有补贴吗"). A rule's own
+        word in the part (营收, 流片费用 — not a time such as 今年) makes it an award's input."""
+        cut = "，,。；;！!？?、"
+        start = max(question.rfind(p, 0, q.span[0]) for p in cut) + 1
+        ends = [i for p in cut if (i := question.find(p, q.span[1])) >= 0]
+        end = min(ends) if ends else len(question)
+        part = question[start:end]
+        if any(len(t) >= 2 and t not in _TIME_WORDS and t in part for t in self._support_terms):
+            return False
+        if q.kind == "count":
+            named = question[q.span[1] : end]
+        else:
+            named = part
+            rest = question[:start] + "。" + question[end:]
+        unknown = [
+            w
+            for w in self._matter_words(named)
+            if w not in self._support_vocabulary
+            and w not in self._not_matter
+            and len(w) >= 2
+            and not re.search(r"[\d万亿元.]", w)  # figures and their units ("亿元") recur freely
+        ]
+        if q.kind == "count":
+            return bool(unknown)
+        return any(w in rest.lower() for w in unknown)
+
+    def _free_topic(self, question: str, free: Sequence[str]) -> str | None:
+        """Something asked to be given free ("能给免费的厂房吗" → 免费厂房) that the support
+        clauses never name: the words after the free word in its clause."""
+        word = min(free, key=lambda w: (question.find(w), -len(w)))
+        at = question.find(word) + len(word)
+        rest = re.split(r"[，,。；;！!？?]", question[at:])[0]
+        kept = [
+            t
+            for t in jieba.lcut(rest)
+            if t.strip()
+            and t not in self._function_words
+            and t.lower() not in self._english_function
+        ]
+        unknown = [
+            w for w in self._matter_words(rest) if w not in self._support_vocabulary and len(w) >= 2
+        ]
+        if not kept or not unknown:
+            return None
+        return word + "".join(kept)
 
     def unprovided_measure(self, question: str) -> str | None:
         """Support asked for a measure no award is computed on (研发投入, 利润, 社保 …), whatever
