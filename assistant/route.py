@@ -500,7 +500,11 @@ class Router:
         ]
         if not measure or self._names_policy(head + word):
             return None
-        # the head as said, less 有/能/的 and untranslated English function words
+        # the head as said, less 有/能/的 and untranslated English function words, and after
+        # the policy or asker it belongs to ("这个…政策里有电价补贴" → 电价补贴)
+        generic = [i for i, t in enumerate(tokens) if t in self._generic_subjects]
+        if generic and generic[-1] + 1 < len(tokens):
+            tokens = tokens[generic[-1] + 1 :]
         kept = [
             t
             for t in tokens

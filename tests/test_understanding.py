@@ -264,6 +264,8 @@ def test_another_places_own_policy_is_refused(assistant: Assistant) -> None:
         # housing for the staff an enterprise hires; a thing asked to be given free
         ("我们企业招来的工程师有购房补贴吗？", "购房"),
         ("来郑州投资半导体项目，能提供免费的办公楼吗？", "免费"),
+        # a clause pointed at only to be set aside names no clause asked about
+        ("企业在新三板挂牌有奖励吗？不是说揭榜挂帅那项，是挂牌本身。", "挂牌"),
     ],
 )
 def test_support_the_policy_does_not_provide_is_said_so(
