@@ -152,6 +152,10 @@ def test_a_word_of_another_policy_area_qualifying_ours(
         "做工业互联网平台的那几只股票值得抄底吗？",
         "智能终端产业园里的手机厂有员工价吗？",
         "今年的博览会门票在哪领？",
+        "办公室宽带老是断网，找谁修？",
+        "8英寸晶圆现在的市场价是多少？",
+        "做MEMS传感器的企业哪家好？",
+        "想读研究集成电路方向，报考哪所学校好？",
     ],
 )
 def test_asked_knowledge_is_refused_over_the_policys_words(
