@@ -430,19 +430,33 @@ class Router:
         part = question[start:end]
         if any(len(t) >= 2 and t not in _TIME_WORDS and t in part for t in self._support_terms):
             return False
+
+        def names(text: str) -> list[str]:
+            return [
+                w
+                for w in self._matter_words(text)
+                if w not in self._not_matter
+                and len(w) >= 2
+                and not re.search(r"[\d万亿元.]", w)  # figures and units ("亿元") recur freely
+            ]
+
         if q.kind == "count":
             named = question[q.span[1] : end]
         else:
             named = part
             rest = question[:start] + "。" + question[end:]
-        unknown = [
-            w
-            for w in self._matter_words(named)
-            if w not in self._support_vocabulary
-            and w not in self._not_matter
-            and len(w) >= 2
-            and not re.search(r"[\d万亿元.]", w)  # figures and their units ("亿元") recur freely
-        ]
+            if not names(part) and start > 0 and not names(question[end:]):
+                # "买了一批XX软件许可，花了250万，能补贴吗": a bare figure and a bare ask; the
+                # thing priced is the part before the figure's
+                begin = max(question.rfind(p, 0, start - 1) for p in cut) + 1
+                named = question[begin : start - 1]
+                if any(
+                    len(t) >= 2 and t not in _TIME_WORDS and t in named for t in self._support_terms
+                ):
+                    return False
+                words = names(named)
+                return bool(words) and self._matter_coverage(words) < self.PROVIDED_COVERAGE
+        unknown = [w for w in names(named) if w not in self._support_vocabulary]
         if q.kind == "count":
             return bool(unknown)
         return any(w in rest.lower() for w in unknown)
@@ -570,6 +584,17 @@ class Router:
             # "我们是专精特新小巨人企业，有奖励吗": the matter is the clause before the ask
             begin = max(question.rfind(p, 0, start - 1) for p in "，,。；;！!？?") + 1
             part = question[begin : start - 1]
+            if begin > 0 and not any(w in part.lower() for w in subject):
+                # "买了一批XX软件，花了250万，能补贴吗": past a bare figure to what it prices
+                said = [
+                    w
+                    for w in self._matter_words(part)
+                    if len(w) >= 2 and not re.search(r"[\d万亿元.]", w)
+                ]
+                if _quantities(part) and not said:
+                    end = begin - 1
+                    begin = max(question.rfind(p, 0, end) for p in "，,。；;！!？?") + 1
+                    part = question[begin:end]
             # figures and times are facts told, not the matter ("去年研发投入3000万" → 研发投入)
             skip = self._function_words | self._generic_subjects | {"是", "属于", "作为"}
             skip |= _TIME_WORDS

@@ -263,6 +263,8 @@ def test_another_places_own_policy_is_refused(assistant: Assistant) -> None:
         ("我们去年拿到了15件实用新型专利，每件专利有奖励吗？", "专利"),
         ("公司装了200个物联网网关，网关部署有补贴吗？", "网关"),
         ("我们采购仿真软件授权花了300万，仿真软件采购有补贴吗？", "仿真软件"),
+        # a bare figure and a bare ask: the thing priced is the part before the figure
+        ("我们采购了一套PLM系统授权，花了180万，能补贴吗？", "PLM"),
         # electricity is a measure no award is computed on
         ("我们的机房每年电费2000万，有没有电费补贴？", "电费"),
         # housing for the staff an enterprise hires; a thing asked to be given free
