@@ -35,6 +35,7 @@ from assistant.understand import normalise
 from assistant.understand import warm_up as warm_up_front_door
 from assistant.understand.asks import asks_about_awards, is_award_question
 from assistant.understand.dialogue import answer_awards
+from assistant.understand.lexicon import general_pattern
 from assistant.understand.references import chapters_of, spoken_references
 from knowledge.base import ClauseHit, KnowledgeBase
 from knowledge.clause import Clause
@@ -44,6 +45,8 @@ from knowledge.settings import Settings
 log = logging.getLogger(__name__)
 
 RETRIEVE_K = 5
+# a clause pointed at only to be set aside ("不是说…的那条"): general_lexicon.yaml
+_EXCLUDED_CLAUSE = general_pattern("excluded_clause")
 MAX_HISTORY_TURNS = 6
 
 
@@ -157,6 +160,7 @@ class Assistant:
     def _names_policy(self, text: str) -> bool:
         """Strong evidence that a question is about a clause: it names a clause's topic term or
         a rule keyword of three characters or more (places and stray words never outweigh it)."""
+        text = _EXCLUDED_CLAUSE.sub("", text)  # "不是说总部落户的那条": set aside, not asked
         if any(book.named_clauses(text) for book in self.books):
             return True
         return any(

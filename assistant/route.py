@@ -129,7 +129,17 @@ class Router:
         self._asked_matters = [
             (name, re.compile(p))
             for name, group in scope.items()
-            if isinstance(group, dict) and group.get("asked_matter")
+            if isinstance(group, dict)
+            and group.get("asked_matter")
+            and not group.get("over_topics")
+            for p in group.get("patterns", [])
+        ]
+        # … and those a clause topic in the asking sentence does not outweigh (a complaint, a
+        # market price, homework: the policy's word is only what they are about)
+        self._asked_over_topics = [
+            (name, re.compile(p))
+            for name, group in scope.items()
+            if isinstance(group, dict) and group.get("asked_matter") and group.get("over_topics")
             for p in group.get("patterns", [])
         ]
         other_areas = scope.get("other_policy_areas") or {}
@@ -140,6 +150,7 @@ class Router:
         self._grant_words = [w for w in scope.get("grant_words", []) if w]
         self._support_words = [w for w in scope.get("support_words", []) if w]
         self._support_asks = [w for w in scope.get("support_asks", []) if w]
+        self._free_words = [w for w in scope.get("free_words", []) if w]
         # what asking about a place's own policy says ("…有什么补贴/支持/好处", "…的政策")
         self._place_support_words = [w for w in self._support_words if len(w) >= 2] + [
             w for w in scope.get("policy_words", []) if w
@@ -283,6 +294,9 @@ class Router:
         if self._asks_support(question) or reference_tokens(question):
             return None
         asking = _asking_sentences(question)
+        for name, pattern in self._asked_over_topics:
+            if pattern.search(asking):
+                return f"{name}: {pattern.pattern}"
         if self._names_policy(asking):
             return None
         for name, pattern in self._asked_matters:
@@ -369,8 +383,12 @@ class Router:
             return None
         # a stated amount or count is a calculation being asked for, not a new matter — unless
         # every figure is a measure no award is computed on ("研发投入3000万，有研发费用补贴吗")
+        # or is said of a thing the support clauses never name ("新建了300个基站", "买XX软件
+        # 花了400万"): a figure of the unprovided matter itself
         if any(
-            q.kind in ("money", "count", "percent") and not self._other_measure(question, q)
+            q.kind in ("money", "count", "percent")
+            and not self._other_measure(question, q)
+            and not self._figure_of_unknown(question, q)
             for q in _quantities(question)
         ):
             return None
@@ -378,6 +396,9 @@ class Router:
             return None
         support = [w for w in self._support_words if len(w) >= 2 and w in question]
         asks = [w for w in self._support_asks if w in question]
+        free = [w for w in self._free_words if w in question]
+        if not support and not asks and free:
+            return self._free_topic(question, free)
         if not support and not asks:
             return None
         word = min([*support, *asks], key=lambda w: (question.find(w), -len(w)))
@@ -395,6 +416,70 @@ class Router:
         if support:
             return self._topic_phrase(question, support, subject, keep_word=True)
         return self._topic_phrase(question, asks, subject, keep_word=False)
+
+    def _figure_of_unknown(self, question: str, q: Any) -> bool:
+        """The figure counts or prices a thing the support clauses never use, no input of an
+        award: a count followed by that thing ("新建了300个5G基站", "获得了20项发明专利"), or an
+        amount in whose part (between punctuation and 、) that thing is named and named again
+        where support is asked ("买EDA工具软件花了400万，…对EDA工具采购有补贴吗"). A rule's own
+        word in the part (营收, 流片费用 — not a time such as 今年) makes it an award's input."""
+        cut = "，,。；;！!？?、"
+        start = max(question.rfind(p, 0, q.span[0]) for p in cut) + 1
+        ends = [i for p in cut if (i := question.find(p, q.span[1])) >= 0]
+        end = min(ends) if ends else len(question)
+        part = question[start:end]
+        if any(len(t) >= 2 and t not in _TIME_WORDS and t in part for t in self._support_terms):
+            return False
+
+        def names(text: str) -> list[str]:
+            return [
+                w
+                for w in self._matter_words(text)
+                if w not in self._not_matter
+                and len(w) >= 2
+                and not re.search(r"[\d万亿元.]", w)  # figures and units ("亿元") recur freely
+            ]
+
+        if q.kind == "count":
+            named = question[q.span[1] : end]
+        else:
+            named = part
+            rest = question[:start] + "。" + question[end:]
+            if not names(part) and start > 0 and not names(question[end:]):
+                # "买了一批XX软件许可，花了250万，能补贴吗": a bare figure and a bare ask; the
+                # thing priced is the part before the figure's
+                begin = max(question.rfind(p, 0, start - 1) for p in cut) + 1
+                named = question[begin : start - 1]
+                if any(
+                    len(t) >= 2 and t not in _TIME_WORDS and t in named for t in self._support_terms
+                ):
+                    return False
+                words = names(named)
+                return bool(words) and self._matter_coverage(words) < self.PROVIDED_COVERAGE
+        unknown = [w for w in names(named) if w not in self._support_vocabulary]
+        if q.kind == "count":
+            return bool(unknown)
+        return any(w in rest.lower() for w in unknown)
+
+    def _free_topic(self, question: str, free: Sequence[str]) -> str | None:
+        """Something asked to be given free ("能给免费的厂房吗" → 免费厂房) that the support
+        clauses never name: the words after the free word in its clause."""
+        word = min(free, key=lambda w: (question.find(w), -len(w)))
+        at = question.find(word) + len(word)
+        rest = re.split(r"[，,。；;！!？?]", question[at:])[0]
+        kept = [
+            t
+            for t in jieba.lcut(rest)
+            if t.strip()
+            and t not in self._function_words
+            and t.lower() not in self._english_function
+        ]
+        unknown = [
+            w for w in self._matter_words(rest) if w not in self._support_vocabulary and len(w) >= 2
+        ]
+        if not kept or not unknown:
+            return None
+        return word + "".join(kept)
 
     def unprovided_measure(self, question: str) -> str | None:
         """Support asked for a measure no award is computed on (研发投入, 利润, 社保 …), whatever
@@ -429,7 +514,11 @@ class Router:
         ]
         if not measure or self._names_policy(head + word):
             return None
-        # the head as said, less 有/能/的 and untranslated English function words
+        # the head as said, less 有/能/的 and untranslated English function words, and after
+        # the policy or asker it belongs to ("这个…政策里有电价补贴" → 电价补贴)
+        generic = [i for i, t in enumerate(tokens) if t in self._generic_subjects]
+        if generic and generic[-1] + 1 < len(tokens):
+            tokens = tokens[generic[-1] + 1 :]
         kept = [
             t
             for t in tokens
@@ -495,6 +584,17 @@ class Router:
             # "我们是专精特新小巨人企业，有奖励吗": the matter is the clause before the ask
             begin = max(question.rfind(p, 0, start - 1) for p in "，,。；;！!？?") + 1
             part = question[begin : start - 1]
+            if begin > 0 and not any(w in part.lower() for w in subject):
+                # "买了一批XX软件，花了250万，能补贴吗": past a bare figure to what it prices
+                said = [
+                    w
+                    for w in self._matter_words(part)
+                    if len(w) >= 2 and not re.search(r"[\d万亿元.]", w)
+                ]
+                if _quantities(part) and not said:
+                    end = begin - 1
+                    begin = max(question.rfind(p, 0, end) for p in "，,。；;！!？?") + 1
+                    part = question[begin:end]
             # figures and times are facts told, not the matter ("去年研发投入3000万" → 研发投入)
             skip = self._function_words | self._generic_subjects | {"是", "属于", "作为"}
             skip |= _TIME_WORDS

@@ -141,6 +141,47 @@ def test_a_word_of_another_policy_area_qualifying_ours(
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
+    "question",
+    [
+        # knowledge, a market figure, a consumer's or a person's errand about a thing the
+        # policy names: its word (5G, 流片, LPR, 平台, 展会) does not make it a policy question
+        "小区里的5G网速太慢了，打哪个电话投诉？",
+        "首轮流片用7纳米和28纳米工艺，价格大概差多少？",
+        "今天的一年期LPR报价是多少？",
+        "讲讲智能传感器的工作原理吧，我在写毕业论文。",
+        "做工业互联网平台的那几只股票值得抄底吗？",
+        "智能终端产业园里的手机厂有员工价吗？",
+        "今年的博览会门票在哪领？",
+        "办公室宽带老是断网，找谁修？",
+        "8英寸晶圆现在的市场价是多少？",
+        "做MEMS传感器的企业哪家好？",
+        "想读研究集成电路方向，报考哪所学校好？",
+    ],
+)
+def test_asked_knowledge_is_refused_over_the_policys_words(
+    assistant: Assistant, question: str
+) -> None:
+    a = assistant.ask(question)
+    assert a.refused and a.citations == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "refused"),
+    [
+        # support asked for the same things is a policy question
+        ("参加博览会的门票费用能补贴吗？", False),
+        ("智能化改造贷款贴息按LPR算，能补多少？", False),
+    ],
+)
+def test_asked_knowledge_yields_to_support_asked(
+    assistant: Assistant, question: str, refused: bool
+) -> None:
+    assert assistant.ask(question).refused is refused
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
     ("question", "refused"),
     [
         # what the asking sentence is about (a job, a standard's text, a course, a fare, rent)
@@ -207,7 +248,8 @@ def test_another_places_own_policy_is_refused(assistant: Assistant) -> None:
         ("智算中心的算力券怎么领？一家企业能领多少？", "算力券"),
         ("参加创新创业大赛获奖有奖金吗？", "奖金"),
         # a figure of a measure no award is computed on is told, not a calculation asked for
-        ("我们是芯片设计企业，去年研发投入3000万，有研发费用补贴吗？", "研发投入"),
+        # (the matter named is the one asked about: 研发费用, itself such a measure)
+        ("我们是芯片设计企业，去年研发投入3000万，有研发费用补贴吗？", "研发费用"),
         # support asked for such a measure, whatever clause its qualifier names (四.4's 平台)
         ("双跨平台的利润有奖励吗？", "利润"),
         # the kind of enterprise is who asks; the matter is what follows it
@@ -217,6 +259,19 @@ def test_another_places_own_policy_is_refused(assistant: Assistant) -> None:
         ("我们做传感器的，出口退税有没有额外奖励？", "出口退税"),
         ("我们公司给研发人员交的社保有补贴吗？", "社保补贴"),
         ("软件企业的增值税能返还吗？", "增值税"),
+        # a figure that counts or prices the unprovided thing is no award's input
+        ("我们去年拿到了15件实用新型专利，每件专利有奖励吗？", "专利"),
+        ("公司装了200个物联网网关，网关部署有补贴吗？", "网关"),
+        ("我们采购仿真软件授权花了300万，仿真软件采购有补贴吗？", "仿真软件"),
+        # a bare figure and a bare ask: the thing priced is the part before the figure
+        ("我们采购了一套PLM系统授权，花了180万，能补贴吗？", "PLM"),
+        # electricity is a measure no award is computed on
+        ("我们的机房每年电费2000万，有没有电费补贴？", "电费"),
+        # housing for the staff an enterprise hires; a thing asked to be given free
+        ("我们企业招来的工程师有购房补贴吗？", "购房"),
+        ("来郑州投资半导体项目，能提供免费的办公楼吗？", "免费"),
+        # a clause pointed at only to be set aside names no clause asked about
+        ("企业在新三板挂牌有奖励吗？不是说揭榜挂帅那项，是挂牌本身。", "挂牌"),
     ],
 )
 def test_support_the_policy_does_not_provide_is_said_so(
