@@ -133,6 +133,9 @@ def test_a_rise_said_of_the_year_before_takes_that_years_figure(text: str, value
             "国家级智能制造示范工厂",
             "省级智能工厂",
         ),
+        # a title said never obtained before is no earlier award: the full amount
+        ("刚评上省级智能制造标杆，以前从没有拿过智能工厂的奖励", "省级智能制造标杆", None),
+        ("此前未获得省级智能车间称号，这次评上了省级智能工厂", "省级智能工厂", None),
     ],
 )
 def test_two_levels_are_an_upgrade_only_when_the_text_says_so(text, level, previous) -> None:

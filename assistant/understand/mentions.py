@@ -16,6 +16,7 @@ from typing import Any
 from assistant.awards.format import format_count, format_money, format_percent
 from assistant.awards.rules import InputSpec, Rule
 from assistant.numbers import extract_quantities
+from assistant.proposed import proposal_spans
 from assistant.understand.figures import (
     DERIVED,
     LEFT_OUT,
@@ -86,6 +87,15 @@ def _negated(masked: str, start: int, end: int) -> bool:
     rest = masked[after.end() : after.end() + 1]
     # "入库了没有？" asks; "认定还没下来" states
     return rest not in ("", "？", "?", "吗", "呢")
+
+
+def _negated_before(masked: str, start: int) -> bool:
+    """Is the phrase starting at ``start`` negated by a word before it in its clause?"""
+    before = masked[max(_clause_start(masked, start), start - _NEG_SCOPE) : start]
+    breaks = list(_SCOPE_BREAK.finditer(before))
+    if breaks:
+        before = before[breaks[-1].end() :]
+    return any(w in before for w in _NEG_WORDS) or any(n in before[-3:] for n in _NEGATIONS)
 
 
 def _read_bool(spec: InputSpec, text: str) -> bool | None:
@@ -182,6 +192,12 @@ def _read_enums(rule: Rule, text: str) -> dict[str, Any]:
         if spec.type == "enum_list":
             out[spec.name] = list(dict.fromkeys(v for _, v in mentions))
         elif spec.name == level_name and prev_name:
+            # "之前没拿过智能车间的奖励": a level said not to have been obtained is no level of
+            # this award, earlier or current
+            masked = _masked(text)
+            mentions = [(pos, v) for pos, v in mentions if not _negated_before(masked, pos)]
+            if not mentions:
+                continue
             marked = [
                 (pos, v)
                 for pos, v in mentions
@@ -497,6 +513,24 @@ def _grown_input(
         approx[DERIVED + spec.name] = [_growth_step(spec, g)]
 
 
+_RATE_QUOTE = general_pattern("rate_quote")
+
+
+def _not_inputs(text: str, quantities: Sequence[Any]) -> list[Any]:
+    """The quantities less the money the user guesses as the award ("是不是能拿500万？") or
+    quotes as the rule's rate ("按每增长一个点5万"): no input of the award."""
+    proposed = set(proposal_spans(text))
+    out = []
+    for q in quantities:
+        if q.kind == "money":
+            start = q.span[0]
+            before = text[max(_clause_start(text, start), start - 14) : start]
+            if q.span in proposed or _RATE_QUOTE.search(before):
+                continue
+        out.append(q)
+    return out
+
+
 def extract_turn(
     rule: Rule,
     text: str,
@@ -513,7 +547,7 @@ def extract_turn(
                 approx.setdefault(LEFT_OUT, []).append(text[start:end])
         text = _blank(text, excluded)
     # "厂房1.2万平方米", "员工1.2万人": measures with 万 are no money
-    quantities = extract_quantities(mask_measures(text))
+    quantities = _not_inputs(text, extract_quantities(mask_measures(text)))
     found = assign_quantities(rule, text, quantities, approx, book, earlier)
     found.update(_new_since(rule, text, quantities))
     risen = _risen_to(rule, text, quantities)
