@@ -165,3 +165,18 @@ def test_money_in_renminbi_is_no_count_of_people() -> None:
 )
 def test_a_title_said_at_another_level_is_not_read_as_its_option(text: str, title) -> None:
     assert _read("四.15", text).get("title") == title
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        # a bare title whose head word ends a title at another level: the level is asked
+        ("公司的工厂刚评上了智能工厂，奖多少钱", None),
+        # said at a level, or a title at one level only: read as before
+        ("省里给我们评了智能工厂，奖多少钱", "省级智能工厂"),
+        ("刚评上智能车间，奖多少钱", "省级智能车间"),
+    ],
+)
+def test_a_bare_title_at_no_said_level_is_asked(text: str, title) -> None:
+    upgrade = BOOK.rules["四.15"].formula.upgrade
+    assert _read("四.15", text).get(upgrade.level) == title

@@ -198,6 +198,8 @@ def _read_enums(rule: Rule, text: str) -> dict[str, Any]:
             mentions = [(pos, v) for pos, v in mentions if not _negated_before(masked, pos)]
             if not mentions:
                 continue
+            if _level_unsaid(spec, text, mentions):
+                continue
             marked = [
                 (pos, v)
                 for pos, v in mentions
@@ -219,6 +221,23 @@ def _read_enums(rule: Rule, text: str) -> dict[str, Any]:
         else:
             out[spec.name] = mentions[-1][1]
     return out
+
+
+def _level_unsaid(spec: InputSpec, text: str, mentions: list[tuple[int, str]]) -> bool:
+    """ "我们评上智能工厂了": one bare title (no level in its words nor in the message) whose
+    head word also ends an option at another level (国家级智能制造示范工厂) — which title was
+    obtained is not said."""
+    if len({v for _, v in mentions}) != 1 or any(
+        w in text for w in general_words("level_said_words")
+    ):
+        return False
+    levels = general_words("title_levels")
+    value = mentions[0][1]
+    own = next((w for w in levels if value.startswith(w)), None)
+    if own is None:
+        return False
+    head = value[-2:]  # the title's head word: 工厂, 车间, 标杆
+    return any(o.value.endswith(head) and not o.value.startswith(own) for o in spec.options or [])
 
 
 def _says_upgrade(text: str, first: int) -> bool:
@@ -515,6 +534,8 @@ def _grown_input(
 
 _RATE_QUOTE = general_pattern("rate_quote")
 
+_RATE_STEP_BEFORE = general_pattern("rate_step_before")
+
 
 def _not_inputs(text: str, quantities: Sequence[Any]) -> list[Any]:
     """The quantities less the money the user guesses as the award ("是不是能拿500万？") or
@@ -522,6 +543,10 @@ def _not_inputs(text: str, quantities: Sequence[Any]) -> list[Any]:
     proposed = set(proposal_spans(text))
     out = []
     for q in quantities:
+        if q.kind == "percent" and _RATE_STEP_BEFORE.search(
+            text[max(0, q.span[0] - 4) : q.span[0]]
+        ):
+            continue
         if q.kind == "money":
             start = q.span[0]
             before = text[max(_clause_start(text, start), start - 14) : start]

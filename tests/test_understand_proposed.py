@@ -1,0 +1,42 @@
+"""A money figure the user guesses as the award, or quotes as the rule's own rate, is no input
+of the award; an amount put up to be checked makes the question an award question."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.awards import default_rulebook
+from assistant.proposed import proposal_spans
+from assistant.understand.asks import is_award_question
+from assistant.understand.dialogue import book_context
+from assistant.understand.mentions import extract_turn
+
+BOOK = default_rulebook()
+
+
+def _read(rule_id: str, text: str) -> dict:
+    return extract_turn(BOOK.rules[rule_id], text, {}, book_context(BOOK))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "芯片企业已入库、规上，营收同比增长20%，去年营收2亿，是不是能拿到100万？",
+        "晶圆厂入库规上，主营收入增长了20%，每增长1个百分点奖5万，去年4亿",
+        "晶圆厂入库规上，主营收入增长了20%，去年4亿，奖励是100万吗",
+    ],
+)
+def test_a_guessed_or_quoted_amount_is_no_input(text: str) -> None:
+    found = _read("四.2", text)
+    assert found.get("growth_percent") == 20
+    assert "revenue_increase_yuan" not in found
+    assert "main_revenue_yuan" not in found
+
+
+def test_a_condition_asked_of_a_figure_is_no_proposal() -> None:
+    assert proposal_spans("新建项目投资是不是2000万以上才行？") == []
+    assert proposal_spans("增速15%，是不是75万？") != []
+
+
+def test_an_amount_put_up_to_be_checked_is_an_award_question() -> None:
+    assert is_award_question("传感器企业入库规上，营收涨了12%，是不是60万？", [BOOK])
