@@ -40,3 +40,26 @@ def test_a_condition_asked_of_a_figure_is_no_proposal() -> None:
 
 def test_an_amount_put_up_to_be_checked_is_an_award_question() -> None:
     assert is_award_question("传感器企业入库规上，营收涨了12%，是不是60万？", [BOOK])
+
+
+def test_a_vague_cost_the_award_does_not_cover_leaves_its_input_alone() -> None:
+    found = _read("四.17-展会补贴", "展位费50万，布展费30万，另外住宿差旅花了二十几万，能补多少")
+    assert found.get("booth_and_setup_cost_yuan") == 800000 or 800000 in found.values()
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory):
+    from tests.conftest import assistant_in
+
+    return assistant_in(tmp_path_factory, "proposed")
+
+
+@pytest.mark.slow
+def test_the_asking_sentence_names_one_award_of_a_clause(assistant) -> None:
+    # facts of two awards of one clause told, one of them asked by its own words
+    a = assistant.ask(
+        "我们是做标识解析的，去年服务收入600万。二级节点已获省里认定，我们是牵头单位，"
+        "建设金额400万。请问二级节点建设的奖励是多少？"
+    )
+    assert [w.rule for w in a.awards] == ["四.5-二级节点"]
+    assert a.awards[0].amount_yuan == 1_200_000

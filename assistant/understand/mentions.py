@@ -390,6 +390,8 @@ def _vague_inputs(rule: Rule, text: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for m in general_pattern("vague_amount").finditer(text):
         before = text[max(_clause_start(text, m.start()), m.start() - 12) : m.start()]
+        if any(w in before for w in general_words("other_cost_items")):
+            continue  # "另外差旅花了十几万": a cost the award does not cover, no part of its input
         for spec in rule.inputs:
             if spec.unit == "yuan" and any(len(a) >= 2 and a in before for a in spec.aliases):
                 out.setdefault(spec.name, text[_clause_start(text, m.start()) : m.end()])
