@@ -63,3 +63,11 @@ def test_the_asking_sentence_names_one_award_of_a_clause(assistant) -> None:
     )
     assert [w.rule for w in a.awards] == ["四.5-二级节点"]
     assert a.awards[0].amount_yuan == 1_200_000
+
+
+@pytest.mark.slow
+def test_an_award_of_a_compound_still_missing_a_figure_is_asked_back(assistant) -> None:
+    # "两件事" asks for several awards: the one named without its figure is asked back
+    a = assistant.ask("问你两件事：首轮流片想申请补助；另外央视做产品广告花了200万，补多少？")
+    assert {w.rule for w in a.awards} >= {"四.10", "四.17-央媒广告"}
+    assert "请问" in a.answer
