@@ -71,3 +71,16 @@ def test_an_award_of_a_compound_still_missing_a_figure_is_asked_back(assistant) 
     a = assistant.ask("问你两件事：首轮流片想申请补助；另外央视做产品广告花了200万，补多少？")
     assert {w.rule for w in a.awards} >= {"四.10", "四.17-央媒广告"}
     assert "请问" in a.answer
+
+
+def test_a_total_asked_after_turns_of_one_award_each_adds_them() -> None:
+    from datetime import date
+
+    from assistant.understand.dialogue import answer_awards
+
+    history = ["首轮流片花了500万，能补多少？", "那参展呢？展位费和布展费一共40万。"]
+    found = answer_awards("这两项合计多少钱？", history, [], date(2026, 12, 2), rulebook=BOOK)
+    assert [(r.rule, r.amount_yuan) for r in found] == [
+        ("四.10", 2_000_000),
+        ("四.17-展会补贴", 280_000),
+    ]
