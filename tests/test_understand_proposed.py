@@ -84,3 +84,7 @@ def test_a_total_asked_after_turns_of_one_award_each_adds_them() -> None:
         ("四.10", 2_000_000),
         ("四.17-展会补贴", 280_000),
     ]
+
+
+def test_the_growth_reward_names_its_clause() -> None:
+    assert "四.2" in BOOK.named_clauses("营收比去年多了，增长奖励怎么算")
