@@ -88,3 +88,14 @@ def test_a_total_asked_after_turns_of_one_award_each_adds_them() -> None:
 
 def test_the_growth_reward_names_its_clause() -> None:
     assert "四.2" in BOOK.named_clauses("营收比去年多了，增长奖励怎么算")
+
+
+@pytest.mark.parametrize(
+    ("text", "production"),
+    [
+        ("新建项目总投资5000万，全部是生产和设备投资，已完工", 50_000_000),
+        ("新建项目总投资5000万，已完工", None),  # the rate's base not said: asked back
+    ],
+)
+def test_a_figure_said_wholly_of_another_input_is_that_input(text: str, production) -> None:
+    assert _read("四.12", text).get("production_equipment_investment_yuan") == production

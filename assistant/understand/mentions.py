@@ -609,7 +609,32 @@ def extract_turn(
             if value is not None:
                 found[spec.name] = value
     found.update(_read_enums(rule, text))
+    found.update(_whole_of(rule, text, found))
     return found
+
+
+_WHOLE_OF_BEFORE = general_pattern("whole_of_before")
+
+
+def _whole_of(rule: Rule, text: str, found: dict[str, Any]) -> dict[str, Any]:
+    """ "项目投资2000万，全部是生产和设备投资": a money input not read, named right after words
+    saying the figure before is wholly of it, takes that figure — the one money input read."""
+    money = [s for s in rule.inputs if s.unit == "yuan" and s.type == "decimal"]
+    read = [s.name for s in money if s.name in found]
+    if len(read) != 1:
+        return {}
+    out: dict[str, Any] = {}
+    for spec in money:
+        if spec.name in found:
+            continue
+        for alias in sorted(spec.aliases, key=len, reverse=True):
+            if len(alias) < 3:
+                continue
+            at = text.find(alias)
+            if at > 0 and _WHOLE_OF_BEFORE.search(text[_clause_start(text, at) : at]):
+                out[spec.name] = found[read[0]]
+                break
+    return out
 
 
 __all__ = [
