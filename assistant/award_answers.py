@@ -210,6 +210,11 @@ class AwardAnswers(ComposerBase):
             if steps:
                 label = STEPS if award is rows[0][0] else ""
                 draft.steps.append(f"{label}{award.rule}：" + "；".join(steps) + "。")
+        # an award of the message still missing a figure or a fact: its question back, as a
+        # single award's answer asks it ("请问贵企业本次获得的贯标证书是第几级？")
+        for award in pending:
+            if award.follow_up and not award.error:
+                draft.steps.append(f"{award.rule}：{award.follow_up}")
         confirm: list[str] = []
         for award, _, _ in rows:
             confirm.extend(self._conditions(award))

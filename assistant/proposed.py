@@ -17,6 +17,29 @@ _BEFORE = re.compile(
 )
 
 
+_NOT_A_PROPOSAL_AFTER = re.compile(r"^(元|块钱?)?\s*(以上|以下|以内|之内|左右|上下)")
+
+
+def proposal_spans(question: str) -> list[tuple[int, int]]:
+    """Where the question puts an amount up for confirmation ("是不是能拿500万？"): the
+    award the user guesses, never one of the award's inputs."""
+    try:
+        quantities = extract_quantities(question)
+    except NumberError:
+        return []
+    out: list[tuple[int, int]] = []
+    for q in quantities:
+        if q.kind != "money":
+            continue
+        start, end = q.span
+        before, after = question[max(0, start - 6) : start], question[end:]
+        if _NOT_A_PROPOSAL_AFTER.match(after):
+            continue  # "是不是2000万以上": a condition asked of a figure, not an award
+        if _AFTER.search(after) or _BEFORE.search(before):
+            out.append(q.span)
+    return out
+
+
 def proposed_amounts(question: str) -> list[int]:
     """Whole-yuan amounts the question asks to confirm, in order (empty when none)."""
     try:

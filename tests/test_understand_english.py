@@ -320,3 +320,14 @@ def test_a_foreign_currency_figure_is_asked_in_yuan(assistant: Assistant, questi
     assert not answer.refused
     assert answer.award is not None and answer.award.amount_yuan is None
     assert "人民币" in answer.answer
+
+
+def test_what_is_the_award_asks_its_amount() -> None:
+    # "what is the <award>" asks how much; "what are the" asks what support there is
+    from assistant.awards import default_rulebook
+    from assistant.understand.asks import is_award_question
+
+    book = default_rulebook()
+    text = normalise("We are a chip maker in the database. What is the growth reward?").text
+    assert "多少" in text and is_award_question(text, [book])
+    assert "有什么" in normalise("What are the rewards for chip makers?").text

@@ -135,6 +135,9 @@ def test_a_rise_said_of_the_year_before_takes_that_years_figure(text: str, value
             "国家级智能制造示范工厂",
             "省级智能工厂",
         ),
+        # a title said never obtained before is no earlier award: the full amount
+        ("刚评上省级智能制造标杆，以前从没有拿过智能工厂的奖励", "省级智能制造标杆", None),
+        ("此前未获得省级智能车间称号，这次评上了省级智能工厂", "省级智能工厂", None),
     ],
 )
 def test_two_levels_are_an_upgrade_unless_the_first_names_the_plant(text, level, previous) -> None:
@@ -164,3 +167,18 @@ def test_money_in_renminbi_is_no_count_of_people() -> None:
 )
 def test_a_title_said_at_another_level_is_not_read_as_its_option(text: str, title) -> None:
     assert _read("四.15", text).get("title") == title
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        # a bare title whose head word ends a title at another level: the level is asked
+        ("公司的工厂刚评上了智能工厂，奖多少钱", None),
+        # said at a level, or a title at one level only: read as before
+        ("省里给我们评了智能工厂，奖多少钱", "省级智能工厂"),
+        ("刚评上智能车间，奖多少钱", "省级智能车间"),
+    ],
+)
+def test_a_bare_title_at_no_said_level_is_asked(text: str, title) -> None:
+    upgrade = BOOK.rules["四.15"].formula.upgrade
+    assert _read("四.15", text).get(upgrade.level) == title

@@ -227,7 +227,7 @@ _ARABIC_MAGNITUDE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(千万|百万|十万|
 _THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])")
 _CHENG = re.compile(
     r"(?<![零〇一二两三四五六七八九十百千万亿\d.第几])"
-    r"(?P<num>[一二两三四五六七八九十]|10|[1-9](?:\.\d)?)成(?P<frac>[一二三四五六七八九](?![十百千万亿成]))?"
+    r"(?P<num>[一二两三四五六七八九十]|10|[1-9](?:\.\d)?)成(?P<frac>[一二三四五六七八九半](?![十百千万亿成]))?"
     r"(?!不变|员|立|本|功|果|品|型|交|绩|就|熟|长|为|都|年|人|套|片|批|群|像|分|效|材|因|形|份|家|规|事|器|全|语|龙)"
 )
 _PROBABLY = re.compile(r"[是要会不没就也又得]")  # 八成是…: "probably", not 80%
@@ -318,7 +318,8 @@ def _cheng(m: re.Match[str], changes: list[Change]) -> str:
     tenths = Decimal(_SMALL[num]) if num in _SMALL else Decimal(10) if num == "十" else Decimal(num)
     if tenths > 10:
         return m.group(0)
-    value = tenths * 10 + (_SMALL[m.group("frac")] if m.group("frac") else 0)
+    frac = m.group("frac")
+    value = tenths * 10 + (5 if frac == "半" else _SMALL[frac] if frac else 0)  # 三成半 → 35%
     new = _plain(value) + "%"
     changes.append((m.group(0), new))
     return new

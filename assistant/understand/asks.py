@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from assistant.awards.rules import RuleBook
 from assistant.numbers import NumberError, Quantity, extract_quantities
+from assistant.proposed import proposal_spans
 from assistant.understand.amounts import foreign_amounts
 from assistant.understand.lexicon import general_pattern, general_words
 from assistant.understand.mentions import option_mentions
@@ -62,6 +63,8 @@ def is_award_question(text: str, books: Iterable[RuleBook]) -> bool:
     has_money = any(q.kind == "money" for q in quantities_in(text))
     if has_award and (asks or has_money):
         return True
+    if proposal_spans(text):
+        return True  # "增速10%，是不是50万？": an amount put up to be checked
     if asks and foreign_amounts(text):
         return True  # "HKD 3m … 40% of that would be?": an amount, to be asked for in yuan
     if _BARE_ASK.search(text) and (quantities_in(text) or foreign_amounts(text)):

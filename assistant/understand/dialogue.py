@@ -460,6 +460,10 @@ def answer_awards(
         or any(w in question for w in general_words("compound_asks"))
     )
     found = frames(book, question) if asked else []
+    if not found and _asks_total_of_earlier(question, history, book):
+        earlier = _earlier_awards(history, today, book)
+        if len(earlier) >= 2:
+            return earlier
     if not found:
         single = answer_award(question, history, ranked_clause_ids, today, rulebook=book)
         return [single] if single is not None else []
@@ -505,6 +509,35 @@ def answer_awards(
         kept = [r for r in results if r.amount_yuan is not None or r.error or r.rule == main_ref]
         results = kept or results
     return results
+
+
+def _asks_total_of_earlier(question: str, history: list[str], book: RuleBook) -> bool:
+    """ "两项加起来一共多少？" after turns that each asked one award: a total of those, asked
+    with no figure and no award of its own."""
+    if not history or any(q.kind != "count" for q in quantities_in(question)):
+        return False  # a count ("两项") is how many awards are added, not a figure
+    words = (*general_words("total_markers"), *general_words("compound_asks"))
+    if not any(w in question for w in words):
+        return False
+    return not any(keyword_score(r, question) for r in book.rules.values())
+
+
+def _earlier_awards(history: list[str], today: date, book: RuleBook) -> list[AwardResult]:
+    """The award each earlier turn was answered with (one per rule, last one wins), when
+    every one of them was computed."""
+    by_rule: dict[str, AwardResult] = {}
+    for n, turn in enumerate(history):
+        try:
+            result = answer_award(turn, history[:n], [], today, rulebook=book)
+        except (NumberError, AwardInputError):
+            continue
+        if result is None:
+            continue
+        if result.amount_yuan is None:
+            return []  # a total of part of them would be no total
+        by_rule.pop(result.rule, None)
+        by_rule[result.rule] = result
+    return list(by_rule.values())
 
 
 def _asked_for(book: RuleBook, frame: Frame, question: str) -> bool:

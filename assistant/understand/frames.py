@@ -304,11 +304,23 @@ def _asked_frames(book: RuleBook, text: str, found: list[Frame]) -> list[Frame]:
     if any(text[a:b].lstrip().startswith(adds) for a, b in asking):
         return found
 
+    asked = "".join(text[a:b] for a, b in asking)
+    # "……服务收入900万。……二级节点……500万。想问问二级节点的奖励有多少？": of the awards of
+    # one clause, the asking sentence names one by its own words — not its sibling
+    named_rules = {f.rule.id for f in found if keyword_score(f.rule, asked) > 0}
+
     def in_asking(frame: Frame) -> bool:
         # a segment of the frame in an asking sentence, or the asking sentence naming its
         # clause's topic ("……设备加软件一共投了2600万。智能化改造补贴能拿多少？")
         if any(a <= seg.start < b for seg in frame.segments for a, b in asking):
             return True
+        sibling_named = any(
+            f.rule.clause == frame.rule.clause and f.rule.id in named_rules
+            for f in found
+            if f is not frame
+        )
+        if sibling_named and frame.rule.id not in named_rules:
+            return False
         return any(frame.rule.clause in book.named_clauses(text[a:b]) for a, b in asking)
 
     kept = [f for f in found if in_asking(f)]

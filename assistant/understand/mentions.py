@@ -16,6 +16,7 @@ from typing import Any
 from assistant.awards.format import format_count, format_money, format_percent
 from assistant.awards.rules import InputSpec, Rule
 from assistant.numbers import extract_quantities
+from assistant.proposed import proposal_spans
 from assistant.understand.figures import (
     DERIVED,
     LEFT_OUT,
@@ -86,6 +87,15 @@ def _negated(masked: str, start: int, end: int) -> bool:
     rest = masked[after.end() : after.end() + 1]
     # "入库了没有？" asks; "认定还没下来" states
     return rest not in ("", "？", "?", "吗", "呢")
+
+
+def _negated_before(masked: str, start: int) -> bool:
+    """Is the phrase starting at ``start`` negated by a word before it in its clause?"""
+    before = masked[max(_clause_start(masked, start), start - _NEG_SCOPE) : start]
+    breaks = list(_SCOPE_BREAK.finditer(before))
+    if breaks:
+        before = before[breaks[-1].end() :]
+    return any(w in before for w in _NEG_WORDS) or any(n in before[-3:] for n in _NEGATIONS)
 
 
 def _read_bool(spec: InputSpec, text: str) -> bool | None:
@@ -184,6 +194,14 @@ def _read_enums(rule: Rule, text: str) -> dict[str, Any]:
         if spec.type == "enum_list":
             out[spec.name] = list(dict.fromkeys(v for _, v in mentions))
         elif spec.name == level_name and prev_name:
+            # "之前没拿过智能车间的奖励": a level said not to have been obtained is no level of
+            # this award, earlier or current
+            masked = _masked(text)
+            mentions = [(pos, v) for pos, v in mentions if not _negated_before(masked, pos)]
+            if not mentions:
+                continue
+            if _level_unsaid(spec, text, mentions):
+                continue
             marked = [
                 (pos, v)
                 for pos, v in mentions
@@ -235,6 +253,23 @@ def _names_the_subject(text: str, first: int) -> bool:
     if not any(w in text[first : first + 8] for w in general_words("facility_words")):
         return False  # a certificate's level (2级证书) names no plant
     return any(w in text[first : first + 12] for w in general_words("obtained_markers"))
+
+
+def _level_unsaid(spec: InputSpec, text: str, mentions: list[tuple[int, str]]) -> bool:
+    """ "我们评上智能工厂了": one bare title (no level in its words nor in the message) whose
+    head word also ends an option at another level (国家级智能制造示范工厂) — which title was
+    obtained is not said."""
+    if len({v for _, v in mentions}) != 1 or any(
+        w in text for w in general_words("level_said_words")
+    ):
+        return False
+    levels = general_words("title_levels")
+    value = mentions[0][1]
+    own = next((w for w in levels if value.startswith(w)), None)
+    if own is None:
+        return False
+    head = value[-2:]  # the title's head word: 工厂, 车间, 标杆
+    return any(o.value.endswith(head) and not o.value.startswith(own) for o in spec.options or [])
 
 
 # A count of years ("贴息3年", "期限三年") is read only right after its input's own words:
@@ -369,6 +404,8 @@ def _vague_inputs(rule: Rule, text: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for m in general_pattern("vague_amount").finditer(text):
         before = text[max(_clause_start(text, m.start()), m.start() - 12) : m.start()]
+        if any(w in before for w in general_words("other_cost_items")):
+            continue  # "另外差旅花了十几万": a cost the award does not cover, no part of its input
         for spec in rule.inputs:
             if spec.unit == "yuan" and any(len(a) >= 2 and a in before for a in spec.aliases):
                 out.setdefault(spec.name, text[_clause_start(text, m.start()) : m.end()])
@@ -511,6 +548,30 @@ def _grown_input(
         approx[DERIVED + spec.name] = [_growth_step(spec, g)]
 
 
+_RATE_QUOTE = general_pattern("rate_quote")
+
+_RATE_STEP_BEFORE = general_pattern("rate_step_before")
+
+
+def _not_inputs(text: str, quantities: Sequence[Any]) -> list[Any]:
+    """The quantities less the money the user guesses as the award ("是不是能拿500万？") or
+    quotes as the rule's rate ("按每增长一个点5万"): no input of the award."""
+    proposed = set(proposal_spans(text))
+    out = []
+    for q in quantities:
+        if q.kind == "percent" and _RATE_STEP_BEFORE.search(
+            text[max(0, q.span[0] - 4) : q.span[0]]
+        ):
+            continue
+        if q.kind == "money":
+            start = q.span[0]
+            before = text[max(_clause_start(text, start), start - 14) : start]
+            if q.span in proposed or _RATE_QUOTE.search(before):
+                continue
+        out.append(q)
+    return out
+
+
 def extract_turn(
     rule: Rule,
     text: str,
@@ -527,7 +588,7 @@ def extract_turn(
                 approx.setdefault(LEFT_OUT, []).append(text[start:end])
         text = _blank(text, excluded)
     # "厂房1.2万平方米", "员工1.2万人": measures with 万 are no money
-    quantities = extract_quantities(mask_measures(text))
+    quantities = _not_inputs(text, extract_quantities(mask_measures(text)))
     found = assign_quantities(rule, text, quantities, approx, book, earlier)
     found.update(_new_since(rule, text, quantities))
     risen = _risen_to(rule, text, quantities)
@@ -562,7 +623,32 @@ def extract_turn(
             if value is not None:
                 found[spec.name] = value
     found.update(_read_enums(rule, text))
+    found.update(_whole_of(rule, text, found))
     return found
+
+
+_WHOLE_OF_BEFORE = general_pattern("whole_of_before")
+
+
+def _whole_of(rule: Rule, text: str, found: dict[str, Any]) -> dict[str, Any]:
+    """ "项目投资2000万，全部是生产和设备投资": a money input not read, named right after words
+    saying the figure before is wholly of it, takes that figure — the one money input read."""
+    money = [s for s in rule.inputs if s.unit == "yuan" and s.type == "decimal"]
+    read = [s.name for s in money if s.name in found]
+    if len(read) != 1:
+        return {}
+    out: dict[str, Any] = {}
+    for spec in money:
+        if spec.name in found:
+            continue
+        for alias in sorted(spec.aliases, key=len, reverse=True):
+            if len(alias) < 3:
+                continue
+            at = text.find(alias)
+            if at > 0 and _WHOLE_OF_BEFORE.search(text[_clause_start(text, at) : at]):
+                out[spec.name] = found[read[0]]
+                break
+    return out
 
 
 __all__ = [
