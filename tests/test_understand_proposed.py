@@ -99,3 +99,10 @@ def test_the_growth_reward_names_its_clause() -> None:
 )
 def test_a_figure_said_wholly_of_another_input_is_that_input(text: str, production) -> None:
     assert _read("四.12", text).get("production_equipment_investment_yuan") == production
+
+
+def test_a_figure_a_threshold_is_read_on_chooses_its_rule() -> None:
+    from assistant.understand.choose import select_rule
+
+    rule = select_rule("新上的信息技术新建项目总投资1200万元，有奖励吗", [], [], rulebook=BOOK)
+    assert rule is not None and rule.id == "四.12"

@@ -34,6 +34,9 @@ def _usable_inputs(rule: Rule) -> set[str]:
     names = {s.name for s in rule.inputs if rule.formula_needs(s.name)}
     names.update(rule.formula.derived_from())
     names.update(s.fallback_from for s in rule.inputs if s.fallback_from)
+    # a figure a threshold is read on ("项目总投资1500万" against 2000万以上) decides the award too
+    figures = {s.name for s in rule.inputs if s.type in ("decimal", "integer")}
+    names.update(c.input for c in rule.conditions if c.input in figures)
     return names
 
 

@@ -263,6 +263,13 @@ def _level_unsaid(spec: InputSpec, text: str, mentions: list[tuple[int, str]]) -
         w in text for w in general_words("level_said_words")
     ):
         return False
+    earlier = (
+        *_PREVIOUS_MARKERS,
+        *general_words("upgrade_markers"),
+        *general_words("received_verbs"),
+    )
+    if any(w in text for w in earlier):
+        return False  # "智能工厂的奖励已经拿过了": the same title again pays nothing, at any level
     levels = general_words("title_levels")
     value = mentions[0][1]
     own = next((w for w in levels if value.startswith(w)), None)
