@@ -442,6 +442,8 @@ class Router:
 
         if q.kind == "count":
             named = question[q.span[1] : end]
+            if not names(named):  # "机架有5000个": the thing counted is said before the figure
+                named = question[start : q.span[0]]
         else:
             named = part
             rest = question[:start] + "。" + question[end:]

@@ -156,6 +156,8 @@ def test_a_word_of_another_policy_area_qualifying_ours(
         "8英寸晶圆现在的市场价是多少？",
         "做MEMS传感器的企业哪家好？",
         "想读研究集成电路方向，报考哪所学校好？",
+        "哪儿能买到北斗定位模块？",
+        "楼顶装了5G基站，辐射对人有影响吗？",
     ],
 )
 def test_asked_knowledge_is_refused_over_the_policys_words(
@@ -191,6 +193,8 @@ def test_asked_knowledge_yields_to_support_asked(
         ("从郑东新区到郑州高新区坐什么车？", True),
         ("软件园的办公室房租怎么交？", True),
         ("大数据培训班在哪报名？", True),
+        ("想去智能终端产业园的工厂上班，要什么条件？", True),
+        ("后天郑州高新区尾号限行是几号？", True),
         # … but not a clause topic the asking sentence names, nor words that only look alike
         ("研发人员工资可以算进流片费用吗？", False),
         ("从申请到资金拨付需要多久？", False),
@@ -265,6 +269,8 @@ def test_another_places_own_policy_is_refused(assistant: Assistant) -> None:
         ("我们采购仿真软件授权花了300万，仿真软件采购有补贴吗？", "仿真软件"),
         # a bare figure and a bare ask: the thing priced is the part before the figure
         ("我们采购了一套PLM系统授权，花了180万，能补贴吗？", "PLM"),
+        # a count with the thing counted said before it
+        ("我们的机房服务器有3000台，按服务器台数补贴吗？", "服务器"),
         # electricity is a measure no award is computed on
         ("我们的机房每年电费2000万，有没有电费补贴？", "电费"),
         # housing for the staff an enterprise hires; a thing asked to be given free
