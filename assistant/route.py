@@ -151,6 +151,7 @@ class Router:
         self._support_words = [w for w in scope.get("support_words", []) if w]
         self._support_asks = [w for w in scope.get("support_asks", []) if w]
         self._free_words = [w for w in scope.get("free_words", []) if w]
+        self._support_verbs = [w for w in scope.get("support_verbs", []) if w]
         # what asking about a place's own policy says ("…有什么补贴/支持/好处", "…的政策")
         self._place_support_words = [w for w in self._support_words if len(w) >= 2] + [
             w for w in scope.get("policy_words", []) if w
@@ -497,6 +498,15 @@ class Router:
             return None  # a figure of an award's input: a calculation asked for
         support = [w for w in self._support_words if len(w) >= 2 and w in question]
         if not support:
+            # "能补电费吗": the verb of support right before such a measure
+            said = [
+                m
+                for m in general_words("other_measures")
+                if any(v + m in question for v in self._support_verbs)
+                and not any(m in t for t in self._support_terms)
+            ]
+            if said and not self._names_policy(question):
+                return max(said, key=len) + self._support_verbs[0]
             return None
         word = min(support, key=lambda w: (question.find(w), -len(w)))
         head = self._head_of_ask(question, word)

@@ -273,6 +273,7 @@ def test_another_places_own_policy_is_refused(assistant: Assistant) -> None:
         ("我们的机房服务器有3000台，按服务器台数补贴吗？", "服务器"),
         # electricity is a measure no award is computed on
         ("我们的机房每年电费2000万，有没有电费补贴？", "电费"),
+        ("厂里一年用电花了900万电费，这个能补电费吗？", "电费"),
         # housing for the staff an enterprise hires; a thing asked to be given free
         ("我们企业招来的工程师有购房补贴吗？", "购房"),
         ("来郑州投资半导体项目，能提供免费的办公楼吗？", "免费"),
