@@ -610,10 +610,16 @@ class Router:
             # figures and times are facts told, not the matter ("去年研发投入3000万" → 研发投入)
             skip = self._function_words | self._generic_subjects | {"是", "属于", "作为"}
             skip |= _TIME_WORDS
+            tokens = jieba.lcut(part)
             kept = [
                 t
-                for t in jieba.lcut(part)
-                if t not in skip and t.strip() and not re.search(r"[\d万亿]", t)
+                for i, t in enumerate(tokens)
+                if t not in skip
+                and t.strip()
+                and not re.search(r"[\d万亿]", t)
+                and t not in _ASPECT_PARTICLES
+                # the measure word of a count ("12项"): no part of the matter
+                and not (len(t) == 1 and i > 0 and re.search(r"\d", tokens[i - 1]))
             ]
             if not any(w in part.lower() for w in subject) or not kept:
                 return None
@@ -686,6 +692,7 @@ class Router:
 
 
 _TIME_WORDS = frozenset(general_words("time_words"))
+_ASPECT_PARTICLES = frozenset({"了", "过", "着"})  # "拿了12项…" → the matter is what was got
 _SENTENCE = re.compile(r"[^。！!？?；;\n]*[。！!？?；;\n]?")
 
 

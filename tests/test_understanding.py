@@ -265,6 +265,8 @@ def test_another_places_own_policy_is_refused(assistant: Assistant) -> None:
         ("软件企业的增值税能返还吗？", "增值税"),
         # a figure that counts or prices the unprovided thing is no award's input
         ("我们去年拿到了15件实用新型专利，每件专利有奖励吗？", "专利"),
+        # the count's measure word and 了 are no part of the matter named
+        ("我们去年登记了9项软件著作权，有奖励吗？", "软件著作权奖励"),
         ("公司装了200个物联网网关，网关部署有补贴吗？", "网关"),
         ("我们采购仿真软件授权花了300万，仿真软件采购有补贴吗？", "仿真软件"),
         # a bare figure and a bare ask: the thing priced is the part before the figure
