@@ -158,6 +158,9 @@ def test_a_word_of_another_policy_area_qualifying_ours(
         "想读研究集成电路方向，报考哪所学校好？",
         "哪儿能买到北斗定位模块？",
         "楼顶装了5G基站，辐射对人有影响吗？",
+        "MEMS麦克风和驻极体麦克风有啥区别？",
+        "晶圆厂的良率怎么提高？",
+        "智能传感器行业的发展前景怎么样？",
     ],
 )
 def test_asked_knowledge_is_refused_over_the_policys_words(
@@ -174,6 +177,7 @@ def test_asked_knowledge_is_refused_over_the_policys_words(
         # support asked for the same things is a policy question
         ("参加博览会的门票费用能补贴吗？", False),
         ("智能化改造贷款贴息按LPR算，能补多少？", False),
+        ("智能工厂和智能车间的奖励有什么区别？", False),
     ],
 )
 def test_asked_knowledge_yields_to_support_asked(
