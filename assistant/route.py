@@ -151,6 +151,7 @@ class Router:
         self._support_words = [w for w in scope.get("support_words", []) if w]
         self._support_asks = [w for w in scope.get("support_asks", []) if w]
         self._free_words = [w for w in scope.get("free_words", []) if w]
+        self._support_verbs = [w for w in scope.get("support_verbs", []) if w]
         # what asking about a place's own policy says ("…有什么补贴/支持/好处", "…的政策")
         self._place_support_words = [w for w in self._support_words if len(w) >= 2] + [
             w for w in scope.get("policy_words", []) if w
@@ -442,6 +443,8 @@ class Router:
 
         if q.kind == "count":
             named = question[q.span[1] : end]
+            if not names(named):  # "机架有5000个": the thing counted is said before the figure
+                named = question[start : q.span[0]]
         else:
             named = part
             rest = question[:start] + "。" + question[end:]
@@ -495,6 +498,15 @@ class Router:
             return None  # a figure of an award's input: a calculation asked for
         support = [w for w in self._support_words if len(w) >= 2 and w in question]
         if not support:
+            # "能补电费吗": the verb of support right before such a measure
+            said = [
+                m
+                for m in general_words("other_measures")
+                if any(v + m in question for v in self._support_verbs)
+                and not any(m in t for t in self._support_terms)
+            ]
+            if said and not self._names_policy(question):
+                return max(said, key=len) + self._support_verbs[0]
             return None
         word = min(support, key=lambda w: (question.find(w), -len(w)))
         head = self._head_of_ask(question, word)
@@ -598,10 +610,16 @@ class Router:
             # figures and times are facts told, not the matter ("去年研发投入3000万" → 研发投入)
             skip = self._function_words | self._generic_subjects | {"是", "属于", "作为"}
             skip |= _TIME_WORDS
+            tokens = jieba.lcut(part)
             kept = [
                 t
-                for t in jieba.lcut(part)
-                if t not in skip and t.strip() and not re.search(r"[\d万亿]", t)
+                for i, t in enumerate(tokens)
+                if t not in skip
+                and t.strip()
+                and not re.search(r"[\d万亿]", t)
+                and t not in _ASPECT_PARTICLES
+                # the measure word of a count ("12项"): no part of the matter
+                and not (len(t) == 1 and i > 0 and re.search(r"\d", tokens[i - 1]))
             ]
             if not any(w in part.lower() for w in subject) or not kept:
                 return None
@@ -674,6 +692,7 @@ class Router:
 
 
 _TIME_WORDS = frozenset(general_words("time_words"))
+_ASPECT_PARTICLES = frozenset({"了", "过", "着"})  # "拿了12项…" → the matter is what was got
 _SENTENCE = re.compile(r"[^。！!？?；;\n]*[。！!？?；;\n]?")
 
 

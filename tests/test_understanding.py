@@ -156,6 +156,11 @@ def test_a_word_of_another_policy_area_qualifying_ours(
         "8英寸晶圆现在的市场价是多少？",
         "做MEMS传感器的企业哪家好？",
         "想读研究集成电路方向，报考哪所学校好？",
+        "哪儿能买到北斗定位模块？",
+        "楼顶装了5G基站，辐射对人有影响吗？",
+        "MEMS麦克风和驻极体麦克风有啥区别？",
+        "晶圆厂的良率怎么提高？",
+        "智能传感器行业的发展前景怎么样？",
     ],
 )
 def test_asked_knowledge_is_refused_over_the_policys_words(
@@ -172,6 +177,7 @@ def test_asked_knowledge_is_refused_over_the_policys_words(
         # support asked for the same things is a policy question
         ("参加博览会的门票费用能补贴吗？", False),
         ("智能化改造贷款贴息按LPR算，能补多少？", False),
+        ("智能工厂和智能车间的奖励有什么区别？", False),
     ],
 )
 def test_asked_knowledge_yields_to_support_asked(
@@ -191,6 +197,8 @@ def test_asked_knowledge_yields_to_support_asked(
         ("从郑东新区到郑州高新区坐什么车？", True),
         ("软件园的办公室房租怎么交？", True),
         ("大数据培训班在哪报名？", True),
+        ("想去智能终端产业园的工厂上班，要什么条件？", True),
+        ("后天郑州高新区尾号限行是几号？", True),
         # … but not a clause topic the asking sentence names, nor words that only look alike
         ("研发人员工资可以算进流片费用吗？", False),
         ("从申请到资金拨付需要多久？", False),
@@ -261,12 +269,17 @@ def test_another_places_own_policy_is_refused(assistant: Assistant) -> None:
         ("软件企业的增值税能返还吗？", "增值税"),
         # a figure that counts or prices the unprovided thing is no award's input
         ("我们去年拿到了15件实用新型专利，每件专利有奖励吗？", "专利"),
+        # the count's measure word and 了 are no part of the matter named
+        ("我们去年登记了9项软件著作权，有奖励吗？", "软件著作权奖励"),
         ("公司装了200个物联网网关，网关部署有补贴吗？", "网关"),
         ("我们采购仿真软件授权花了300万，仿真软件采购有补贴吗？", "仿真软件"),
         # a bare figure and a bare ask: the thing priced is the part before the figure
         ("我们采购了一套PLM系统授权，花了180万，能补贴吗？", "PLM"),
+        # a count with the thing counted said before it
+        ("我们的机房服务器有3000台，按服务器台数补贴吗？", "服务器"),
         # electricity is a measure no award is computed on
         ("我们的机房每年电费2000万，有没有电费补贴？", "电费"),
+        ("厂里一年用电花了900万电费，这个能补电费吗？", "电费"),
         # housing for the staff an enterprise hires; a thing asked to be given free
         ("我们企业招来的工程师有购房补贴吗？", "购房"),
         ("来郑州投资半导体项目，能提供免费的办公楼吗？", "免费"),
