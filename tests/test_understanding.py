@@ -121,26 +121,6 @@ def test_unrelated_figures_of_a_long_message_are_no_inputs(
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("question", "refused"),
-    [
-        # another policy area's matter qualifies the policy's word: that area is asked about
-        ("个人创业担保贷款的贴息怎么申请？", True),
-        ("公积金贷款的贴息有吗？", True),
-        # the policy's matter is the head of the phrase: answered
-        ("新能源汽车的芯片首轮流片花了300万，能补多少？", False),
-        # what is asked is outside; the policy's word only stands in a sentence that tells
-        ("下周郑州会下雪吗？我们要去参加博览会", True),
-        ("我的笔记本电脑屏幕碎了，哪里修便宜？", True),
-    ],
-)
-def test_a_word_of_another_policy_area_qualifying_ours(
-    assistant: Assistant, question: str, refused: bool
-) -> None:
-    assert assistant.ask(question).refused is refused
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(
     "question",
     [
         # knowledge, a market figure, a consumer's or a person's errand about a thing the
@@ -202,6 +182,14 @@ def test_asked_knowledge_yields_to_support_asked(
         # … but not a clause topic the asking sentence names, nor words that only look alike
         ("研发人员工资可以算进流片费用吗？", False),
         ("从申请到资金拨付需要多久？", False),
+        # another policy area's matter qualifies the policy's word: that area is asked about
+        ("个人创业担保贷款的贴息怎么申请？", True),
+        ("公积金贷款的贴息有吗？", True),
+        # the policy's matter is the head of the phrase: answered
+        ("新能源汽车的芯片首轮流片花了300万，能补多少？", False),
+        # what is asked is outside; the policy's word only stands in a sentence that tells
+        ("下周郑州会下雪吗？我们要去参加博览会", True),
+        ("我的笔记本电脑屏幕碎了，哪里修便宜？", True),
     ],
 )
 def test_the_asked_matter_outweighs_the_policys_words(
