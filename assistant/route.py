@@ -146,7 +146,6 @@ class Router:
         self._in_field_areas = [re.compile(p) for p in other_areas.get("support_in_field", [])]
         self._enterprise_words = [w for w in scope.get("enterprise_words", []) if w]
         self._personal_affairs = [re.compile(p) for p in scope.get("personal_affairs", [])]
-        self._procedure_asks = [w for w in scope.get("procedure_asks", []) if w]
         self._grant_words = [w for w in scope.get("grant_words", []) if w]
         self._support_words = [w for w in scope.get("support_words", []) if w]
         self._support_asks = [w for w in scope.get("support_asks", []) if w]
@@ -321,15 +320,12 @@ class Router:
         support this policy might be expected to give, or None: the question asks for a grant
         (奖励, 补贴, 返还 — not the area's own relief, 税收优惠), an enterprise asks (企业, 公司,
         招聘 …), it is no person's own affair (个人, 我是…员工) and it asks whether there is
-        such support, not how to obtain that area's own programme
-        (社保补贴怎么申请). Such a question is in the field but not provided for; the same
+        such support. Such a question is in the field but not provided for; the same
         words asked by a person, or without a grant asked ("所得税税率是多少"), are another
         area's and refused."""
         found = next((m for p in self._in_field_areas if (m := p.search(question))), None)
         if found is None or not any(w in question for w in self._grant_words):
             return None  # a relief of that area itself (税收优惠, 减免) is its own law
-        if any(w in question for w in self._procedure_asks):
-            return None  # how to obtain that area's own programme: for its office
         if not any(w in question for w in self._enterprise_words):
             return None
         if any(p.search(question) for p in self._personal_affairs):

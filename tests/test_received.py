@@ -22,8 +22,6 @@ def _awards(question: str):
     [
         # 1000万 × 40% = 400万, but 200万 of this year's 500万 is paid: 300万 left
         ("今年已经领了芯片流片补助200万，新一款首轮流片费用1000万，还能补多少", 3000000),
-        # said without a year: taken as this year's (and said so)
-        ("流片补助已经拿到了300万，又一次首轮流片花了1000万，还能补多少", 2000000),
         # an earlier year's award takes nothing off this year's cap
         ("前年拿过流片补助500万，今年首轮流片花了1000万，能补多少", 4000000),
         # the rest of the cap does not bind: the award is as it would be alone
@@ -94,3 +92,14 @@ def test_an_earlier_title_of_the_ladder_without_its_level_is_asked_for() -> None
     # said not to exist: the title in full
     (result,) = _awards("今年评上了国家级智能制造示范工厂，之前没有拿过别的称号，能奖多少")
     assert result.amount_yuan == 3000000
+
+
+def test_an_award_received_without_a_year_is_asked_when_the_year_decides() -> None:
+    # this year's: 500万 − 300万 = 200万; an earlier year's: 1000万 × 40% = 400万
+    (result,) = _awards("流片补助已经拿到了300万，又一次首轮流片花了1000万，还能补多少")
+    assert result.amount_yuan is None
+    assert result.follow_up and "本年度" in result.follow_up
+    assert "200万元" in result.follow_up and "400万元" in result.follow_up
+    # where the year does not change the amount, it is computed
+    (result,) = _awards("展会补贴已经领了10万，又参加博览会，展位费20万，还能补多少")
+    assert result.amount_yuan == 140000

@@ -46,7 +46,7 @@ __all__ = [
 # unequal). Keyed by id() with the object itself held, so an id is never reused.
 MEMO_OWNERS = 256
 MEMO_TEXTS = 4096
-_NEEDS: dict[int, tuple[object, dict[str, bool]]] = {}
+_NEEDS: dict[int, tuple[object, dict[str, Any]]] = {}
 _NAMED: dict[int, tuple[object, dict[str, frozenset[str]]]] = {}
 
 
@@ -164,6 +164,26 @@ class Rule(StrictModel):
                 "end": self.validity.end.isoformat(),
             },
         }
+
+    @property
+    def received_input(self) -> str | None:
+        """The input of what was already received of this award this year, when its cap is per
+        year (the cap's ``received_input``): read from what is said of it, never a figure the
+        amount is computed on."""
+        memo = _memo(_NEEDS, self)
+        if "__received__" not in memo:
+            memo["__received__"] = next(
+                (p.received_input for p in self.parameters.values() if p.received_input), None
+            )
+        return memo["__received__"]
+
+    @property
+    def figure_inputs(self) -> list[InputSpec]:
+        """The inputs a figure of a question may be attributed to (all but ``received_input``)."""
+        memo = _memo(_NEEDS, self)
+        if "__figures__" not in memo:
+            memo["__figures__"] = [s for s in self.inputs if s.name != self.received_input]
+        return memo["__figures__"]
 
     def formula_needs(self, name: str) -> bool:
         """True when the formula cannot give an amount without this input (its kind computes

@@ -14,7 +14,7 @@ from assistant.numbers import Quantity
 from assistant.understand.asks import part_asks, quantities_in
 from assistant.understand.lexicon import general_pattern, general_words
 from assistant.understand.mentions import option_mentions, unit_fits
-from assistant.understand.rises import growth_measure, measures, rule_owns
+from assistant.understand.rises import book_measures, growth_measure, rule_owns
 
 
 def keyword_score(rule: Rule, text: str) -> int:
@@ -150,13 +150,6 @@ def _labelled_by(text: str, q: Quantity, specs: Sequence[InputSpec]) -> bool:
     return any(len(a) >= 2 and a not in generic and a in before for s in specs for a in s.aliases)
 
 
-def _measure_words(book: RuleBook) -> tuple[str, ...]:
-    labels = frozenset(
-        a for r in book.rules.values() for s in r.inputs for a in s.aliases if len(a) >= 2
-    )
-    return measures(labels)
-
-
 def _usable(
     rule: Rule,
     needed: Sequence[InputSpec],
@@ -183,7 +176,7 @@ def _scores(
     head = _head_rule(book, _asking_part(question))
     scores: dict[str, float] = {}
     asking_sentence = _asking_sentence(question)
-    words = _measure_words(book)
+    words = book_measures(book)
     told = [growth_measure(question, q.span[0], words) for q in quantities]
     for rule in book.rules.values():
         score = 3.0 * keyword_score(rule, question)

@@ -14,7 +14,7 @@ from typing import Any
 from assistant.answer import AwardResult
 from assistant.awards.errors import AwardInputError
 from assistant.awards.evaluate import evaluate
-from assistant.awards.format import format_value
+from assistant.awards.format import format_money, format_value
 from assistant.awards.rules import Rule, RuleBook
 from assistant.numbers import NumberError, to_decimal
 from assistant.understand.amounts import foreign_amounts
@@ -37,7 +37,7 @@ from assistant.understand.mentions import (
     one_figure_input,
     option_mentions,
 )
-from assistant.understand.received import EARLIER_RECEIVED
+from assistant.understand.received import EARLIER_RECEIVED, UNDATED_RECEIVED
 from assistant.understand.rises import last_measure, measures
 
 _FOLLOW_MARKERS = general_words("follow_markers")
@@ -252,7 +252,15 @@ def _approx_notes(rule: Rule, inputs: dict[str, Any], approx: dict[str, list[str
             "故按上限测算；实际金额以审核为准"
         )
     for name, raws in approx.items():
-        if name in (LEFT_OUT, NOT_EXACT, OTHER_COST, BOUND_SETTLES, EARLIER_RECEIVED, OTHER_YEAR):
+        if name in (
+            LEFT_OUT,
+            NOT_EXACT,
+            OTHER_COST,
+            BOUND_SETTLES,
+            EARLIER_RECEIVED,
+            UNDATED_RECEIVED,
+            OTHER_YEAR,
+        ):
             continue
         if name not in inputs:
             continue
@@ -339,6 +347,29 @@ def _error_result(book: RuleBook, rule: Rule, message: str) -> AwardResult:
         error=message,
         follow_up=f"{message}。请核对后重新告诉我具体数额。",
     )
+
+
+def _ask_received_year(
+    book: RuleBook, rule: Rule, result: AwardResult, inputs: dict, approx: dict, today: date
+) -> None:
+    """An award said received without a year ("已经领了流片补助300万"): counted as this year's
+    it lowers the amount, so which year it was is asked, with what each answer gives."""
+    said = approx.get(UNDATED_RECEIVED)
+    received = rule.received_input
+    if not said or received is None or result.amount_yuan is None:
+        return
+    alone = {k: v for k, v in inputs.items() if k != received}
+    other = evaluate(rule.id, alone, today=today, stated=set(alone), rulebook=book)
+    if other.amount_yuan is None or other.amount_yuan == result.amount_yuan:
+        return
+    words = "、".join(f"“{w}”" for w in said)
+    result.follow_up = (
+        f"请问您说的{words}是本年度获得的吗？本款同一年度合计有上限："
+        f"如是本年度获得，可获{format_money(result.amount_yuan)}；"
+        f"如是往年获得，可获{format_money(other.amount_yuan)}。"
+    )
+    result.amount_yuan, result.eligible, result.steps = None, None, []
+    result.missing = [rule.input(received).label]
 
 
 def _ask_earlier_level(rule: Rule, result: AwardResult, text: str, inputs: dict) -> None:
@@ -430,6 +461,7 @@ def answer_award(
     if bare_facts and result.eligible is not False and _asks_something(question):
         return None
     _ask_earlier_level(rule, result, "。".join(turns), inputs)
+    _ask_received_year(book, rule, result, inputs, approx, today)
     _derived_steps(result, inputs, approx)
     result.assumptions.extend(_approx_notes(rule, inputs, approx))
     return result
@@ -485,6 +517,7 @@ def answer_awards(
             results.append(_error_result(book, frame.rule, str(exc)))
             continue
         _ask_earlier_level(frame.rule, result, frame.text, inputs)
+        _ask_received_year(book, frame.rule, result, inputs, approx, today)
         _derived_steps(result, inputs, approx)
         result.assumptions.extend(_approx_notes(frame.rule, inputs, approx))
         results.append(result)

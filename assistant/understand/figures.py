@@ -15,9 +15,10 @@ from assistant.numbers import Quantity
 from assistant.understand.lexicon import general_mapping, general_pattern, general_words
 from assistant.understand.received import (
     EARLIER_RECEIVED,
+    UNDATED_RECEIVED,
     of_an_earlier_year,
-    received_input,
     says_received,
+    this_year_said,
 )
 from assistant.understand.rises import (
     growth_measure,
@@ -385,7 +386,7 @@ def assign_quantities(
                     approx.setdefault(name, []).append(q.raw)
             last = (name, q)
             continue
-        received = received_input(rule)
+        received = rule.received_input
         if received is not None and q.kind == "money" and says_received(before, after):
             # an award already received: this year's comes off the yearly cap, an earlier
             # year's counts for nothing here
@@ -397,8 +398,11 @@ def assign_quantities(
             else:
                 out[received] = out.get(received, 0) + q.value
                 last = (received, q)
+                if approx is not None and not this_year_said(sentence):
+                    part = text[max(seg[0], prev_end) : q.span[1]]
+                    approx.setdefault(UNDATED_RECEIVED, []).append(part)
             continue
-        candidates = [s for s in rule.inputs if unit_fits(s, q) and s.name != received]
+        candidates = [s for s in rule.figure_inputs if unit_fits(s, q)]
         if not candidates:
             continue
         scored = sorted(

@@ -26,8 +26,7 @@ from assistant.understand.choose import keyword_score
 from assistant.understand.lexicon import general_words
 from assistant.understand.mentions import unit_fits
 from assistant.understand.names import mask_measures
-from assistant.understand.received import received_input
-from assistant.understand.rises import growth_measure, measures, rule_owns
+from assistant.understand.rises import book_measures, growth_measure, rule_owns
 
 _PUNCT = re.compile(r"[，,。；;！!？?\n、]")
 # A topic the message names elsewhere weighs less than one the segment names itself, more than
@@ -116,9 +115,7 @@ def _article(q: Quantity) -> bool:
 
 
 def _fits(rule: Rule, q: Quantity) -> list:
-    # what was received this year is no figure the award is asked on (received.py reads it)
-    received = received_input(rule)
-    return [s for s in rule.inputs if unit_fits(s, q) and s.name != received]
+    return [s for s in rule.figure_inputs if unit_fits(s, q)]
 
 
 def _alias_near(rule: Rule, seg: Segment) -> bool:
@@ -137,15 +134,8 @@ def _told_of(book: RuleBook, rule: Rule, seg: Segment, n: int) -> bool:
     measure = seg.measures.get(n)
     if measure is None:
         return True
-    words = _measure_words(book)
+    words = book_measures(book)
     return rule_owns(rule, _fits(rule, seg.quantities[n]), measure, words)
-
-
-def _measure_words(book: RuleBook) -> tuple[str, ...]:
-    labels = frozenset(
-        a for r in book.rules.values() for s in r.inputs for a in s.aliases if len(a) >= 2
-    )
-    return measures(labels)
 
 
 def _label_owners(book: RuleBook, seg: Segment) -> set[str]:
@@ -211,7 +201,7 @@ def assign(book: RuleBook, text: str) -> list[Segment]:
     segment before)."""
     segs = segments(text)
     message_clauses = book.named_clauses(text)
-    words = _measure_words(book)
+    words = book_measures(book)
     for seg in segs:
         for n, q in enumerate(seg.quantities):
             measure = growth_measure(text, seg.start + q.span[0], words)

@@ -31,7 +31,7 @@ from assistant.understand.figures import (
 )
 from assistant.understand.lexicon import general_mapping, general_pattern, general_words
 from assistant.understand.names import mask_measures
-from assistant.understand.received import received_input, says_received
+from assistant.understand.received import says_received
 from assistant.understand.rises import Grown, grown, measures
 
 _NEGATIONS = general_words("negations")
@@ -378,9 +378,7 @@ def one_figure_input(rule: Rule, spec: InputSpec) -> bool:
     figures of its unit, so every such figure of a message is a candidate for it alone."""
     if spec.unit != "yuan" or spec.aggregate == "sum":
         return False
-    # what was received this year is no figure the award is computed on (received.py)
-    others = {spec.name, received_input(rule)}
-    return not any(s.unit == spec.unit for s in rule.inputs if s.name not in others)
+    return not any(s.unit == spec.unit for s in rule.figure_inputs if s.name != spec.name)
 
 
 def _count_parts(rule: Rule, spec: InputSpec, text: str) -> list[tuple[int, int]]:

@@ -1,21 +1,18 @@
 """Awards already received: "今年已经拿到流片补助200万" states no cost of the award but what this
 year's cap has already paid (同一年度合计不超过上限, the rule's ``received_input``). A figure
 said with a verb of receiving beside one of the policy's award words is that; said of an
-earlier year it counts against nothing and is left out; said without a year it is taken as
-this year's (the answer says so), since a cap per year is what "还能补多少" asks about."""
+earlier year it counts against nothing and is left out; said without a year it is counted
+as this year's only where that does not change the amount — else the year is asked back,
+with what each answer would give (a wrong amount is worse than a question back)."""
 
 from __future__ import annotations
 
-from assistant.awards.rules import Rule
 from assistant.understand.lexicon import general_words
 
-# The key under which ``approx`` collects awards said to be received in an earlier year.
+# The keys under which ``approx`` collects awards said to be received in an earlier year, and
+# awards said received without a year (counted as this year's unless that changes the amount).
 EARLIER_RECEIVED = "__earlier_received__"
-
-
-def received_input(rule: Rule) -> str | None:
-    """The input of what was received this year, for a rule capped per year; else None."""
-    return next((p.received_input for p in rule.parameters.values() if p.received_input), None)
+UNDATED_RECEIVED = "__undated_received__"
 
 
 def says_received(before: str, after: str) -> bool:
@@ -30,3 +27,8 @@ def of_an_earlier_year(before: str) -> bool:
     earlier = max((before.rfind(w) for w in general_words("earlier_year_words")), default=-1)
     this = max((before.rfind(w) for w in general_words("this_year_words")), default=-1)
     return earlier > this
+
+
+def this_year_said(before: str) -> bool:
+    """This year is named in the words before the figure (今年已经拿到…)."""
+    return any(w in before for w in general_words("this_year_words"))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-from assistant.awards.rules import InputSpec, Rule
+from assistant.awards.rules import InputSpec, Rule, RuleBook
 from assistant.numbers import NumberError, Quantity, extract_quantities
 from assistant.understand.lexicon import general_mapping, general_pattern, general_words
 from assistant.understand.names import mask_measures
@@ -28,11 +28,27 @@ _SENTENCE_END = "。；;？?！!\n"
 
 
 @lru_cache(maxsize=8)
+@lru_cache(maxsize=8)
 def measures(labels: frozenset[str] = frozenset()) -> tuple[str, ...]:
-    """The measure words: the general ones, and every input alias holding one (服务营收)."""
+    """The measure words: the general ones, and every input alias holding one (服务营收).
+    Cached: the labels are a book's, asked for every figure of every question."""
     general = general_words("measure_words")
     more = {label for label in labels if any(w in label for w in general)}
     return tuple(sorted(set(general) | more, key=len, reverse=True))
+
+
+_BOOK_MEASURES: dict[int, tuple[object, tuple[str, ...]]] = {}
+
+
+def book_measures(book: RuleBook) -> tuple[str, ...]:
+    """:func:`measures` of a book's input aliases (once per book: asked on every question)."""
+    cached = _BOOK_MEASURES.get(id(book))
+    if cached is None or cached[0] is not book:
+        labels = frozenset(
+            a for r in book.rules.values() for s in r.inputs for a in s.aliases if len(a) >= 2
+        )
+        cached = _BOOK_MEASURES[id(book)] = (book, measures(labels))
+    return cached[1]
 
 
 @lru_cache(maxsize=1)
