@@ -175,7 +175,8 @@ class Rule(StrictModel):
             memo["__received__"] = next(
                 (p.received_input for p in self.parameters.values() if p.received_input), None
             )
-        return memo["__received__"]
+        found: str | None = memo["__received__"]
+        return found
 
     @property
     def figure_inputs(self) -> list[InputSpec]:
@@ -183,7 +184,8 @@ class Rule(StrictModel):
         memo = _memo(_NEEDS, self)
         if "__figures__" not in memo:
             memo["__figures__"] = [s for s in self.inputs if s.name != self.received_input]
-        return memo["__figures__"]
+        specs: list[InputSpec] = memo["__figures__"]
+        return specs
 
     def formula_needs(self, name: str) -> bool:
         """True when the formula cannot give an amount without this input (its kind computes
