@@ -186,9 +186,9 @@ def _unit_after() -> tuple[re.Pattern[str], dict[str, Decimal]]:
 
 
 def rewrite_unit_after(text: str, changes: list[Change]) -> str:
-    """A figure followed by its unit in brackets or after "in" ("12,000 (10k yuan)", "12000（万元）")
-    → the amount in yuan, written as the reader knows it (1.2亿元); the units are data
-    (``unit_after_figure``)."""
+    """A figure followed by its unit in brackets or after "in" ("12,000 (10k yuan)",
+    "12000（万元）") → the amount in yuan, written as the reader knows it (1.2亿元); the
+    units are data (``unit_after_figure``)."""
     if "(" not in text and "（" not in text and " in " not in text.lower():
         return text
     pattern, units = _unit_after()

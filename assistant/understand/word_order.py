@@ -131,9 +131,8 @@ _FROM_TO = re.compile(
 def _dated_after() -> re.Pattern[str]:
     """ "1.2亿元 去年", "1.5亿元 in 2024": English says a figure's year after it, Chinese before
     (the year words are ``year_offsets``)."""
-    years = "|".join(
-        map(re.escape, sorted(general_mapping("year_offsets"), key=len, reverse=True))
-    )
+    words = sorted(general_mapping("year_offsets"), key=len, reverse=True)
+    years = "|".join(map(re.escape, words))
     return re.compile(
         rf"(?<![0-9A-Za-z_.,])(?P<figure>{_MONEY}) (?:(?P<word>{years})(?![\u4e00-\u9fff])"
         r"|(?:in|for|of) (?:the year )?(?P<year>(?:19|20)\d{2})(?![\d年]))"
