@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_DOWN, Decimal
+from functools import lru_cache
 
 from assistant.numbers import NumberError, chinese_numeral
-from assistant.understand.lexicon import general_words
+from assistant.understand.lexicon import general_mapping, general_words
 
 Change = tuple[str, str]
 
@@ -166,8 +167,49 @@ def _english_amount(m: re.Match[str], text: str, changes: list[Change]) -> str:
     return new
 
 
+@lru_cache(maxsize=1)
+def _unit_after() -> tuple[re.Pattern[str], dict[str, Decimal]]:
+    units = {
+        re.sub(r"\s+", " ", k.lower()): Decimal(v)
+        for k, v in general_mapping("unit_after_figure").items()
+    }
+    alternation = "|".join(
+        re.escape(u).replace(r"\ ", r"\s*") for u in sorted(units, key=len, reverse=True)
+    )
+    pattern = re.compile(
+        r"(?<![A-Za-z0-9_.,])(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)(?![\d,.%万亿千百元块])"
+        rf"(?:\s*[(（]\s*(?:(?:in|unit|单位)\s*[:：]?\s*)?(?P<bracketed>{alternation})\s*[)）]"
+        rf"|\s+in\s+(?P<after_in>{alternation})(?![A-Za-z]))",
+        re.IGNORECASE,
+    )
+    return pattern, units
+
+
+def rewrite_unit_after(text: str, changes: list[Change]) -> str:
+    """A figure followed by its unit in brackets or after "in" ("12,000 (10k yuan)",
+    "12000（万元）") → the amount in yuan, written as the reader knows it (1.2亿元); the
+    units are data (``unit_after_figure``)."""
+    if "(" not in text and "（" not in text and " in " not in text.lower():
+        return text
+    pattern, units = _unit_after()
+
+    def scaled(m: re.Match[str]) -> str:
+        unit = re.sub(r"\s+", " ", (m.group("bracketed") or m.group("after_in")).lower())
+        size = units.get(unit) or units.get(unit.replace(" ", ""))
+        if size is None:
+            return m.group(0)
+        num = Decimal(m.group("num").replace(",", ""))
+        new = as_question_figure(num * size) + "元"
+        changes.append((m.group(0).strip(), new))
+        return new
+
+    return pattern.sub(scaled, text)
+
+
 def rewrite_english(text: str, changes: list[Change]) -> str:
-    """English and symbol forms (800k, 5 million yuan, ¥800,000, 30 percent, doubled)."""
+    """English and symbol forms (800k, 5 million yuan, ¥800,000, 30 percent, doubled); first a
+    figure with its unit after it (12,000 (10k yuan) → 1.2亿元)."""
+    text = rewrite_unit_after(text, changes)
     if not re.search(r"[A-Za-z¥]", text):
         return text
 

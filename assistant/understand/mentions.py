@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from assistant.awards.format import format_count, format_money, format_percent
@@ -32,7 +33,14 @@ from assistant.understand.figures import (
 from assistant.understand.lexicon import general_mapping, general_pattern, general_words
 from assistant.understand.names import mask_measures
 from assistant.understand.received import says_received
-from assistant.understand.rises import Grown, grown, measures
+from assistant.understand.rises import (
+    Grown,
+    claimed_year,
+    dated_figures,
+    grown,
+    measures,
+    said_year,
+)
 
 _NEGATIONS = general_words("negations")
 
@@ -553,6 +561,144 @@ def _grown_input(
         approx[DERIVED + spec.name] = [_growth_step(spec, g)]
 
 
+def growth_pair(rule: Rule) -> tuple[InputSpec, InputSpec] | None:
+    """The inputs a rule derives a growth from: (the year before's, the year claimed's)."""
+    for d in rule.formula.derive:
+        if d.method == "growth_percent":
+            before, claimed = (rule.input(n) for n in d.sources)
+            return before, claimed
+    return None
+
+
+def _dated_inputs(
+    rule: Rule,
+    text: str,
+    quantities: list,
+    found: dict[str, Any],
+    approx: dict[str, list[str]] | None,
+    book: BookContext | None,
+) -> None:
+    """Figures of the growth's measure said with their years ("2023年主营业务收入2亿元，2024年
+    做到了2.6亿元", "前年1.2亿，去年1.5亿"): the later year is the one claimed, the earlier its
+    base, whichever is said first. Two years that do not meet (2022年, 2024年), or three years
+    and more with no word of which is claimed, are asked back — never computed on a guess."""
+    pair = growth_pair(rule)
+    if pair is None:
+        return
+    before, claimed = pair
+    words = measures(book.labels if book else frozenset())
+    dated = dated_figures(
+        rule, claimed, text, quantities, words, lambda q: not_exact(text, q, book) is None
+    )
+    if len(dated) < 2 or len({d.kind for d in dated}) != 1:
+        return
+    years = sorted({d.order for d in dated})
+    if len(years) != len(dated):
+        return  # a year said twice: a restatement, or two figures of one year — as read
+    dated.sort(key=lambda d: d.order)
+    raws = [d.quantity.raw for d in dated]
+    for key in (LEFT_OUT, OTHER_YEAR):
+        _drop_notes(approx, key, raws)
+    values = {d.quantity.value for d in dated}
+    for spec in rule.figure_inputs:
+        # "2024年3.96亿" is a year's figure, never the increase or another input's figure
+        other = spec not in (before, claimed) and spec.name != rule.received_input
+        if other and spec.unit == claimed.unit and found.get(spec.name) in values:
+            del found[spec.name]
+    said = "、".join(f"{d.word}{format_money(d.quantity.value)}" for d in dated)
+    measure = _measure_of(claimed)
+    pair = dated if len(dated) == 2 else []
+    claimed_said = claimed_year(text, dated)
+    if len(dated) > 2 and claimed_said is not None:
+        # "前年5000万，去年6000万，今年7500万，今年能奖多少？": the year asked and the one before
+        at = next((i for i, d in enumerate(dated) if (d.kind, d.order) == claimed_said), 0)
+        if at > 0:
+            pair = dated[at - 1 : at + 1]
+    if len(pair) == 2 and pair[1].order - pair[0].order == 1:
+        earlier, later = pair
+        for spec, d in ((before, earlier), (claimed, later)):
+            found[spec.name] = d.quantity.value
+            if approx is not None:
+                approx.pop(spec.name, None)
+                if d.quantity.approx:  # "今年大概1.5亿": a round figure, said so
+                    approx[spec.name] = [d.quantity.raw]
+        if approx is not None and later.order != 0:
+            approx.setdefault(OTHER_YEAR, []).append(
+                f"您提到的{said}，按{later.word}为申报年度、{earlier.word}为上年（基数）计算"
+            )
+        return
+    for spec in (before, claimed):
+        found.pop(spec.name, None)
+        if approx is not None:
+            approx.pop(spec.name, None)
+    if approx is None:
+        return
+    if len(dated) == 2:
+        approx.setdefault(OTHER_YEAR, []).append(
+            f"您提到的{said}不是相邻的两个年度，本项以上年为基数计算增长，"
+            f"请告诉我申报年度及其上一年度的{measure}"
+        )
+        return
+    growths = []
+    for a, b in itertools.pairwise(dated):
+        if b.order - a.order == 1 and a.quantity.value > 0:
+            rise = (b.quantity.value - a.quantity.value) / a.quantity.value * 100
+            shown = rise.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            approx_word = "" if shown == rise else "约"
+            growths.append(f"{b.word}较{a.word}增长{approx_word}{format_percent(shown)}")
+    candidates = f"（{'，'.join(growths)}）" if growths else ""
+    approx.setdefault(OTHER_YEAR, []).append(
+        f"您提到了{said}共{len(dated)}个年度的{measure}{candidates}，本项以上年为基数、"
+        "按申报年度计算增长，请问申报的是哪一年度？"
+    )
+
+
+def _uncertain_fall(
+    rule: Rule,
+    text: str,
+    quantities: list,
+    found: dict[str, Any],
+    approx: dict[str, list[str]] | None,
+) -> None:
+    """Two figures of the growth's measure read as a fall, the year before's figure not said to
+    be that year's by its own words ("营收2亿，后来做到了2.6亿"): which is which is a guess, and
+    a guess read backwards is a wrong amount — asked back instead."""
+    pair = growth_pair(rule)
+    if pair is None:
+        return
+    before, claimed = pair
+    if before.name not in found or claimed.name not in found:
+        return
+    if found[claimed.name] >= found[before.name]:
+        return
+    if approx is not None and DERIVED + before.name in approx:
+        return
+    figure = next((q for q in quantities if q.value == found[before.name]), None)
+    if figure is None:
+        return
+    start = _clause_start(text, figure.span[0])
+    said = text[start : figure.span[0]]
+    if any(a in said for a in before.aliases) or said_year(text, start, figure.span[0]):
+        return  # "上年2.6亿", "2023年2.6亿": the words say the year
+    for spec in (before, claimed):
+        found.pop(spec.name, None)
+        if approx is not None:
+            approx.pop(spec.name, None)
+    if approx is not None:
+        approx.setdefault(OTHER_YEAR, []).append(
+            f"您提到的“{text[start : figure.span[1]]}”未说明是哪一年的数额，"
+            f"请告诉我申报年度及其上一年度的{_measure_of(claimed)}各是多少"
+        )
+
+
+def _measure_of(spec: InputSpec) -> str:
+    """The label of a year's figure less its year (本年度主营业务收入 → 主营业务收入)."""
+    measure = spec.label
+    for word in sorted(general_words("this_year"), key=len, reverse=True):
+        measure = measure.removeprefix(word)
+    return measure
+
+
 _RATE_QUOTE = general_pattern("rate_quote")
 
 _RATE_STEP_BEFORE = general_pattern("rate_step_before")
@@ -614,6 +760,8 @@ def extract_turn(
             approx.pop(name, None)
             approx.setdefault(NOT_EXACT, []).append("增长前后的数额未说明各是哪一年的")
     _grown_input(rule, text, quantities, found, approx, book)
+    _dated_inputs(rule, text, quantities, found, approx, book)
+    _uncertain_fall(rule, text, quantities, found, approx)
     for name, said in _vague_inputs(rule, text).items():
         # "展位费三十来万，布展费十几万": a part without a figure leaves the input unknown
         found.pop(name, None)

@@ -13,7 +13,7 @@ growth. A figure told right after a rise without a measure of its own ("……�
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -302,9 +302,93 @@ def grown(
     return unsure
 
 
+# ---------------------------------------------------------------- figures said with years
+@dataclass(frozen=True)
+class Dated:
+    """A figure of a measure said with its year ("2023年主营业务收入2亿元", "去年1.5亿")."""
+
+    kind: str  # "calendar" (2023年) or "relative" (去年): years of one kind compare
+    order: int  # grows with time: the calendar year, or minus the years before this one
+    word: str  # the year as said (2023年, 去年)
+    quantity: Quantity
+
+
+def said_year(text: str, start: int, pos: int) -> tuple[str, int, str] | None:
+    """The year said nearest before ``pos`` in text[start:pos]: (kind, order, word), or None."""
+    piece = text[start:pos]
+    best: tuple[int, int, tuple[str, int, str]] | None = None
+    for m in general_pattern("calendar_year").finditer(piece):
+        key = (m.end(), len(m.group(0)), ("calendar", int(m.group("year")), m.group(0)))
+        if best is None or key[:2] > best[:2]:
+            best = key
+    for word, offset in _years():
+        for m in re.finditer(re.escape(word), piece):
+            key = (m.end(), len(word), ("relative", -offset, word))
+            if best is None or key[:2] > best[:2]:
+                best = key
+    return best[2] if best else None
+
+
+def dated_figures(
+    rule: Rule,
+    spec: InputSpec,
+    text: str,
+    quantities: list[Quantity],
+    words: tuple[str, ...],
+    exact: Callable[[Quantity], bool],
+) -> list[Dated]:
+    """The figures of ``spec``'s measure each said with its year in its own clause part, in
+    the order said: none said as a rise or as the figure compared with ("比去年的1000万"),
+    none of another measure ("净利润3000万"), none that ``exact`` rejects (a bound, a range)."""
+    from assistant.understand.figures import unit_fits
+
+    out: list[Dated] = []
+    for q in quantities:
+        pos = q.span[0]
+        if not unit_fits(spec, q) or rise_by(text, pos) or not exact(q):
+            continue
+        start, _ = clause_of(text, pos)
+        if general_pattern("compared_base").search(text[start:pos]):
+            continue
+        if any(m in text[start:pos] for m in general_words("compared_markers")):
+            continue  # "今年比去年多了" and its like: the year compared with is not the figure's
+        measure = _rise_measure(text, pos, words)
+        if measure is None or not owns(rule, spec, measure, words):
+            continue
+        year = said_year(text, start, pos)
+        if year is None:
+            continue
+        rest = _without_years(general_pattern("calendar_year").sub("", text[start:pos]))
+        if not general_pattern("dated_figure_words").fullmatch(rest.replace(measure, "")):
+            continue  # "今年拿到奖励100万", "今年少了5000万": the clause says it is another figure
+        out.append(Dated(year[0], year[1], year[2], q))
+    return out
+
+
+def claimed_year(text: str, dated: list[Dated]) -> tuple[str, int] | None:
+    """The year the asking names ("今年能奖多少？", "申报2024年度的"): the one year said in the
+    clause parts that ask or say what is applied for and hold none of the ``dated`` figures."""
+    held = {clause_of(text, d.quantity.span[0]) for d in dated}
+    asks = (*general_words("ask_words"), *general_words("applied_for_words"))
+    found: set[tuple[str, int]] = set()
+    pos = 0
+    while pos < len(text):
+        start, end = clause_of(text, pos)
+        part = text[start:end]
+        if (start, end) not in held and any(w in part for w in asks):
+            year = said_year(text, start, end)
+            if year is not None:
+                found.add(year[:2])
+        pos = end + 1
+    return found.pop() if len(found) == 1 else None
+
+
 __all__ = [
+    "Dated",
     "Grown",
+    "claimed_year",
     "clause_of",
+    "dated_figures",
     "grown",
     "growth_measure",
     "last_measure",
@@ -313,5 +397,6 @@ __all__ = [
     "rise_by",
     "rise_input",
     "rule_owns",
+    "said_year",
     "year_in",
 ]

@@ -127,6 +127,23 @@ _FROM_TO = re.compile(
 )
 
 
+@lru_cache(maxsize=1)
+def _dated_after() -> re.Pattern[str]:
+    """ "1.2亿元 去年", "1.5亿元 in 2024": English says a figure's year after it, Chinese before
+    (the year words are ``year_offsets``)."""
+    words = sorted(general_mapping("year_offsets"), key=len, reverse=True)
+    years = "|".join(map(re.escape, words))
+    return re.compile(
+        rf"(?<![0-9A-Za-z_.,])(?P<figure>{_MONEY}) (?:(?P<word>{years})(?![\u4e00-\u9fff])"
+        r"|(?:in|for|of) (?:the year )?(?P<year>(?:19|20)\d{2})(?![\d年]))"
+    )
+
+
+def _year_first(m: re.Match[str]) -> str:
+    year = m["word"] or f"{m['year']}年"
+    return year + m["figure"]
+
+
 def english_order(text: str) -> str:
     """``text`` with English "figure term" pairs written "term figure" and English levels
     written as Chinese ones (level 3 → 3级, 4-star → 4星); see the module."""
@@ -136,6 +153,7 @@ def english_order(text: str) -> str:
     text = _STAR.sub(lambda m: f"{m.group(1)}星", text)
     text = _FROM_TO.sub(lambda m: f"从{m['a']}增长到{m['b']}", text)
     text = measured.sub(_term_first, text)
+    text = _dated_after().sub(_year_first, text)
     text = _passive().sub(_passive_order, text)
     text = _passive_object_first().sub(_object_first_order, text)
     text = _SUPPORT_FOR.sub(

@@ -16,7 +16,7 @@ class Derivation(StrictModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     input: str  # the input computed
-    method: Literal["growth_percent", "add", "apply_growth"]
+    method: Literal["growth_percent", "add", "subtract", "apply_growth"]
     sources: list[str] = Field(alias="from", min_length=2, max_length=2)
 
     def apply(self, values: dict[str, Any], label: Callable[[str], str]) -> str | None:
@@ -44,6 +44,16 @@ class Derivation(StrictModel):
             return (
                 f"{target}：{format_money(first)} + {format_money(second)} = "
                 f"{format_money(current)}"
+            )
+        if self.method == "subtract":
+            # this year's revenue and the increase given ("今年4.2亿，比上年多了7000万") → 上年收入;
+            # a figure that would not stay above zero is no figure of it (not derived)
+            rest = first - second
+            if rest <= 0:
+                return None
+            values[self.input] = rest
+            return (
+                f"{target}：{format_money(first)} − {format_money(second)} = {format_money(rest)}"
             )
         # apply_growth: 上年收入 and 增长率 given → this year's revenue, so its threshold can be
         # checked
