@@ -675,6 +675,13 @@ class Router:
         # a time or a word of the story ("前几年一直在做代工", "参加了产业转移对接活动") is no
         # question of validity or departments: those are read in the parts that ask
         if _DEPARTMENTS.search(_asking_parts(asking)):
+            # "能拿多少奖励？要找哪个部门？": an amount asked in a part of its own is computed
+            # (the award's answer names the departments too)
+            if any(
+                part_asks(p) and not _DEPARTMENTS.search(p) and self._is_award_question(p)
+                for p in re.split(r"(?<=[，,；;。！!？?])", asking)
+            ):
+                return "award"
             return "departments"
         if _VALIDITY.search(_asking_parts(asking)):
             return "validity"

@@ -384,6 +384,24 @@ def test_named_topic_outranks_retrieval_but_not_without_a_name() -> None:
     assert rule is not None and rule.clause == "四.10"
 
 
+def test_the_asking_sentence_names_the_award_over_the_story_before_it() -> None:
+    from assistant.understand.choose import select_rule
+
+    book = default_rulebook()
+    # the story names the parent's 双跨 recognition at length; the asking sentence names the
+    # subsidiary by a word of that award's own
+    text = (
+        "集团的平台已被工业和信息化部认定为跨行业跨领域工业互联网平台。"
+        "前年我们作为它的控股子公司落地郑州，业务经营情况很好。请问子公司可以申请多少？"
+    )
+    rule = select_rule(text, [], [], rulebook=book)
+    assert rule is not None and rule.id == "四.4-控股子公司"
+    # a word the asking sentence points back with ("这个平台") that a longer keyword of another
+    # award holds in the story (双跨平台) names no award of its own
+    rule = select_rule("我们是工信部认定的双跨平台。这个平台能拿多少？", [], [], rulebook=book)
+    assert rule is not None and rule.id == "四.4-双跨平台认定"
+
+
 def test_bare_facts_follow_up_that_asks_something_else_is_left_alone() -> None:
     history = ["两化融合贯标有什么奖励"]
     assert answer_award("我们是规上企业，申报截止到什么时候？", history, [], TODAY) is None

@@ -65,6 +65,17 @@ def test_departments_route(assistant: Assistant) -> None:
         assert dept in a.answer
 
 
+def test_an_amount_asked_beside_departments_is_computed(assistant: Assistant) -> None:
+    # an amount asked in a part of its own is computed; the answer names the departments too
+    a = ask(assistant, "首轮流片费用花了500万元。补助有多少？该向哪个部门申报？")
+    assert a.route == "award" and a.award is not None
+    assert a.award.amount_yuan == 2_000_000
+    assert "市工信局" in a.answer
+    # the departments alone of an award are still a departments question
+    b = ask(assistant, "首轮流片的补助归哪个部门管？")
+    assert b.route == "departments"
+
+
 def test_validity_route_before_and_after_expiry(assistant: Assistant) -> None:
     a = ask(assistant, "这个政策现在还能申请吗？")
     assert a.route == "validity" and cited(a)[0] == "尾"

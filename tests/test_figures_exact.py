@@ -429,6 +429,35 @@ def test_a_figure_of_another_cost_alone_is_asked_back_and_said() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "held"),
+    [
+        # a total said, after it, to hold costs the rule does not pay: no base, asked back
+        ("参加博览会一共投入了45万，里面既有布展搭建，也有人员差旅和住宿，能补多少", "差旅"),
+        ("去年参展花费合计36万，包括展台租金和快递托运，没有分开算，补贴多少", "快递"),
+    ],
+)
+def test_a_total_said_to_hold_other_costs_is_asked_back(text: str, held: str) -> None:
+    found, approx = _read("四.17-展会补贴", text)
+    assert "exhibition_cost_yuan" not in found
+    assert any(held in note for note in approx.get(NOT_EXACT, []))
+    (result,) = answer_awards(text, [], [], TODAY, rulebook=BOOK)
+    assert result.amount_yuan is None and result.missing
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # said not to be held, or what is held is the rule's own costs: the figure is the base
+        "展位费和布展费一共45万，不包括机票和酒店，能补多少",
+        "参展花了45万，里面是展位费和布展费，能补多少",
+    ],
+)
+def test_a_total_said_to_hold_only_its_own_costs_is_the_base(text: str) -> None:
+    found, _ = _read("四.17-展会补贴", text)
+    assert found["exhibition_cost_yuan"] == 450000
+
+
+@pytest.mark.parametrize(
     ("before", "costs"),
     [
         ("差旅和住宿花了", ["差旅", "住宿"]),

@@ -68,6 +68,28 @@ _UNUSED_MONEY = 6.0
 _ASKED_KEYWORD = 6.0
 
 
+# A rule the asking sentence names by a word of its own ("……是双跨平台……成立了控股子公司……。
+# 这个子公司能拿多少？"): a keyword of three characters or more that no longer keyword of another
+# rule said in the message holds ("这个平台" after "双跨平台" points back at that, not at 平台's
+# rule). Then what is asked is among the rules the asking sentence names: a rival named only in
+# the story told before loses, however long its words there (跨行业跨领域, 工信部认定).
+
+
+def _asked_by_own_word(book: RuleBook, text: str, asking: str) -> set[str]:
+    """The rules the asking sentence names by a keyword of their own (see above)."""
+    if not asking:
+        return set()
+    said = {(rid, k) for rid, r in book.rules.items() for k in r.keywords if k and k in text}
+    out = set()
+    for rid, k in said:
+        if len(k) < 3 or k not in asking:
+            continue
+        if any(o != rid and k in longer and k != longer for o, longer in said):
+            continue
+        out.add(rid)
+    return out
+
+
 def _last_asking(parts: list[str]) -> str:
     """The last of ``parts`` that asks (``asks.part_asks``); else ""."""
     return next((p for p in reversed(parts) if part_asks(p)), "")
@@ -259,6 +281,11 @@ def select_rule(
     """The rule of ``rulebook`` the conversation is about, or None when nothing points at one."""
     book = rulebook
     scores = _scores(book, question, list(history or []), list(ranked_clause_ids or []))
+    asking = _asking_sentence(question)
+    if _asked_by_own_word(book, question, asking):
+        # the award asked is among those the asking sentence names (see _asked_by_own_word)
+        named = {rid: v for rid, v in scores.items() if keyword_score(book.rules[rid], asking)}
+        scores = named or scores
     best_id = max(scores, key=lambda rid: scores[rid])  # ties: first in the rule file
     return book.rules[best_id] if scores[best_id] > 0 else None
 

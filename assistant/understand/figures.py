@@ -333,6 +333,24 @@ def other_costs(spec: InputSpec, before: str) -> list[str]:
     return found
 
 
+def held_costs(spec: InputSpec, text: str, end: int, stop: int) -> list[str]:
+    """Costs the words after a figure say it holds that are not this input's own cost items:
+    "总共花了80万，这里面有展位费，也有机票和酒店" for 场地租赁费和布展费 → 机票, 酒店. Read from
+    the figure's end to the next figure or the end of its sentence (``stop``), after a word that
+    says what the figure holds (其中, 包括, 里面 …; not "不包括")."""
+    ends = [i for p in "。！!？?；;\n" if (i := text.find(p, end, stop)) >= 0]
+    after = text[end : min(ends) if ends else stop]
+    excluding = general_words("cost_excluding_markers")
+    opens = [
+        i + len(m)
+        for m in general_words("part_of_total_markers")
+        if (i := after.find(m)) >= 0 and not any(after[: i + len(m)].endswith(x) for x in excluding)
+    ]
+    if not opens:
+        return []
+    return other_costs(spec, after[min(opens) :])
+
+
 def _left_out(approx: dict[str, list[str]] | None, said: str) -> None:
     if approx is not None:
         approx.setdefault(LEFT_OUT, []).append(said)
@@ -430,6 +448,14 @@ def assign_quantities(
                 del out[spec.name]
                 sureness.pop(spec.name, None)
                 strength.pop(spec.name, None)
+            continue
+        held = held_costs(spec, text, q.span[1], next_start)
+        if held:
+            # "总共花了80万，这里面有展位费，也有机票酒店": a total said to hold costs the input
+            # does not name is no exact base; ask for the input's own part
+            if approx is not None:
+                note = f"“{clause_part}”含有{'、'.join(held)}等不属于本项的费用"
+                approx.setdefault(NOT_EXACT, []).append(note)
             continue
         why = not_exact(text, q, book)
         if why is not None:
