@@ -41,7 +41,9 @@ _ASKING_WORDS = tuple(w for w in _ASK_WORDS if len(w) >= 2)
 
 
 # an ask word right before a figure is the figure's label ("建设金额500万", "额度300万"), no ask
-_LABEL_OF_FIGURE = re.compile(r"\s*[:：]?\s*(?:是|为|达|有)?\s*[\d一二两三四五六七八九十百千万亿]")
+_LABEL_OF_FIGURE = re.compile(
+    r"\s*[:：]?\s*(?:是|为|达|有)?\s*(?:\d|[一二两三四五六七八九十][一二两三四五六七八九十百千]*[百千万亿元])"
+)
 
 
 def part_asks(text: str) -> bool:
