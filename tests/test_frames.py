@@ -131,3 +131,62 @@ def test_no_figure_is_used_by_two_awards(picks, amounts) -> None:
         assert result.amount_yuan == alone.amount_yuan
         if rule.cap is not None:
             assert result.amount_yuan <= rule.cap
+
+
+def test_awards_an_asking_sentence_lists_are_each_answered_in_its_order() -> None:
+    # 认定奖 names no rule by its keywords: beside 双跨 its word 认定 is 四.4's own input;
+    # 总部落户奖 beside 双跨 is 四.4's headquarters award, not 四.3's negotiated support
+    results = answer_awards(
+        "我司是双跨平台，在郑州设立了控股子公司，经营情况不错，总部也迁来了郑州。"
+        "子公司奖、总部落户奖、认定奖各是多少？",
+        [],
+        [],
+        TODAY,
+    )
+    assert [(r.rule, r.amount_yuan) for r in results] == [
+        ("四.4-控股子公司", 2000000),
+        ("四.4-双跨总部落户", 10000000),
+        ("四.4-双跨平台认定", 10000000),
+    ]
+
+
+def test_a_part_without_a_figure_naming_the_award_gives_it_its_facts() -> None:
+    # 参与单位 (not the lead unit) is read for the node award, not assumed; a sentence whose
+    # ask word labels a figure (建设金额400万) asks nothing, so both awards stay asked
+    results = answer_awards(
+        "我们建的二级节点只是参与单位，建设金额400万；另外做标识解析服务，服务收入300万，"
+        "请问能拿多少？",
+        [],
+        [],
+        TODAY,
+    )
+    assert [(r.rule, r.amount_yuan) for r in results] == [
+        ("四.5-二级节点", 0),
+        ("四.5-标识解析服务", 300000),
+    ]
+
+
+def test_an_english_full_stop_ends_a_segment_and_a_decimal_point_does_not() -> None:
+    segs = segments("流片2.5万. 央视广告200万")
+    assert [s.text.strip() for s in segs] == ["流片2.5万", "央视广告200万"]
+    assert [q.raw for q in segs[0].quantities] == ["2.5万"]
+
+
+def test_an_ask_word_that_labels_a_figure_asks_nothing() -> None:
+    from assistant.understand.asks import part_asks
+
+    assert not part_asks("节点建设金额：三百万")
+    assert not part_asks("额度为2000万")
+    assert part_asks("补贴金额是多少")
+    assert part_asks("上限一般多高")
+
+
+def test_english_for_both_asks_for_each_award_and_also_starts_the_next() -> None:
+    from assistant.understand.normalise import normalise
+
+    text = normalise(
+        "Our first tape-out cost RMB 3M. Also we ran CCTV ads costing RMB 1M. Amounts for both?"
+    ).text
+    assert "另外" in text and "各多少" in text
+    results = answer_awards(text, [], [], TODAY)
+    assert [r.rule for r in results] == ["四.10", "四.17-央媒广告"]

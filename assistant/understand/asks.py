@@ -4,6 +4,7 @@ the difference of an upgrade between two levels of a tiered (级差) rule.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from assistant.awards.rules import RuleBook
@@ -39,9 +40,24 @@ _NOT_ABOUT_AMOUNT = general_words("not_about_amount")
 _ASKING_WORDS = tuple(w for w in _ASK_WORDS if len(w) >= 2)
 
 
+# an ask word right before a figure is the figure's label ("建设金额500万", "额度300万"), no ask
+_LABEL_OF_FIGURE = re.compile(
+    r"\s*[:：]?\s*(?:是|为|达|有)?\s*(?:\d|[一二两三四五六七八九十][一二两三四五六七八九十百千]*[百千万亿元])"
+)
+
+
 def part_asks(text: str) -> bool:
-    """Whether a sentence or a clause part asks: a question mark or an ask word in it."""
-    return any(w in text for w in ("？", "?", *_ASKING_WORDS))
+    """Whether a sentence or a clause part asks: a question mark or an ask word in it (not one
+    that labels the figure right after it)."""
+    if "？" in text or "?" in text:
+        return True
+    for word in _ASKING_WORDS:
+        start = text.find(word)
+        while start >= 0:
+            if not _LABEL_OF_FIGURE.match(text, start + len(word)):
+                return True
+            start = text.find(word, start + 1)
+    return False
 
 
 def quantities_in(text: str) -> list[Quantity]:

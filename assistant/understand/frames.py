@@ -28,7 +28,9 @@ from assistant.understand.mentions import unit_fits
 from assistant.understand.names import mask_measures
 from assistant.understand.rises import book_measures, growth_measure, rule_owns
 
-_PUNCT = re.compile(r"[，,。；;！!？?\n、]")
+# an ASCII full stop ends an English sentence ("… solutions. Also our platform …"), not a
+# decimal point ("2.2")
+_PUNCT = re.compile(r"[，,。；;！!？?\n、]|\.(?!\d)")
 # A topic the message names elsewhere weighs less than one the segment names itself, more than
 # generic keywords of another clause (measured on evals/dev/understanding.jsonl).
 SEGMENT_TOPIC = 30.0
@@ -53,6 +55,7 @@ class Segment:
     rule: Rule | None = None  # the rule the segment's own words point at
     own_evidence: bool = False  # named by the segment itself, not inherited
     labelled: bool = False  # its first figure's words are an input of that rule (maybe others too)
+    item: bool = False  # one of the awards an asking sentence lists to be answered separately
 
 
 @dataclass
@@ -180,6 +183,8 @@ def _segment_score(
         score += SEGMENT_TOPIC
     elif rule.clause in message_clauses:
         score += MESSAGE_TOPIC
+        if _specialises_topic(book, rule, seg.text):
+            score += SEGMENT_TOPIC
     if seg.quantities:
         told = [n for n in range(len(seg.quantities)) if _told_of(book, rule, seg, n)]
         if not told:
@@ -190,6 +195,24 @@ def _segment_score(
         if _alias_near(rule, seg):
             score += ALIAS_NEXT_TO_QUANTITY
     return score
+
+
+def _specialises_topic(book: RuleBook, rule: Rule, text: str) -> bool:
+    """ "双跨平台……总部落户奖": a sub-award of a clause of several awards whose own keyword
+    holds another clause's topic the text names (四.4's 双跨平台总部落户 holds 四.3's 总部落户) is
+    that topic said of the clause's subject, which the message names elsewhere: the text names
+    the sub-award by both, more than the other clause by its topic alone."""
+    if sum(1 for r in book.rules.values() if r.clause == rule.clause) < 2:
+        return False
+    said = [k for k in rule.keywords if k and k in text]
+    return any(
+        t in k
+        for c, terms in book.topics.items()
+        if c != rule.clause
+        for t in terms
+        if t
+        for k in said
+    )
 
 
 def _own_evidence(book: RuleBook, rule: Rule, seg: Segment) -> bool:
@@ -266,7 +289,7 @@ def states_identity(part: str) -> bool:
     return any(part.lstrip().startswith(w) for w in general_words("identity_openers"))
 
 
-_SENTENCE_END = re.compile(r"[。！!？?；;\n]")
+_SENTENCE_END = re.compile(r"[。！!？?；;\n]|\.(?!\d)")
 
 
 def _sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -317,6 +340,45 @@ def _asked_frames(book: RuleBook, text: str, found: list[Frame]) -> list[Frame]:
     return kept if kept else found
 
 
+def _input_words(rule: Rule, text: str) -> int:
+    """Characters of ``text`` covered by the rule's keywords and its inputs' aliases (2+)."""
+    words = [*rule.keywords, *(a for s in rule.inputs for a in s.aliases if len(a) >= 2)]
+    covered: set[int] = set()
+    for w in words:
+        pos = text.find(w) if w else -1
+        if pos >= 0:
+            covered.update(range(pos, pos + len(w)))
+    return len(covered)
+
+
+def _mark_items(book: RuleBook, text: str, segs: list[Segment]) -> None:
+    """ "认定奖、总部落户奖、子公司奖分别是多少": asked for several, each award the asking
+    sentence lists (a part without a figure that names an award, 奖/补贴 …) is asked about on
+    its own. A listed award without words of its own is the award of a clause the message
+    names that its words name by the rule's inputs (认定 is 四.4's 工信部认定 beside 双跨)."""
+    asking = [(a, b) for a, b in _sentence_spans(text) if part_asks(text[a:b])]
+    award_words = general_words("award_words")
+    message_clauses = book.named_clauses(text)
+    for seg in segs:
+        if seg.quantities or not any(a <= seg.start < b for a, b in asking):
+            continue
+        if not any(w in seg.text for w in award_words) or states_identity(seg.text):
+            continue
+        if seg.rule is not None and seg.own_evidence:
+            seg.item = True
+            continue
+        scored = sorted(
+            (
+                (_input_words(r, seg.text), r)
+                for r in book.rules.values()
+                if r.clause in message_clauses
+            ),
+            key=lambda t: -t[0],
+        )
+        if scored and scored[0][0] > 0 and (len(scored) < 2 or scored[1][0] < scored[0][0]):
+            seg.rule, seg.item = scored[0][1], True
+
+
 def frames(book: RuleBook, text: str) -> list[Frame]:
     """The awards the message asks about, in the order it names them (empty when it names
     fewer than two: the single-award path handles those with the whole conversation)."""
@@ -325,19 +387,25 @@ def frames(book: RuleBook, text: str) -> list[Frame]:
     # "…投了1800万，另外还想申请揭榜挂帅服务商扶持，合同还没签，分别能拿多少": asked for
     # several, an award named by its own words without its figure is asked about (and asked back)
     several = any(w in text for w in general_words("compound_asks"))
+    if several:
+        _mark_items(book, text, segs)
     for seg in segs:
         if seg.rule is None:
             continue
-        makes_frame = bool(seg.quantities) or (
-            seg.own_evidence
-            and not states_identity(seg.text)
-            and (
-                (
-                    _needs_no_quantity(seg.rule)
-                    and _states_obtained(seg.rule, seg)
-                    and _subject_named(book, seg.rule, text)
+        makes_frame = (
+            bool(seg.quantities)
+            or seg.item
+            or (
+                seg.own_evidence
+                and not states_identity(seg.text)
+                and (
+                    (
+                        _needs_no_quantity(seg.rule)
+                        and _states_obtained(seg.rule, seg)
+                        and _subject_named(book, seg.rule, text)
+                    )
+                    or (several and bool(book.named_clauses(seg.text)))
                 )
-                or (several and bool(book.named_clauses(seg.text)))
             )
         )
         if not makes_frame:
@@ -350,7 +418,9 @@ def frames(book: RuleBook, text: str) -> list[Frame]:
     # a rule no segment names by its own words (its figures only inherited a topic the message
     # names elsewhere, "去年纳税800万" beside "央视广告") is no award asked about
     named = {
-        seg.rule.id for seg in segs if seg.rule is not None and (seg.own_evidence or seg.labelled)
+        seg.rule.id
+        for seg in segs
+        if seg.rule is not None and (seg.own_evidence or seg.labelled or seg.item)
     }
     ordered = [f for f in by_rule.values() if f.rule.id in named]
     ordered = _asked_frames(book, text, ordered)
@@ -364,7 +434,8 @@ def frames(book: RuleBook, text: str) -> list[Frame]:
     # the rule the whole message points at most (the other is its premise)
     result: list[Frame] = []
     for frame in ordered:
-        if any(s.quantities for s in frame.segments):
+        # … unless each is listed to be answered on its own (认定奖、总部落户奖分别是多少)
+        if any(s.quantities or s.item for s in frame.segments):
             result.append(frame)
             continue
         siblings = [
@@ -384,7 +455,12 @@ def frames(book: RuleBook, text: str) -> list[Frame]:
         return []
     # in the order the message names them: by the first segment that names the rule itself
     # (a figure that only inherited a topic named later does not put its frame first)
+    # … and when the asking sentence lists every award, in the order of its list
+    listed = all(any(s.item for s in f.segments) for f in result)
+
     def named_at(frame: Frame) -> int:
+        if listed:
+            return min(s.start for s in frame.segments if s.item)
         own = [s.start for s in frame.segments if s.own_evidence or s.labelled]
         return min(own or [s.start for s in frame.segments])
 
@@ -398,7 +474,17 @@ def frames(book: RuleBook, text: str) -> list[Frame]:
     ]
     result = [f for f in result if f not in asked_back] + asked_back
     # segments stating facts without a quantity and without a rule of another frame
-    facts = [s for s in segs if not s.quantities and (s.rule is None or not s.own_evidence)]
+    facts = [
+        s
+        for s in segs
+        if not s.quantities and not s.item and (s.rule is None or not s.own_evidence)
+    ]
+    # a part without a figure that names a frame's rule by its own words is that award's
+    # ("我们牵头建设的二级节点已被省里认定，项目建设金额500万"): its facts are read, not assumed
+    for seg in segs:
+        frame = next((f for f in result if seg.rule is f.rule), None)
+        if frame is not None and seg.own_evidence and seg not in frame.segments:
+            frame.segments.append(seg)
     own = sorted(((seg.start, f) for f in result for seg in f.segments), key=lambda t: t[0])
     for frame in result:
         # a fact told right after one award's part is about that award ("……另外还想申请首轮
