@@ -54,6 +54,21 @@ def test_a_foreign_currency_figure_asks_for_yuan_and_states_no_amount() -> None:
     assert "人民币" in (result.error or "")
 
 
+def test_a_foreign_figure_of_an_earlier_turn_is_never_read_as_yuan() -> None:
+    history = ["参展的展位费一共是12万欧元，补贴多少？"]
+    result = answer_award("换算下来人民币是93万元。", history, ["四.17"], TODAY, rulebook=BOOK)
+    assert result is not None and result.amount_yuan is not None
+    assert any("93万" in s for s in result.steps)
+    assert not any("12万元" in s for s in result.steps)
+
+
+def test_a_foreign_figure_is_no_input_of_the_turn(book) -> None:
+    found, _ = _read(book, "四.10", "首轮流片费用是60万美元")
+    assert "tapeout_cost_yuan" not in found and not any(
+        isinstance(v, (int, float)) and v == 600_000 for v in found.values()
+    )
+
+
 def test_an_unlabelled_figure_never_replaces_a_stated_one(book) -> None:
     found, approx = _read(book, "四.7", "获评3个国家级工业APP优秀解决方案，团队一共做了8个工业软件")
     assert found["solutions"] == 3

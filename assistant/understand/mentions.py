@@ -17,6 +17,7 @@ from assistant.awards.format import format_count, format_money, format_percent
 from assistant.awards.rules import InputSpec, Rule
 from assistant.numbers import extract_quantities
 from assistant.proposed import proposal_spans
+from assistant.understand.amounts import foreign_spans
 from assistant.understand.figures import (
     DERIVED,
     LEFT_OUT,
@@ -592,6 +593,10 @@ def extract_turn(
             if approx is not None:
                 approx.setdefault(LEFT_OUT, []).append(text[start:end])
         text = _blank(text, excluded)
+    # "费用80万美元": a figure in another currency is never a yuan figure, in any turn
+    foreign = foreign_spans(text)
+    if foreign:
+        text = _blank(text, foreign)
     # "厂房1.2万平方米", "员工1.2万人": measures with 万 are no money
     quantities = _not_inputs(text, extract_quantities(mask_measures(text)))
     found = assign_quantities(rule, text, quantities, approx, book, earlier)
