@@ -16,7 +16,7 @@ from assistant.awards import default_rulebook
 from assistant.understand.amounts import foreign_amounts
 from assistant.understand.choose import select_rule
 from assistant.understand.dialogue import answer_award, answer_awards, book_context
-from assistant.understand.mentions import LEFT_OUT, extract_turn
+from assistant.understand.mentions import LEFT_OUT, OTHER_YEAR, extract_turn
 
 TODAY = date(2024, 6, 1)
 BOOK = default_rulebook()
@@ -67,6 +67,18 @@ def test_a_foreign_figure_is_no_input_of_the_turn(book) -> None:
     assert "tapeout_cost_yuan" not in found and not any(
         isinstance(v, (int, float)) and v == 600_000 for v in found.values()
     )
+
+
+def test_figures_of_two_calendar_years_for_an_input_of_the_year_before_are_asked(book) -> None:
+    found, approx = _read(book, "四.8-服务奖励", "中试平台主营收入2022年650万，2023年780万")
+    assert "platform_last_year_revenue_yuan" not in found
+    assert any("2022年" in n and "2023年" in n for n in approx.get(OTHER_YEAR, []))
+
+
+def test_the_year_applied_in_picks_the_year_before(book) -> None:
+    text = "中试平台主营收入2022年650万，2023年780万，准备2024年申报"
+    found, _ = _read(book, "四.8-服务奖励", text)
+    assert found["platform_last_year_revenue_yuan"] == 7_800_000
 
 
 def test_an_unlabelled_figure_never_replaces_a_stated_one(book) -> None:

@@ -81,6 +81,12 @@ def test_a_segment_without_words_of_its_own_continues_the_one_before(book) -> No
     assert [s.rule.id if s.rule else None for s in segs] == ["四.10", "四.10"]
 
 
+def test_a_figure_only_the_topic_points_at_continues_the_segment_before(book) -> None:
+    # "2021年…" names no rule; the clause (中试平台) has two: it keeps the measure said before
+    segs = assign(book, "我们的中试平台2020年主营收入500万，2021年700万")
+    assert [s.rule.id for s in segs if s.quantities] == ["四.8-服务奖励", "四.8-服务奖励"]
+
+
 def test_segments_cut_at_connectives_and_keep_their_quantities() -> None:
     segs = segments("流片600万另外广告200万")
     assert [s.text for s in segs] == ["流片600万", "另外广告200万"]

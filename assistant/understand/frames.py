@@ -241,10 +241,19 @@ def assign(book: RuleBook, text: str) -> list[Segment]:
         if _own_evidence(book, best, seg) or best.clause in message_clauses:
             seg.rule, seg.own_evidence = best, _own_evidence(book, best, seg)
             seg.labelled = best.id in owners
-    # a segment that names nothing continues the rule of the segment before it
+    # a segment that names nothing continues the rule of the segment before it — also when
+    # only the message's topic gave it a rule of the same clause ("中试平台……2023年主营收入
+    # 900万，2024年1400万": the second year's figure is the first one's measure, not a sibling's)
     previous: Rule | None = None
     for seg in segs:
-        continues = seg.rule is None and seg.quantities and previous is not None
+        topic_only = (
+            seg.rule is not None
+            and not seg.own_evidence
+            and not seg.labelled
+            and previous is not None
+            and previous.clause == seg.rule.clause
+        )
+        continues = (seg.rule is None or topic_only) and seg.quantities and previous is not None
         if continues and any(
             _fits(previous, q) and _told_of(book, previous, seg, n)
             for n, q in enumerate(seg.quantities)

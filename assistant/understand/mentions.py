@@ -554,6 +554,59 @@ def _grown_input(
         approx[DERIVED + spec.name] = [_growth_step(spec, g)]
 
 
+_CALENDAR_YEAR = general_pattern("calendar_year")
+_APPLICATION_YEAR = general_pattern("application_year")
+
+
+def _calendar_years(
+    rule: Rule,
+    text: str,
+    quantities: Sequence[Any],
+    found: dict[str, Any],
+    approx: dict[str, list[str]] | None,
+) -> None:
+    """An input of the year before (上一年度平台主营业务收入), the rule's one money figure, told
+    with figures of two calendar years ("2023年900万，2024年1400万"): which one is the year
+    before depends on the year applied in — taken when the text says it ("2025年申报"), else
+    asked (both figures said), never one picked."""
+    money = [s for s in rule.figure_inputs if s.unit == "yuan" and s.type == "decimal"]
+    if len(money) != 1 or not money[0].label.startswith(tuple(general_words("previous_year"))):
+        return
+    spec = money[0]
+    dated: dict[int, Any] = {}
+    for q in quantities:
+        if q.kind != "money":
+            continue
+        years = list(_CALENDAR_YEAR.finditer(text[_clause_start(text, q.span[0]) : q.span[0]]))
+        if years:
+            dated.setdefault(int(years[-1].group("y")), q)
+    if len(dated) < 2:
+        return
+    held = found.get(spec.name)
+    if held is not None and held not in {q.value for q in dated.values()}:
+        return  # a figure said of the input in its own words stands
+    for key in (LEFT_OUT, OTHER_YEAR):
+        _drop_notes(approx, key, [q.raw for q in dated.values()])
+    applied = _APPLICATION_YEAR.search(text)
+    if applied is not None and int(applied.group("y")) - 1 in dated:
+        chosen = dated[int(applied.group("y")) - 1]
+        found[spec.name] = chosen.value
+        if approx is not None:
+            approx.pop(spec.name, None)
+            if chosen.approx:
+                approx[spec.name] = [chosen.raw]
+        return
+    found.pop(spec.name, None)
+    if approx is None:
+        return
+    approx.pop(spec.name, None)
+    said = "、".join(f"{y}年{q.raw}" for y, q in sorted(dated.items()))
+    approx.setdefault(OTHER_YEAR, []).append(
+        f"您提到了不同年份的数额（{said}），本项按{spec.label}计算，取决于申报年度，未据此计算；"
+        f"请告诉我申报年度（或直接告诉我{spec.label}）"
+    )
+
+
 _RATE_QUOTE = general_pattern("rate_quote")
 
 _RATE_STEP_BEFORE = general_pattern("rate_step_before")
@@ -619,6 +672,7 @@ def extract_turn(
             approx.pop(name, None)
             approx.setdefault(NOT_EXACT, []).append("增长前后的数额未说明各是哪一年的")
     _grown_input(rule, text, quantities, found, approx, book)
+    _calendar_years(rule, text, quantities, found, approx)
     for name, said in _vague_inputs(rule, text).items():
         # "展位费三十来万，布展费十几万": a part without a figure leaves the input unknown
         found.pop(name, None)
