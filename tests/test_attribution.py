@@ -16,7 +16,7 @@ from assistant.awards import default_rulebook
 from assistant.understand.amounts import foreign_amounts
 from assistant.understand.choose import select_rule
 from assistant.understand.dialogue import answer_award, answer_awards, book_context
-from assistant.understand.mentions import LEFT_OUT, OTHER_YEAR, extract_turn
+from assistant.understand.mentions import LEFT_OUT, MIXED, OTHER_YEAR, extract_turn
 
 TODAY = date(2024, 6, 1)
 BOOK = default_rulebook()
@@ -79,6 +79,20 @@ def test_the_year_applied_in_picks_the_year_before(book) -> None:
     text = "中试平台主营收入2022年650万，2023年780万，准备2024年申报"
     found, _ = _read(book, "四.8-服务奖励", text)
     assert found["platform_last_year_revenue_yuan"] == 7_800_000
+
+
+def test_a_total_of_a_met_and_an_unmet_condition_asks_for_the_part_met(book) -> None:
+    text = "公司是制造企业，广告投在人民日报以及两家市级电视台，合计600万"
+    found, approx = _read(book, "四.17-央媒广告", text)
+    assert found["central_media"] is True
+    assert "ad_spend_yuan" not in found
+    assert approx[MIXED] and approx[MIXED][0][0] == "人民日报"
+
+
+def test_a_total_of_only_unmet_parts_stays_ineligible(book) -> None:
+    found, approx = _read(book, "四.17-央媒广告", "制造企业，在两家市级电视台投广告，合计600万")
+    assert found["central_media"] is False
+    assert MIXED not in approx
 
 
 def test_an_unlabelled_figure_never_replaces_a_stated_one(book) -> None:

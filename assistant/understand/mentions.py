@@ -21,6 +21,7 @@ from assistant.understand.amounts import foreign_spans
 from assistant.understand.figures import (
     DERIVED,
     LEFT_OUT,
+    MIXED,
     NOT_EXACT,
     OTHER_YEAR,
     BookContext,
@@ -99,15 +100,16 @@ def _negated_before(masked: str, start: int) -> bool:
     return any(w in before for w in _NEG_WORDS) or any(n in before[-3:] for n in _NEGATIONS)
 
 
-def _read_bool(spec: InputSpec, text: str) -> bool | None:
+def _bool_mentions(spec: InputSpec, text: str) -> list[tuple[int, int, bool]]:
+    """Where the text states the condition, and whether met: (start, end, value)."""
     masked = _masked(text)
-    found: list[tuple[int, bool]] = []
+    found: list[tuple[int, int, bool]] = []
     false_spans = _alias_positions(text, spec.false_aliases)
     for pattern in spec.false_patterns:
         false_spans += [m.span() for m in re.finditer(pattern, text)]
     for start, end in false_spans:
         # "不是代工", "不是地方台": a negated contrary is the condition met
-        found.append((start, _negated(masked, start, end)))
+        found.append((start, end, _negated(masked, start, end)))
     for start, end in _alias_positions(text, spec.aliases):
         if any(fs < end and start < fe for fs, fe in false_spans):
             continue
@@ -115,10 +117,55 @@ def _read_bool(spec: InputSpec, text: str) -> bool | None:
         tail = text[end : end + 3]
         if any(u in window or u in tail for u in _UNSURE):
             continue
-        found.append((start, not _negated(masked, start, end)))
+        found.append((start, end, not _negated(masked, start, end)))
+    return found
+
+
+def _read_bool(spec: InputSpec, text: str) -> bool | None:
+    found = _bool_mentions(spec, text)
     if not found:
         return None
-    return max(found)[1]
+    return max((start, value) for start, _, value in found)[1]
+
+
+_MIXED_JOINER = general_pattern("mixed_joiner")
+
+
+def mixed_bool(spec: InputSpec, text: str) -> tuple[str, str] | None:
+    """ "在央视和几个省级卫视都投了广告": the condition said met and not met of things joined in
+    one clause part (和, 及, 、 …) — a whole that mixes what the rule pays for with what it does
+    not. (the words meeting it, the words not), or None."""
+    found = sorted(_bool_mentions(spec, text))
+    for (a0, a1, av), (b0, b1, bv) in itertools.pairwise(found):
+        joined = _MIXED_JOINER.fullmatch(text[a1:b0])
+        if av != bv and joined is not None:
+            # the second thing with the words before it ("几个省级卫视")
+            second = text[a1 + len(joined.group("j")) : b1]
+            return (text[a0:a1], second) if av else (text[b0:b1], text[a0:a1])
+    return None
+
+
+def _mixed_whole(
+    rule: Rule, text: str, found: dict[str, Any], approx: dict[str, list[str]] | None
+) -> None:
+    """A condition said met of part of what a figure covers and not of the rest: the condition
+    holds for the part, but the figure is no base of this rule — the part it pays for is asked."""
+    base = rule.formula.input_fields().get("base")
+    spec = next((s for s in rule.inputs if s.name == base), None)
+    if spec is None or spec.unit != "yuan":
+        return
+    for cond in rule.inputs:
+        if cond.type != "bool":
+            continue
+        mixed = mixed_bool(cond, text)
+        if mixed is None:
+            continue
+        found[cond.name] = True
+        found.pop(spec.name, None)
+        if approx is not None:
+            approx.pop(spec.name, None)
+            approx.setdefault(MIXED, []).append([mixed[0], mixed[1], spec.label])
+        return
 
 
 def _alias_map(spec: InputSpec) -> dict[str, str]:
@@ -688,6 +735,7 @@ def extract_turn(
                 found[spec.name] = value
     found.update(_read_enums(rule, text))
     found.update(_whole_of(rule, text, found))
+    _mixed_whole(rule, text, found, approx)
     return found
 
 
@@ -718,11 +766,13 @@ def _whole_of(rule: Rule, text: str, found: dict[str, Any]) -> dict[str, Any]:
 __all__ = [
     "DERIVED",
     "LEFT_OUT",
+    "MIXED",
     "NOT_EXACT",
     "OTHER_YEAR",
     "BookContext",
     "earlier_level_unsaid",
     "extract_turn",
+    "mixed_bool",
     "one_figure_input",
     "option_mentions",
     "unit_fits",
