@@ -72,7 +72,10 @@ def test_one_award_is_left_to_the_single_award_path(book, text) -> None:
 
 def test_a_label_two_rules_share_is_the_rule_its_sentence_names(book) -> None:
     # 服务收入 labels 四.4's and 四.5's inputs; the sentence names 标识解析 (四.5)
-    text = "拿了国家工业互联网发展专项资金300万；公司基于二级节点提供标识解析服务，相关服务收入900万。分别补多少"
+    text = (
+        "拿了国家工业互联网发展专项资金300万；"
+        "公司基于二级节点提供标识解析服务，相关服务收入900万。分别补多少"
+    )
     assert [f.rule.id for f in frames(book, text)] == ["四.4-上级资金配套", "四.5-标识解析服务"]
 
 
