@@ -16,7 +16,7 @@ from assistant.awards import default_rulebook
 from assistant.understand.amounts import foreign_amounts
 from assistant.understand.choose import select_rule
 from assistant.understand.dialogue import answer_award, answer_awards, book_context
-from assistant.understand.mentions import LEFT_OUT, extract_turn
+from assistant.understand.mentions import LEFT_OUT, MIXED, OTHER_YEAR, extract_turn
 
 TODAY = date(2024, 6, 1)
 BOOK = default_rulebook()
@@ -52,6 +52,47 @@ def test_a_foreign_currency_figure_asks_for_yuan_and_states_no_amount() -> None:
     result = answer_award("首轮流片花了30万美元，能补多少？", [], ["四.10"], TODAY, rulebook=BOOK)
     assert result is not None and result.amount_yuan is None
     assert "人民币" in (result.error or "")
+
+
+def test_a_foreign_figure_of_an_earlier_turn_is_never_read_as_yuan() -> None:
+    history = ["参展的展位费一共是12万欧元，补贴多少？"]
+    result = answer_award("换算下来人民币是93万元。", history, ["四.17"], TODAY, rulebook=BOOK)
+    assert result is not None and result.amount_yuan is not None
+    assert any("93万" in s for s in result.steps)
+    assert not any("12万元" in s for s in result.steps)
+
+
+def test_a_foreign_figure_is_no_input_of_the_turn(book) -> None:
+    found, _ = _read(book, "四.10", "首轮流片费用是60万美元")
+    assert "tapeout_cost_yuan" not in found and not any(
+        isinstance(v, (int, float)) and v == 600_000 for v in found.values()
+    )
+
+
+def test_figures_of_two_calendar_years_for_an_input_of_the_year_before_are_asked(book) -> None:
+    found, approx = _read(book, "四.8-服务奖励", "中试平台主营收入2022年650万，2023年780万")
+    assert "platform_last_year_revenue_yuan" not in found
+    assert any("2022年" in n and "2023年" in n for n in approx.get(OTHER_YEAR, []))
+
+
+def test_the_year_applied_in_picks_the_year_before(book) -> None:
+    text = "中试平台主营收入2022年650万，2023年780万，准备2024年申报"
+    found, _ = _read(book, "四.8-服务奖励", text)
+    assert found["platform_last_year_revenue_yuan"] == 7_800_000
+
+
+def test_a_total_of_a_met_and_an_unmet_condition_asks_for_the_part_met(book) -> None:
+    text = "公司是制造企业，广告投在人民日报以及两家市级电视台，合计600万"
+    found, approx = _read(book, "四.17-央媒广告", text)
+    assert found["central_media"] is True
+    assert "ad_spend_yuan" not in found
+    assert approx[MIXED] and approx[MIXED][0][0] == "人民日报"
+
+
+def test_a_total_of_only_unmet_parts_stays_ineligible(book) -> None:
+    found, approx = _read(book, "四.17-央媒广告", "制造企业，在两家市级电视台投广告，合计600万")
+    assert found["central_media"] is False
+    assert MIXED not in approx
 
 
 def test_an_unlabelled_figure_never_replaces_a_stated_one(book) -> None:

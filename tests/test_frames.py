@@ -70,9 +70,24 @@ def test_one_award_is_left_to_the_single_award_path(book, text) -> None:
     assert frames(book, text) == []
 
 
+def test_a_label_two_rules_share_is_the_rule_its_sentence_names(book) -> None:
+    # 服务收入 labels 四.4's and 四.5's inputs; the sentence names 标识解析 (四.5)
+    text = (
+        "拿了国家工业互联网发展专项资金300万；"
+        "公司基于二级节点提供标识解析服务，相关服务收入900万。分别补多少"
+    )
+    assert [f.rule.id for f in frames(book, text)] == ["四.4-上级资金配套", "四.5-标识解析服务"]
+
+
 def test_a_segment_without_words_of_its_own_continues_the_one_before(book) -> None:
     segs = assign(book, "首轮流片，费用800万")
     assert [s.rule.id if s.rule else None for s in segs] == ["四.10", "四.10"]
+
+
+def test_a_figure_only_the_topic_points_at_continues_the_segment_before(book) -> None:
+    # "2021年…" names no rule; the clause (中试平台) has two: it keeps the measure said before
+    segs = assign(book, "我们的中试平台2020年主营收入500万，2021年700万")
+    assert [s.rule.id for s in segs if s.quantities] == ["四.8-服务奖励", "四.8-服务奖励"]
 
 
 def test_segments_cut_at_connectives_and_keep_their_quantities() -> None:

@@ -97,8 +97,16 @@ _FOREIGN_AMOUNT = re.compile(
 
 def foreign_amounts(text: str) -> list[str]:
     """Amounts the text states in a currency other than yuan, as written."""
-    found = (m.group(0).strip() for m in _FOREIGN_AMOUNT.finditer(text))
-    return [f for f in found if re.search(r"[\d一二两三四五六七八九十]", f)]
+    return [text[a:b].strip() for a, b in foreign_spans(text)]
+
+
+def foreign_spans(text: str) -> list[tuple[int, int]]:
+    """Where the text states an amount in a currency other than yuan (never a yuan figure)."""
+    return [
+        m.span()
+        for m in _FOREIGN_AMOUNT.finditer(text)
+        if re.search(r"[\d一二两三四五六七八九十]", m.group(0))
+    ]
 
 
 # 4K/8K are display resolutions, not 4000/8000; so is anything followed by a display word.

@@ -25,7 +25,7 @@ from assistant.understand.asks import (
     quantities_in,
 )
 from assistant.understand.choose import keyword_score, relevant_turns, select_rule
-from assistant.understand.figures import DERIVED, LOWER_BOUND, OTHER_COST, OTHER_YEAR
+from assistant.understand.figures import DERIVED, LOWER_BOUND, MIXED, OTHER_COST, OTHER_YEAR
 from assistant.understand.frames import Frame, frames, states_identity
 from assistant.understand.lexicon import general_words
 from assistant.understand.mentions import (
@@ -245,6 +245,11 @@ def _approx_notes(rule: Rule, inputs: dict[str, Any], approx: dict[str, list[str
         notes.append(f"您提到的{said}，不是确切金额，未据此计算，请告诉我确切的金额")
     for said in approx.get(EARLIER_RECEIVED, []):
         notes.append(f"您提到的“{said}”是往年获得的资金，不占本年度额度，未计入")
+    for yes, no, label in approx.get(MIXED, []):
+        notes.append(
+            f"您说的金额既含{yes}也含{no}，本项只按{yes}的部分计算，未据合计数计算；"
+            f"请告诉我其中{yes}部分的{label}"
+        )
     notes.extend(n for n in approx.get(OTHER_YEAR, []) if n not in notes)
     for said in approx.get(BOUND_SETTLES, []):
         notes.append(
@@ -260,6 +265,7 @@ def _approx_notes(rule: Rule, inputs: dict[str, Any], approx: dict[str, list[str
             EARLIER_RECEIVED,
             UNDATED_RECEIVED,
             OTHER_YEAR,
+            MIXED,
         ):
             continue
         if name not in inputs:

@@ -154,6 +154,10 @@ DERIVED = "__derived__:"
 # The key under which ``approx`` keeps the notes of figures said of another year than the one
 # the input is of ("今年主营收入1000万" for 上一年度平台主营业务收入): each note as it is shown.
 OTHER_YEAR = "__other_year__"
+# The key under which ``approx`` keeps a figure said of a condition met and not met at once
+# ("在央视和省级卫视投了广告，总共1500万"): [the words said, what meets it, what does not]; the
+# figure mixes parts the rule pays for with parts it does not, so the part it pays for is asked.
+MIXED = "__mixed__"
 # The key prefix under which ``approx`` keeps a lower bound said of an input ("超过200万"):
 # ``LOWER_BOUND + name`` → [value, the NOT_EXACT note it made, the words said]; see
 # dialogue.settle_lower_bounds.
@@ -571,6 +575,7 @@ __all__ = [
     "DERIVED",
     "LEFT_OUT",
     "LOWER_BOUND",
+    "MIXED",
     "NOT_EXACT",
     "OTHER_COST",
     "OTHER_YEAR",

@@ -141,7 +141,7 @@ def _told_of(book: RuleBook, rule: Rule, seg: Segment, n: int) -> bool:
     return rule_owns(rule, _fits(rule, seg.quantities[n]), measure, words)
 
 
-def _label_owners(book: RuleBook, seg: Segment) -> set[str]:
+def _label_owners(book: RuleBook, seg: Segment, sentence: str = "") -> set[str]:
     """Rules whose input alias stands nearest before the segment's first figure (2+ characters,
     not a bare verb of spending such as 花了): what the figure is said to be. A figure told in a
     rise is the rise's measure's: only rules with an input of that measure, and all of them
@@ -170,6 +170,22 @@ def _label_owners(book: RuleBook, seg: Segment) -> set[str]:
                     owners.add(rule.id)
     if measured and not owners:
         owners = {r.id for r in allowed if _fits(r, q)}
+    if len(owners) > 1:
+        owners = _owners_named_around(book, owners, seg.text, sentence)
+    return owners
+
+
+def _owners_named_around(book: RuleBook, owners: set[str], *around: str) -> set[str]:
+    """A label several rules share ("服务收入" is 四.4's and 四.5's) is the one of the rule whose
+    clause the surrounding words name — the segment itself first, then its sentence ("依托二级
+    节点做标识解析服务，年服务收入…" is 四.5's); still shared when they name none or several."""
+    for words in around:
+        if not words:
+            continue
+        named = book.named_clauses(words)
+        narrowed = {r for r in owners if book.rules[r].clause in named}
+        if narrowed and len({book.rules[r].clause for r in narrowed}) == 1:
+            return narrowed
     return owners
 
 
@@ -230,8 +246,10 @@ def assign(book: RuleBook, text: str) -> list[Segment]:
             measure = growth_measure(text, seg.start + q.span[0], words)
             if measure is not None:
                 seg.measures[n] = measure
+    sentences = _sentence_spans(text)
     for seg in segs:
-        owners = _label_owners(book, seg)
+        sentence = next((text[a:b] for a, b in sentences if a <= seg.start < b), "")
+        owners = _label_owners(book, seg, sentence)
         scored = [
             (_segment_score(book, r, seg, message_clauses, owners), n, r)
             for n, r in enumerate(book.rules.values())
@@ -246,10 +264,19 @@ def assign(book: RuleBook, text: str) -> list[Segment]:
         if _own_evidence(book, best, seg) or best.clause in message_clauses:
             seg.rule, seg.own_evidence = best, _own_evidence(book, best, seg)
             seg.labelled = best.id in owners
-    # a segment that names nothing continues the rule of the segment before it
+    # a segment that names nothing continues the rule of the segment before it — also when
+    # only the message's topic gave it a rule of the same clause ("中试平台……2023年主营收入
+    # 900万，2024年1400万": the second year's figure is the first one's measure, not a sibling's)
     previous: Rule | None = None
     for seg in segs:
-        continues = seg.rule is None and seg.quantities and previous is not None
+        topic_only = (
+            seg.rule is not None
+            and not seg.own_evidence
+            and not seg.labelled
+            and previous is not None
+            and previous.clause == seg.rule.clause
+        )
+        continues = (seg.rule is None or topic_only) and seg.quantities and previous is not None
         if continues and any(
             _fits(previous, q) and _told_of(book, previous, seg, n)
             for n, q in enumerate(seg.quantities)

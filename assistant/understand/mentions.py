@@ -18,9 +18,11 @@ from assistant.awards.format import format_count, format_money, format_percent
 from assistant.awards.rules import InputSpec, Rule
 from assistant.numbers import extract_quantities
 from assistant.proposed import proposal_spans
+from assistant.understand.amounts import foreign_spans
 from assistant.understand.figures import (
     DERIVED,
     LEFT_OUT,
+    MIXED,
     NOT_EXACT,
     OTHER_YEAR,
     BookContext,
@@ -106,15 +108,16 @@ def _negated_before(masked: str, start: int) -> bool:
     return any(w in before for w in _NEG_WORDS) or any(n in before[-3:] for n in _NEGATIONS)
 
 
-def _read_bool(spec: InputSpec, text: str) -> bool | None:
+def _bool_mentions(spec: InputSpec, text: str) -> list[tuple[int, int, bool]]:
+    """Where the text states the condition, and whether met: (start, end, value)."""
     masked = _masked(text)
-    found: list[tuple[int, bool]] = []
+    found: list[tuple[int, int, bool]] = []
     false_spans = _alias_positions(text, spec.false_aliases)
     for pattern in spec.false_patterns:
         false_spans += [m.span() for m in re.finditer(pattern, text)]
     for start, end in false_spans:
         # "不是代工", "不是地方台": a negated contrary is the condition met
-        found.append((start, _negated(masked, start, end)))
+        found.append((start, end, _negated(masked, start, end)))
     for start, end in _alias_positions(text, spec.aliases):
         if any(fs < end and start < fe for fs, fe in false_spans):
             continue
@@ -122,10 +125,55 @@ def _read_bool(spec: InputSpec, text: str) -> bool | None:
         tail = text[end : end + 3]
         if any(u in window or u in tail for u in _UNSURE):
             continue
-        found.append((start, not _negated(masked, start, end)))
+        found.append((start, end, not _negated(masked, start, end)))
+    return found
+
+
+def _read_bool(spec: InputSpec, text: str) -> bool | None:
+    found = _bool_mentions(spec, text)
     if not found:
         return None
-    return max(found)[1]
+    return max((start, value) for start, _, value in found)[1]
+
+
+_MIXED_JOINER = general_pattern("mixed_joiner")
+
+
+def mixed_bool(spec: InputSpec, text: str) -> tuple[str, str] | None:
+    """ "在央视和几个省级卫视都投了广告": the condition said met and not met of things joined in
+    one clause part (和, 及, 、 …) — a whole that mixes what the rule pays for with what it does
+    not. (the words meeting it, the words not), or None."""
+    found = sorted(_bool_mentions(spec, text))
+    for (a0, a1, av), (b0, b1, bv) in itertools.pairwise(found):
+        joined = _MIXED_JOINER.fullmatch(text[a1:b0])
+        if av != bv and joined is not None:
+            # the second thing with the words before it ("几个省级卫视")
+            second = text[a1 + len(joined.group("j")) : b1]
+            return (text[a0:a1], second) if av else (text[b0:b1], text[a0:a1])
+    return None
+
+
+def _mixed_whole(
+    rule: Rule, text: str, found: dict[str, Any], approx: dict[str, list[str]] | None
+) -> None:
+    """A condition said met of part of what a figure covers and not of the rest: the condition
+    holds for the part, but the figure is no base of this rule — the part it pays for is asked."""
+    base = rule.formula.input_fields().get("base")
+    spec = next((s for s in rule.inputs if s.name == base), None)
+    if spec is None or spec.unit != "yuan":
+        return
+    for cond in rule.inputs:
+        if cond.type != "bool":
+            continue
+        mixed = mixed_bool(cond, text)
+        if mixed is None:
+            continue
+        found[cond.name] = True
+        found.pop(spec.name, None)
+        if approx is not None:
+            approx.pop(spec.name, None)
+            approx.setdefault(MIXED, []).append([mixed[0], mixed[1], spec.label])
+        return
 
 
 def _alias_map(spec: InputSpec) -> dict[str, str]:
@@ -699,6 +747,59 @@ def _measure_of(spec: InputSpec) -> str:
     return measure
 
 
+_CALENDAR_YEAR = general_pattern("calendar_year")
+_APPLICATION_YEAR = general_pattern("application_year")
+
+
+def _calendar_years(
+    rule: Rule,
+    text: str,
+    quantities: Sequence[Any],
+    found: dict[str, Any],
+    approx: dict[str, list[str]] | None,
+) -> None:
+    """An input of the year before (上一年度平台主营业务收入), the rule's one money figure, told
+    with figures of two calendar years ("2023年900万，2024年1400万"): which one is the year
+    before depends on the year applied in — taken when the text says it ("2025年申报"), else
+    asked (both figures said), never one picked."""
+    money = [s for s in rule.figure_inputs if s.unit == "yuan" and s.type == "decimal"]
+    if len(money) != 1 or not money[0].label.startswith(tuple(general_words("previous_year"))):
+        return
+    spec = money[0]
+    dated: dict[int, Any] = {}
+    for q in quantities:
+        if q.kind != "money":
+            continue
+        years = list(_CALENDAR_YEAR.finditer(text[_clause_start(text, q.span[0]) : q.span[0]]))
+        if years:
+            dated.setdefault(int(years[-1].group("year")), q)
+    if len(dated) < 2:
+        return
+    held = found.get(spec.name)
+    if held is not None and held not in {q.value for q in dated.values()}:
+        return  # a figure said of the input in its own words stands
+    for key in (LEFT_OUT, OTHER_YEAR):
+        _drop_notes(approx, key, [q.raw for q in dated.values()])
+    applied = _APPLICATION_YEAR.search(text)
+    if applied is not None and int(applied.group("y")) - 1 in dated:
+        chosen = dated[int(applied.group("y")) - 1]
+        found[spec.name] = chosen.value
+        if approx is not None:
+            approx.pop(spec.name, None)
+            if chosen.approx:
+                approx[spec.name] = [chosen.raw]
+        return
+    found.pop(spec.name, None)
+    if approx is None:
+        return
+    approx.pop(spec.name, None)
+    said = "、".join(f"{y}年{q.raw}" for y, q in sorted(dated.items()))
+    approx.setdefault(OTHER_YEAR, []).append(
+        f"您提到了不同年份的数额（{said}），本项按{spec.label}计算，取决于申报年度，未据此计算；"
+        f"请告诉我申报年度（或直接告诉我{spec.label}）"
+    )
+
+
 _RATE_QUOTE = general_pattern("rate_quote")
 
 _RATE_STEP_BEFORE = general_pattern("rate_step_before")
@@ -738,6 +839,10 @@ def extract_turn(
             if approx is not None:
                 approx.setdefault(LEFT_OUT, []).append(text[start:end])
         text = _blank(text, excluded)
+    # "费用80万美元": a figure in another currency is never a yuan figure, in any turn
+    foreign = foreign_spans(text)
+    if foreign:
+        text = _blank(text, foreign)
     # "厂房1.2万平方米", "员工1.2万人": measures with 万 are no money
     quantities = _not_inputs(text, extract_quantities(mask_measures(text)))
     found = assign_quantities(rule, text, quantities, approx, book, earlier)
@@ -762,6 +867,7 @@ def extract_turn(
     _grown_input(rule, text, quantities, found, approx, book)
     _dated_inputs(rule, text, quantities, found, approx, book)
     _uncertain_fall(rule, text, quantities, found, approx)
+    _calendar_years(rule, text, quantities, found, approx)
     for name, said in _vague_inputs(rule, text).items():
         # "展位费三十来万，布展费十几万": a part without a figure leaves the input unknown
         found.pop(name, None)
@@ -777,6 +883,7 @@ def extract_turn(
                 found[spec.name] = value
     found.update(_read_enums(rule, text))
     found.update(_whole_of(rule, text, found))
+    _mixed_whole(rule, text, found, approx)
     return found
 
 
@@ -807,11 +914,13 @@ def _whole_of(rule: Rule, text: str, found: dict[str, Any]) -> dict[str, Any]:
 __all__ = [
     "DERIVED",
     "LEFT_OUT",
+    "MIXED",
     "NOT_EXACT",
     "OTHER_YEAR",
     "BookContext",
     "earlier_level_unsaid",
     "extract_turn",
+    "mixed_bool",
     "one_figure_input",
     "option_mentions",
     "unit_fits",
