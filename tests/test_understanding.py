@@ -248,6 +248,24 @@ def test_the_asked_matter_outweighs_the_policys_words(
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
+    ("question", "route"),
+    [
+        # a worker's own labour matter, whatever firm of the policy's field it happened in
+        ("在航空港区那家手机代工厂干满一年了，年休假有几天？", "out_of_scope"),
+        ("做智能传感器的公司不签劳动合同，我该去哪里申请劳动仲裁？", "out_of_scope"),
+        ("富士康扣我工资合法吗？", "out_of_scope"),
+        # an enterprise asking support for its staff's pay: in the field, not provided
+        ("我们公司给员工发的加班工资，政府有补贴吗？", "not_provided"),
+    ],
+)
+def test_a_workers_own_labour_matter_is_refused(
+    assistant: Assistant, question: str, route: str
+) -> None:
+    assert assistant.ask(question).route == route
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
     "question",
     [
         "我是软件公司的员工，个税能返还吗？",  # a person's own affair
