@@ -118,6 +118,14 @@ def test_typos_against_terms_with_numerals(text: str, expected: str) -> None:
     assert fuzzy.correct_terms(text, terms)[0] == expected
 
 
+def test_a_word_of_the_policys_own_terms_is_meant_as_written() -> None:
+    # 省 may be read xing, so 获评省级 sounds like the term 获评星级; but 省级 is a word of the
+    # policy's own terms (省级智能工厂), so it was meant
+    terms = ("获评星级", "省级智能工厂", "标识解析")
+    assert fuzzy.correct_terms("刚获评省级智能工厂", terms)[0] == "刚获评省级智能工厂"
+    assert fuzzy.correct_terms("标志解析", terms)[0] == "标识解析"  # 标志 is no word of them
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

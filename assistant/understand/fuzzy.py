@@ -74,6 +74,7 @@ class _Term:
 class TermIndex:
     by_first: dict[str, tuple[_Term, ...]]  # loose syllable of the first character → terms
     terms: frozenset[str]
+    said: str = ""  # every term, one a line: where a word of the text is looked up
 
 
 @lru_cache(maxsize=32)
@@ -90,7 +91,11 @@ def term_index(terms: tuple[str, ...]) -> TermIndex:
     for entry in entries:
         for s in entry.loose[0]:
             by_first.setdefault(s, []).append(entry)
-    return TermIndex({k: tuple(v) for k, v in by_first.items()}, frozenset(t.text for t in entries))
+    return TermIndex(
+        {k: tuple(v) for k, v in by_first.items()},
+        frozenset(t.text for t in entries),
+        "\n".join(dict.fromkeys(terms)),
+    )
 
 
 def _max_changes(length: int) -> int:
@@ -169,13 +174,19 @@ class _Words:
         return spans
 
 
-def _word_blocks(words: _Words, start: int, span: str, term: str) -> bool:
-    """Whether the text's own words say the span is meant as written."""
+def _word_blocks(words: _Words, start: int, span: str, term: str, said: str = "") -> bool:
+    """Whether the text's own words say the span is meant as written; ``said``: the policy's
+    terms, one a line (a word of them holding a changed character is the policy's own: 评上省级
+    is not 评上星级, though 省 may be read xing)."""
     if jieba_loaded().dt.FREQ.get(span):
         return True
     end = start + len(span)
     changed = [start + k for k, (a, b) in enumerate(zip(span, term, strict=True)) if a != b]
     around = words.around(start, end)
+    for w_start, w_end in around:
+        word = words.text[w_start:w_end]
+        if any(w_start <= c < w_end for c in changed) and word in said and word not in term:
+            return True
     if changed == [end - 1] and (start, end - 1) in around:
         return True  # "比上一年多了": 上一年 is a whole word, 多 begins the next (not 上一年度)
     if changed == [start] and (start + 1, end) in around:
@@ -203,7 +214,7 @@ def correct_terms(text: str, terms: tuple[str, ...]) -> tuple[str, list[tuple[st
         if start < pos:
             continue  # overlaps a replacement already made
         span = text[start : start + len(term)]
-        if span in index.terms or _word_blocks(words, start, span, term):
+        if span in index.terms or _word_blocks(words, start, span, term, index.said):
             continue
         out.append(text[pos:start])
         out.append(term)
