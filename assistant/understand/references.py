@@ -222,6 +222,10 @@ def spoken_references(text: str, chapters: Mapping[str, Chapter]) -> str:
         section = _numeral(number)
         return f"{numeral}.({section})" if section else m.group(0)
 
+    # after a chapter's heading first: there 第五块 is its section (支持政策第五块第二条 is 四.15)
+    for heading, chapter in sorted(chapters.items(), key=lambda kv: -len(kv[0])):
+        if heading in text:
+            text = _heading_patterns(heading, chapter, text, section_item)
     text = _PART_SECTION_ITEM.sub(
         lambda m: section_item(by_numeral.get(_chapter_numeral(m.group(1))), m, 2), text
     )
@@ -230,10 +234,6 @@ def spoken_references(text: str, chapters: Mapping[str, Chapter]) -> str:
     text = _SECTION.sub(
         lambda m: f"{_chapter_numeral(m.group(1))}.({m.group(2) or m.group(3)})", text
     )
-    for heading, chapter in sorted(chapters.items(), key=lambda kv: -len(kv[0])):
-        if heading not in text:
-            continue
-        text = _heading_patterns(heading, chapter, text, section_item)
     if not _WRITTEN_REF.search(text):
 
         def bare_item(m: re.Match[str]) -> str:
