@@ -119,10 +119,15 @@ class Router:
             if isinstance(group, dict) and group.get("veto") and "patterns" in group
             for p in group["patterns"]
         ]
+        # (a group marked asked_only is read only in what is asked, never as evidence besides:
+        # "我们公司给员工发的加班费有补贴吗" asks for support not provided, it is not refused)
         self._refusal_patterns = [
             (name, re.compile(p))
             for name, group in scope.items()
-            if isinstance(group, dict) and not group.get("veto") and "patterns" in group
+            if isinstance(group, dict)
+            and not group.get("veto")
+            and not group.get("asked_only")
+            and "patterns" in group
             for p in group["patterns"]
         ]
         # what a question asks about (jobs, standards, fares …), read in its asking sentences

@@ -118,6 +118,47 @@ def test_typos_against_terms_with_numerals(text: str, expected: str) -> None:
     assert fuzzy.correct_terms(text, terms)[0] == expected
 
 
+def test_a_word_of_the_policys_own_terms_is_meant_as_written() -> None:
+    # 省 may be read xing, so 获评省级 sounds like the term 获评星级; but 省级 is a word of the
+    # policy's own terms (省级智能工厂), so it was meant
+    terms = ("获评星级", "省级智能工厂", "标识解析")
+    assert fuzzy.correct_terms("刚获评省级智能工厂", terms)[0] == "刚获评省级智能工厂"
+    assert fuzzy.correct_terms("标志解析", terms)[0] == "标识解析"  # 标志 is no word of them
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a policy term in toneless pinyin, spaced or not, with tone marks or digits
+        ("我们拿了shengji zhineng gongchang的称号", "我们拿了省级智能工厂的称号"),
+        ("shuangkua pingtai有奖励吗", "双跨平台有奖励吗"),
+        ("shuāng kuà píng tái", "双跨平台"),
+        ("shuang1kua4 ping2tai2", "双跨平台"),
+        ("MEMS shuang-kua pingtai", "MEMS 双跨平台"),  # other Latin words around stay
+        # the words must part where the syllables part, and spell a whole term
+        ("shuan gkuapingtai", "shuan gkuapingtai"),
+        ("shuangkua", "shuangkua"),  # a part of a term is none
+        ("pingtai shuangkua", "pingtai shuangkua"),
+        ("platform", "platform"),
+    ],
+)
+def test_policy_terms_written_in_pinyin(text: str, expected: str) -> None:
+    terms = ("省级智能工厂", "智能工厂", "双跨平台", "首轮流片")
+    assert fuzzy.pinyin_terms(text, terms)[0] == expected
+
+
+def test_pinyin_of_two_terms_alike_is_left() -> None:
+    # 公式 and 工事 sound the same: which one is meant is not known
+    assert fuzzy.pinyin_terms("gongshi guanli", ("公式管理", "工事管理"))[0] == "gongshi guanli"
+
+
+def test_a_term_in_pinyin_is_noted() -> None:
+    terms = ("首轮流片", "智能车间")
+    n = normalise("shoulun liupian花了300万", terms)
+    assert n.text == "首轮流片花了300万"
+    assert "“shoulun liupian”按“首轮流片”理解" in n.notes
+
+
 def test_english_word_order_is_idempotent() -> None:
     for raw in ("We are a software company with 120 million yuan revenue", "2 solutions"):
         once = normalise(raw).text

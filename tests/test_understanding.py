@@ -71,6 +71,55 @@ def test_clause_numbers_said_without_a_measure_word(said: str, written: str) -> 
     assert spoken_references(said, ITEMS) == written
 
 
+# chapters with their sections, as the policy numbers them: items run on across a chapter
+SECTIONED = {
+    "重点任务": Chapter(
+        "三", True, frozenset(range(1, 8)), (("一", (1, 2, 3, 4)), ("二", (5, 6, 7)))
+    ),
+    "支持政策": Chapter(
+        "四",
+        True,
+        frozenset(range(1, 12)),
+        (("一", (1, 2, 3)), ("二", (4, 5, 6, 7)), ("三", (8, 9, 10, 11))),
+    ),
+    "保障措施": Chapter("五", False, sections=(("一", ()), ("二", ()), ("三", ()))),
+}
+
+
+@pytest.mark.parametrize(
+    ("said", "written"),
+    [
+        # a chapter by its measure word, then an item counted as 个/点
+        ("第四大块第十个是干什么的", "四.10是干什么的"),
+        ("第三部分的第六点提到哪些产品", "三.6提到哪些产品"),
+        # a section, then an item: the chapter's own numbering, else counted in the section
+        ("重点任务里第（二）块的第6条讲了啥", "三.6讲了啥"),
+        ("支持政策中第(二)节第1条是什么", "四.4是什么"),
+        ("第四部分第三节的第十一项", "四.11"),
+        ("支持政策第(三)部分的第9条", "四.9"),
+        ("支持政策第三块第二条是什么", "四.9是什么"),  # after a heading 第三块 is its section
+        ("支持政策第(一)块的第5条", "支持政策第(一)块的第5条"),  # neither: left as said
+        # a section after a chapter's heading
+        ("保障措施中第(二)块说的什么", "五.(二)说的什么"),
+        ("支持政策第(七)块", "支持政策第(七)块"),  # no such section
+        # 之 and marks that are never a decimal point, between chapter and item
+        ("四之十一是什么", "四.11是什么"),
+        ("请问4·10讲什么", "请问四.10讲什么"),
+        ("三之六条", "三.6"),
+        ("四分之一", "四分之一"),
+        ("9·11那天", "9·11那天"),
+        # 第N项 with no chapter said reads as 第N条, for the retriever's item numbers
+        ("第十一项是什么", "第11条是什么"),
+        ("第三十项是什么", "第三十项是什么"),  # no chapter has it
+        ("四.10的第二项是什么", "四.10的第二项是什么"),  # a part of a clause named
+        # no 第 at all: not a clause number (一块 is "together")
+        ("我们一块两个人去", "我们一块两个人去"),
+    ],
+)
+def test_spoken_chapters_sections_and_items(said: str, written: str) -> None:
+    assert spoken_references(said, SECTIONED) == written
+
+
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory) -> Assistant:
     return assistant_in(tmp_path_factory, "understanding")
@@ -196,6 +245,24 @@ def test_the_asked_matter_outweighs_the_policys_words(
     assistant: Assistant, question: str, refused: bool
 ) -> None:
     assert assistant.ask(question).refused is refused
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "route"),
+    [
+        # a worker's own labour matter, whatever firm of the policy's field it happened in
+        ("在航空港区那家手机代工厂干满一年了，年休假有几天？", "out_of_scope"),
+        ("做智能传感器的公司不签劳动合同，我该去哪里申请劳动仲裁？", "out_of_scope"),
+        ("富士康扣我工资合法吗？", "out_of_scope"),
+        # an enterprise asking support for its staff's pay: in the field, not provided
+        ("我们公司给员工发的加班工资，政府有补贴吗？", "not_provided"),
+    ],
+)
+def test_a_workers_own_labour_matter_is_refused(
+    assistant: Assistant, question: str, route: str
+) -> None:
+    assert assistant.ask(question).route == route
 
 
 @pytest.mark.slow

@@ -15,14 +15,20 @@ worse than none):
   中式, it is not 中试平台); a change of the span's last (first) character only where the
   rest is a whole word of the text is none (比上一年多了: 上一年 and 多, not 上一年度).
 The pinyin index of the terms is built once per terms tuple.
+
+A term may also be written in pinyin (``pinyin_terms``: zhineng chejian, zhinengchejian,
+zhì néng chē jiān → 智能车间): Latin words in a row, their letters toneless pinyin of exactly
+one term's reading, the words parting only where its syllables part.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice, pairwise, product
 from typing import Any
 
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
@@ -68,6 +74,7 @@ class _Term:
 class TermIndex:
     by_first: dict[str, tuple[_Term, ...]]  # loose syllable of the first character → terms
     terms: frozenset[str]
+    said: str = ""  # every term, one a line: where a word of the text is looked up
 
 
 @lru_cache(maxsize=32)
@@ -84,7 +91,11 @@ def term_index(terms: tuple[str, ...]) -> TermIndex:
     for entry in entries:
         for s in entry.loose[0]:
             by_first.setdefault(s, []).append(entry)
-    return TermIndex({k: tuple(v) for k, v in by_first.items()}, frozenset(t.text for t in entries))
+    return TermIndex(
+        {k: tuple(v) for k, v in by_first.items()},
+        frozenset(t.text for t in entries),
+        "\n".join(dict.fromkeys(terms)),
+    )
 
 
 def _max_changes(length: int) -> int:
@@ -163,13 +174,19 @@ class _Words:
         return spans
 
 
-def _word_blocks(words: _Words, start: int, span: str, term: str) -> bool:
-    """Whether the text's own words say the span is meant as written."""
+def _word_blocks(words: _Words, start: int, span: str, term: str, said: str = "") -> bool:
+    """Whether the text's own words say the span is meant as written; ``said``: the policy's
+    terms, one a line (a word of them holding a changed character is the policy's own: 评上省级
+    is not 评上星级, though 省 may be read xing)."""
     if jieba_loaded().dt.FREQ.get(span):
         return True
     end = start + len(span)
     changed = [start + k for k, (a, b) in enumerate(zip(span, term, strict=True)) if a != b]
     around = words.around(start, end)
+    for w_start, w_end in around:
+        word = words.text[w_start:w_end]
+        if any(w_start <= c < w_end for c in changed) and word in said and word not in term:
+            return True
     if changed == [end - 1] and (start, end - 1) in around:
         return True  # "比上一年多了": 上一年 is a whole word, 多 begins the next (not 上一年度)
     if changed == [start] and (start + 1, end) in around:
@@ -197,11 +214,113 @@ def correct_terms(text: str, terms: tuple[str, ...]) -> tuple[str, list[tuple[st
         if start < pos:
             continue  # overlaps a replacement already made
         span = text[start : start + len(term)]
-        if span in index.terms or _word_blocks(words, start, span, term):
+        if span in index.terms or _word_blocks(words, start, span, term, index.said):
             continue
         out.append(text[pos:start])
         out.append(term)
         changes.append((span, term))
         pos = start + len(term)
+    out.append(text[pos:])
+    return "".join(out), changes
+
+
+# -- policy terms written in pinyin (zhineng chejian → 智能车间) ---------------------------------
+
+# a Latin word as pinyin may be typed: letters (tone marks and ü allowed), a tone digit after
+_PINYIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+(?:[1-5](?![\d.%]))?")
+_PINYIN_JOINER = re.compile(r"[\s\-'’]*")  # what may stand between the words of one term
+_LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
+_MAX_READINGS = 64  # combinations of a term's polyphonic characters kept in the index
+
+
+def _plain(word: str) -> str:
+    """A word as toneless pinyin letters: tone digits and marks dropped, ü written v."""
+    word = word.lower().replace("ü", "v").replace("u\u0308", "v")
+    decomposed = unicodedata.normalize("NFD", word)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return plain.replace("ü", "v").rstrip("12345")
+
+
+@dataclass(frozen=True)
+class PinyinIndex:
+    # toneless pinyin letters → (term, where its syllables end) for every reading of the term
+    by_letters: dict[str, tuple[tuple[str, frozenset[int]], ...]]
+    longest: int  # the most syllables of a term
+
+
+@lru_cache(maxsize=32)
+def pinyin_index(terms: tuple[str, ...]) -> PinyinIndex:
+    by_letters: dict[str, list[tuple[str, frozenset[int]]]] = {}
+    longest = 0
+    for term in dict.fromkeys(terms):
+        if not _TERM_OK.fullmatch(term):
+            continue
+        readings = [sorted(syllables(c)) for c in term]
+        if not all(readings):
+            continue
+        longest = max(longest, len(term))
+        for combo in islice(product(*readings), _MAX_READINGS):
+            ends, at = set(), 0
+            for syllable in combo:
+                at += len(syllable)
+                ends.add(at)
+            joined = "".join(combo)
+            for letters in dict.fromkeys((joined, joined.replace("v", "u"))):  # lv also lu
+                entries = by_letters.setdefault(letters, [])
+                if all(t != term for t, _ in entries):
+                    entries.append((term, frozenset(ends)))
+    return PinyinIndex({k: tuple(v) for k, v in by_letters.items()}, longest)
+
+
+def pinyin_terms(text: str, terms: tuple[str, ...]) -> tuple[str, list[tuple[str, str]]]:
+    """Policy terms written in toneless pinyin, with or without spaces (zhineng chejian,
+    zhinengchejian, zhi4neng2 che1jian1 → 智能车间): Latin words in a row whose letters are
+    the pinyin of exactly one term, the words parting where its syllables part (zhin engchejian
+    is none). Returns the text and (span, term) pairs."""
+    if not terms or not _LATIN_LETTER.search(text):
+        return text, []
+    words = list(_PINYIN_WORD.finditer(text))
+    if not words:
+        return text, []
+    index = pinyin_index(terms)
+    if not index.by_letters:
+        return text, []
+    # runs of words joined only by spaces, hyphens or apostrophes
+    runs: list[list[re.Match[str]]] = [[words[0]]]
+    for before, word in pairwise(words):
+        if _PINYIN_JOINER.fullmatch(text, before.end(), word.start()):
+            runs[-1].append(word)
+        else:
+            runs.append([word])
+    out: list[str] = []
+    changes: list[tuple[str, str]] = []
+    pos = 0
+    for run in runs:
+        plain = [_plain(w.group(0)) for w in run]
+        i = 0
+        while i < len(run):
+            found = None
+            # the most words first; no term has more syllables than characters
+            for j in range(min(len(run), i + index.longest), i, -1):
+                letters = "".join(plain[i:j])
+                entries = index.by_letters.get(letters, ())
+                cuts, at = set(), 0
+                for p in plain[i : j - 1]:
+                    at += len(p)
+                    cuts.add(at)
+                fits = {t for t, ends in entries if cuts <= ends}
+                if len(fits) == 1:
+                    found = (j, next(iter(fits)))
+                    break
+            if found is None:
+                i += 1
+                continue
+            j, term = found
+            start, end = run[i].start(), run[j - 1].end()
+            out.append(text[pos:start])
+            out.append(term)
+            changes.append((text[start:end], term))
+            pos = end
+            i = j
     out.append(text[pos:])
     return "".join(out), changes

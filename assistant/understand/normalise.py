@@ -6,7 +6,8 @@ The steps, in order (each one small and in its own module):
 3. ``script``: traditional → simplified (OpenCC), Taiwan/HK words → mainland words;
 4. ``amounts.rewrite_english``: 800k RMB → 80万元, 5 million yuan → 500万元 (before the
    glossary, which would otherwise take "yuan" alone);
-5. ``glossary``: English and abbreviations → the policy's Chinese terms; ``word_order``
+5. ``glossary``: English and abbreviations → the policy's Chinese terms, then ``fuzzy``'s
+   policy terms written in pinyin (zhineng chejian → 智能车间); ``word_order``
    then writes an English "figure, then what it measures" term-first (1.2亿元 营业收入 →
    营业收入1.2亿元, 2 解决方案 → 2个解决方案); spaces between Chinese characters are then
    dropped (展会 展位 → 展会展位);
@@ -69,6 +70,8 @@ def normalise(text: str, terms: Sequence[str] = ()) -> Normalised:
     out = amounts.rewrite_english(out, changes)
     out, english = glossary.translate_english(out)
     changes.extend(english)
+    out, spelled = fuzzy.pinyin_terms(out, tuple(terms))  # zhineng chejian → 智能车间
+    changes.extend(spelled)
     if english or _LATIN.search(out):
         out = word_order.english_order(out)
     out = _SPACE_BETWEEN_CJK.sub("", out)
@@ -87,5 +90,6 @@ def warm_up(terms: Sequence[str] = ()) -> None:
     about two seconds once — so that a server's first question is not the slow one."""
     normalise("我們首論流片花了800k RMB", terms)
     fuzzy.term_index(tuple(terms))
+    fuzzy.pinyin_index(tuple(terms))
     fuzzy.syllables("轮")
     fuzzy.jieba_loaded()
