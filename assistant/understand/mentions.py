@@ -50,6 +50,8 @@ _NEG_AFTER = general_pattern("negation_after")
 
 _PREVIOUS_MARKERS = general_words("previous_markers")
 
+_SCALE_ORDER = general_words("scale_order_words")
+
 _NOT_A_VALUE_START = "".join(general_words("not_a_value_start"))
 
 
@@ -65,6 +67,13 @@ def _alias_positions(text: str, aliases: Sequence[str]) -> list[tuple[int, int]]
 def _masked(text: str) -> str:
     """``text`` with words like 不超过/不低于/未来 blanked (same length, so positions hold)."""
     return _NOT_NEGATION.sub(lambda m: "＿" * len(m.group(0)), text)
+
+
+def _without(text: str, words: Sequence[str]) -> str:
+    """``text`` with ``words`` blanked (same length, so positions hold)."""
+    for word in sorted(words, key=len, reverse=True):
+        text = text.replace(word, "＿" * len(word))
+    return text
 
 
 def _clause_start(text: str, pos: int) -> int:
@@ -202,10 +211,12 @@ def _read_enums(rule: Rule, text: str) -> dict[str, Any]:
                 continue
             if _level_unsaid(spec, text, mentions):
                 continue
+            # "（从低到高第三级）": a scale's order is no earlier level, though it holds 从
+            plain = _without(text, _SCALE_ORDER)
             marked = [
                 (pos, v)
                 for pos, v in mentions
-                if any(m in text[max(0, pos - 8) : pos] for m in _PREVIOUS_MARKERS)
+                if any(m in plain[max(0, pos - 8) : pos] for m in _PREVIOUS_MARKERS)
             ]
             distinct = list(dict.fromkeys(v for _, v in mentions))
             if marked and len(distinct) == 1:
