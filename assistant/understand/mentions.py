@@ -126,6 +126,8 @@ def _read_bool(spec: InputSpec, text: str) -> bool | None:
         found.append((start, not _negated(masked, start, end)))
     if not found:
         return None
+    if spec.false_unless_true and any(v for _, v in found):
+        return True
     return max(found)[1]
 
 
@@ -157,28 +159,39 @@ def _pattern_mentions(spec: InputSpec, text: str, alias_to_value: dict[str, str]
     return out
 
 
-def _other_level_said(value: str, alias: str, before: str) -> bool:
-    """ "国家级智能工厂": the words right before a bare alias (智能工厂) state a level other
-    than the one its option is at (省级智能工厂) — the title said is not that option."""
+def _levels_said_before(value: str, alias: str, before: str) -> list[str]:
+    """ "国家级智能工厂": the levels the words right before a bare alias (智能工厂) state, when
+    none is the one its option is at (省级智能工厂) — the title said is not that option."""
     levels = general_words("title_levels")
     own = next((w for w in levels if value.startswith(w)), None)
     if own is None or any(w in alias for w in levels):
-        return False
+        return []
     said = [w for w in levels if re.search(rf"{re.escape(w)}(?:的|认定的|评定的)?$", before)]
-    return bool(said) and own not in said
+    return [] if own in said else said
+
+
+def _other_level_said(value: str, alias: str, before: str) -> bool:
+    return bool(_levels_said_before(value, alias, before))
 
 
 def option_mentions(spec: InputSpec, text: str) -> list[tuple[int, str]]:
     alias_to_value = _alias_map(spec)
     spans = _alias_positions(text, list(alias_to_value))
-    spans = [
-        (s, e)
-        for s, e in spans
-        if not _other_level_said(
+    catch_all = next((o.value for o in spec.options or [] if o.catch_all), None)
+    levels = general_words("title_levels")
+    own_levels = {w for o in spec.options or [] for w in levels if o.value.startswith(w)}
+    kept, outside = [], []
+    for s, e in spans:
+        said = _levels_said_before(
             alias_to_value[text[s:e].lower()], text[s:e], text[max(0, s - 8) : s]
         )
-    ]
-    found = [(s, alias_to_value[text[s:e].lower()]) for s, e in spans]
+        if not said:
+            kept.append((s, e))
+        elif catch_all is not None and not own_levels.intersection(said):
+            # "市级智能车间": a level none of the options is at — a title outside the list
+            outside.append((s, catch_all))
+    found = [(s, alias_to_value[text[s:e].lower()]) for s, e in kept]
+    found += [m for m in outside if m[0] not in {p for p, _ in found}]
     found += [m for m in _pattern_mentions(spec, text, alias_to_value) if m not in found]
     found.sort()
     catch_all = {o.value for o in spec.options or [] if o.catch_all}
@@ -218,6 +231,9 @@ def _read_enums(rule: Rule, text: str) -> dict[str, Any]:
                 for pos, v in mentions
                 if any(m in plain[max(0, pos - 8) : pos] for m in _PREVIOUS_MARKERS)
             ]
+            # a title outside the ladder (市级) said as held before takes nothing away
+            outside = {o.value for o in spec.options or [] if o.catch_all}
+            marked = [(pos, v) for pos, v in marked if v not in outside]
             distinct = list(dict.fromkeys(v for _, v in mentions))
             if marked and len(distinct) == 1:
                 out[prev_name] = marked[-1][1]
