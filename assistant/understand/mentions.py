@@ -345,7 +345,10 @@ def _disqualified(rule: Rule, text: str) -> list[tuple[int, int]]:
     for start, end in _count_parts(rule, spec, text) if counted else segments(text):
         part = text[start:end]
         has_figure = any(unit_fits(spec, q) for q in extract_quantities(mask_measures(part)))
-        said = [_read_bool(s, part) for s in rule.inputs if s.type == "bool"]
+        # what a figure covers (false_unless_true) is figures.py's other costs, not a condition
+        said = [
+            _read_bool(s, part) for s in rule.inputs if s.type == "bool" and not s.false_unless_true
+        ]
         if not has_figure:
             if counted and False in said:
                 failing.append((start, end))
@@ -649,9 +652,14 @@ def extract_turn(
             approx.setdefault(NOT_EXACT, []).append(f"“{said}”是一个约略的说法")
     for name, value in _year_counts(rule, text).items():
         found.setdefault(name, value)
+    figures = [q for q in quantities for s in rule.figure_inputs if unit_fits(s, q)]
     for spec in rule.inputs:
         if spec.type == "bool":
             value = _read_bool(spec, text)
+            if value is False and spec.false_unless_true and figures:
+                # "差旅费一共20万": a figure said of a cost outside the input is asked back and
+                # said by figures.py (other costs), not ruled out here
+                continue
             if value is not None:
                 found[spec.name] = value
     found.update(_read_enums(rule, text))
