@@ -47,6 +47,10 @@ class AwardResult(BaseModel):
     error: str | None = Field(
         default=None, description="Chinese message when a value in the question was unusable"
     )
+    failed: list[str] = Field(
+        default_factory=list,
+        description="inputs of the conditions a stated fact failed (eligible false)",
+    )
     policy: str | None = Field(default=None, description="slug of the rule's policy")
     # Two loaded policies providing for the same matter (就高不重复): which award is taken.
     chosen: bool | None = Field(

@@ -73,6 +73,26 @@ def rule_cap(rule: Rule | None, fmt: Callable[[int], str]) -> str:
     return "一次性" if rule.formula.amount_is_fixed else "—"
 
 
+_SUPPORT_WORDS = ("补助", "补贴", "奖励", "贴息", "配套")
+
+
+def not_provided_sentence(rule: Rule | None, award: AwardResult, clause_id: str) -> str:
+    """ "本政策没有针对这种情况的补助条款：…；四.10的支持范围是“…”。": a stated fact that fails
+    a condition puts the matter outside what the clause provides for — said plainly, built
+    from the failed conditions' own sentences (failure, phrase) in the rule book."""
+    if rule is None or not award.failed:
+        return ""
+    failed = [c for c in rule.conditions if c.input in award.failed]
+    if not failed:
+        return ""
+    title = rule.title or ""
+    support = max(_SUPPORT_WORDS, key=lambda w: title.rfind(w)) if title else "支持"
+    support = support if support in title else "支持"
+    why = "；".join(dict.fromkeys(c.failure.rstrip("。") for c in failed))
+    scope = "、".join(dict.fromkeys(f"“{c.phrase.rstrip('。')}”" for c in failed))
+    return f"本政策没有针对这种情况的{support}条款：{why}；{clause_id}的支持范围是{scope}。"
+
+
 def _trace(award: AwardResult) -> list[str]:
     """The calculation steps, less the last one when it only repeats the amount (可获…)."""
     steps = [s.rstrip("。") for s in award.steps]
@@ -99,6 +119,7 @@ class AwardAnswers(ComposerBase):
             conclusion = f"{name}采取“一事一议”方式，条款没有规定具体金额，需与{who}具体商议。"
         elif award.eligible is False:
             conclusion = f"按您提供的信息，不符合{name}的条件，不能获得该项支持（测算金额为0元）。"
+            conclusion += not_provided_sentence(rule, award, clause_id)
         elif award.amount_yuan is None:
             most = f"该项{rule_maximum(rule, fmt)}；" if rule is not None else ""
             need = "、".join(award.missing) or "相关数额"
@@ -389,4 +410,4 @@ class AwardAnswers(ComposerBase):
         return f"第{number}部分“{name}”" if sep else f"“{clause.path[0]}”"
 
 
-__all__ = ["AwardAnswers", "rule_cap", "rule_maximum", "short_conditions"]
+__all__ = ["AwardAnswers", "not_provided_sentence", "rule_cap", "rule_maximum", "short_conditions"]

@@ -19,7 +19,7 @@ from assistant import numbers
 from assistant.answer import Answer, AwardResult
 from assistant.awards.books import RuleBooks
 from assistant.awards.format import format_money
-from assistant.awards.rules import RuleBook
+from assistant.awards.rules import Rule, RuleBook
 from assistant.compose import Composer
 from assistant.condense import Condenser
 from assistant.errors import QuestionError
@@ -261,6 +261,18 @@ class Assistant:
                 kind="award", reason="awards asked in other words", evidence=turn.route.evidence
             )
         award = awards[0]
+        outside = _outside_items(self.books.rule(award.rule), award, turn.question)
+        if len(awards) == 1 and outside:
+            # "参展的机票和住宿能补吗": only items outside what the clause's figure covers are
+            # said — a matter the policy does not provide for, not an award of 0
+            self._pin_rule_clause(turn, award)
+            turn.route = Route(
+                kind="not_provided",
+                reason="items outside the clause",
+                evidence=turn.route.evidence,
+                topic="、".join(outside),
+            )
+            return turn
         turn.awards = awards
         turn.award = award
         rule = self.books.rule(award.rule)
@@ -405,3 +417,14 @@ class Assistant:
 
     def rules(self) -> list[dict[str, Any]]:
         return self.books.input_schemas()
+
+
+def _outside_items(rule: Rule | None, award: AwardResult, question: str) -> list[str]:
+    """The words of items outside what the rule's figure covers (机票、住宿) that ruled the
+    award out — an input read only false unless something said is inside (false_unless_true)."""
+    if rule is None or award.eligible is not False:
+        return []
+    specs = [s for s in rule.inputs if s.name in award.failed and s.false_unless_true]
+    words = [w for s in specs for w in s.false_aliases if w in question]
+    words = [w for w in words if not any(w != o and w in o for o in words)]
+    return sorted(dict.fromkeys(words), key=question.find)

@@ -232,6 +232,7 @@ def evaluate(
     if failures:
         result.eligible = False
         result.amount_yuan = 0
+        result.failed = [c.input for c in failures]
         result.steps = steps + [
             f"不符合条件：{c.failure}{_stated_value(rule, c, values)}（条文：“{c.phrase}”；"
             f"{c.reading}）"

@@ -81,6 +81,10 @@ class InputSpec(StrictModel):
     # regexes for stated values that contradict the condition in free wording
     # ("在省级电视台做广告", "第二轮流片"); read like ``false_aliases``
     false_patterns: list[str] = Field(default_factory=list)
+    # the condition is of what a figure covers (场地租赁费、布展费): wording outside it (机票、
+    # 住宿) states it false only when nothing said states it true — items outside said beside
+    # items inside are another matter, not a failure of the award
+    false_unless_true: bool = False
     priority: int = 1
     optional: bool = False
     allow_zero: bool = False

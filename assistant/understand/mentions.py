@@ -60,6 +60,8 @@ _NEG_AFTER = general_pattern("negation_after")
 
 _PREVIOUS_MARKERS = general_words("previous_markers")
 
+_SCALE_ORDER = general_words("scale_order_words")
+
 _NOT_A_VALUE_START = "".join(general_words("not_a_value_start"))
 
 
@@ -75,6 +77,13 @@ def _alias_positions(text: str, aliases: Sequence[str]) -> list[tuple[int, int]]
 def _masked(text: str) -> str:
     """``text`` with words like 不超过/不低于/未来 blanked (same length, so positions hold)."""
     return _NOT_NEGATION.sub(lambda m: "＿" * len(m.group(0)), text)
+
+
+def _without(text: str, words: Sequence[str]) -> str:
+    """``text`` with ``words`` blanked (same length, so positions hold)."""
+    for word in sorted(words, key=len, reverse=True):
+        text = text.replace(word, "＿" * len(word))
+    return text
 
 
 def _clause_start(text: str, pos: int) -> int:
@@ -133,6 +142,8 @@ def _read_bool(spec: InputSpec, text: str) -> bool | None:
     found = _bool_mentions(spec, text)
     if not found:
         return None
+    if spec.false_unless_true and any(v for _, _, v in found):
+        return True
     return max((start, value) for start, _, value in found)[1]
 
 
@@ -163,7 +174,8 @@ def _mixed_whole(
     if spec is None or spec.unit != "yuan":
         return
     for cond in rule.inputs:
-        if cond.type != "bool":
+        # what a figure covers (false_unless_true) is figures.py's other costs, not a condition
+        if cond.type != "bool" or cond.false_unless_true:
             continue
         mixed = mixed_bool(cond, text)
         if mixed is None:
@@ -204,28 +216,39 @@ def _pattern_mentions(spec: InputSpec, text: str, alias_to_value: dict[str, str]
     return out
 
 
-def _other_level_said(value: str, alias: str, before: str) -> bool:
-    """ "国家级智能工厂": the words right before a bare alias (智能工厂) state a level other
-    than the one its option is at (省级智能工厂) — the title said is not that option."""
+def _levels_said_before(value: str, alias: str, before: str) -> list[str]:
+    """ "国家级智能工厂": the levels the words right before a bare alias (智能工厂) state, when
+    none is the one its option is at (省级智能工厂) — the title said is not that option."""
     levels = general_words("title_levels")
     own = next((w for w in levels if value.startswith(w)), None)
     if own is None or any(w in alias for w in levels):
-        return False
+        return []
     said = [w for w in levels if re.search(rf"{re.escape(w)}(?:的|认定的|评定的)?$", before)]
-    return bool(said) and own not in said
+    return [] if own in said else said
+
+
+def _other_level_said(value: str, alias: str, before: str) -> bool:
+    return bool(_levels_said_before(value, alias, before))
 
 
 def option_mentions(spec: InputSpec, text: str) -> list[tuple[int, str]]:
     alias_to_value = _alias_map(spec)
     spans = _alias_positions(text, list(alias_to_value))
-    spans = [
-        (s, e)
-        for s, e in spans
-        if not _other_level_said(
+    catch_all = next((o.value for o in spec.options or [] if o.catch_all), None)
+    levels = general_words("title_levels")
+    own_levels = {w for o in spec.options or [] for w in levels if o.value.startswith(w)}
+    kept, outside = [], []
+    for s, e in spans:
+        said = _levels_said_before(
             alias_to_value[text[s:e].lower()], text[s:e], text[max(0, s - 8) : s]
         )
-    ]
-    found = [(s, alias_to_value[text[s:e].lower()]) for s, e in spans]
+        if not said:
+            kept.append((s, e))
+        elif catch_all is not None and not own_levels.intersection(said):
+            # "市级智能车间": a level none of the options is at — a title outside the list
+            outside.append((s, catch_all))
+    found = [(s, alias_to_value[text[s:e].lower()]) for s, e in kept]
+    found += [m for m in outside if m[0] not in {p for p, _ in found}]
     found += [m for m in _pattern_mentions(spec, text, alias_to_value) if m not in found]
     found.sort()
     catch_all = {o.value for o in spec.options or [] if o.catch_all}
@@ -258,11 +281,16 @@ def _read_enums(rule: Rule, text: str) -> dict[str, Any]:
                 continue
             if _level_unsaid(spec, text, mentions):
                 continue
+            # "（从低到高第三级）": a scale's order is no earlier level, though it holds 从
+            plain = _without(text, _SCALE_ORDER)
             marked = [
                 (pos, v)
                 for pos, v in mentions
-                if any(m in text[max(0, pos - 8) : pos] for m in _PREVIOUS_MARKERS)
+                if any(m in plain[max(0, pos - 8) : pos] for m in _PREVIOUS_MARKERS)
             ]
+            # a title outside the ladder (市级) said as held before takes nothing away
+            outside = {o.value for o in spec.options or [] if o.catch_all}
+            marked = [(pos, v) for pos, v in marked if v not in outside]
             distinct = list(dict.fromkeys(v for _, v in mentions))
             if marked and len(distinct) == 1:
                 out[prev_name] = marked[-1][1]
@@ -374,7 +402,10 @@ def _disqualified(rule: Rule, text: str) -> list[tuple[int, int]]:
     for start, end in _count_parts(rule, spec, text) if counted else segments(text):
         part = text[start:end]
         has_figure = any(unit_fits(spec, q) for q in extract_quantities(mask_measures(part)))
-        said = [_read_bool(s, part) for s in rule.inputs if s.type == "bool"]
+        # what a figure covers (false_unless_true) is figures.py's other costs, not a condition
+        said = [
+            _read_bool(s, part) for s in rule.inputs if s.type == "bool" and not s.false_unless_true
+        ]
         if not has_figure:
             if counted and False in said:
                 failing.append((start, end))
@@ -876,9 +907,14 @@ def extract_turn(
             approx.setdefault(NOT_EXACT, []).append(f"“{said}”是一个约略的说法")
     for name, value in _year_counts(rule, text).items():
         found.setdefault(name, value)
+    figures = [q for q in quantities for s in rule.figure_inputs if unit_fits(s, q)]
     for spec in rule.inputs:
         if spec.type == "bool":
             value = _read_bool(spec, text)
+            if value is False and spec.false_unless_true and figures:
+                # "差旅费一共20万": a figure said of a cost outside the input is asked back and
+                # said by figures.py (other costs), not ruled out here
+                continue
             if value is not None:
                 found[spec.name] = value
     found.update(_read_enums(rule, text))

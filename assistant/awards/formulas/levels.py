@@ -31,10 +31,11 @@ def _keys_match_options(field: str, levels: list[LevelAmount], spec: InputSpec |
         for k in keys
         if k not in options
     ]
+    # the catch-all option (a title outside the ladder) has no amount: a condition rules it out
     out += [
-        f"formula.{field}: option {o} of input {spec.name} has no amount"
-        for o in options
-        if o not in keys
+        f"formula.{field}: option {o.value} of input {spec.name} has no amount"
+        for o in spec.options or []
+        if o.value not in keys and not o.catch_all
     ]
     return out
 
