@@ -205,3 +205,18 @@ def test_english_for_both_asks_for_each_award_and_also_starts_the_next() -> None
     assert "另外" in text and "各多少" in text
     results = answer_awards(text, [], [], TODAY)
     assert [r.rule for r in results] == ["四.10", "四.17-央媒广告"]
+
+
+def test_a_request_to_reckon_these_parts_asks_for_each_award() -> None:
+    # "这两块" asks for several awards at once, "请核算" with no ask word of amount
+    results = answer_awards(
+        "牵头建的标识解析二级节点获省里认定，建设投入500万；另有2个方案获评国家级工业APP"
+        "优秀解决方案，请核算这两块",
+        [],
+        [],
+        TODAY,
+    )
+    assert [(r.rule, r.amount_yuan) for r in results] == [
+        ("四.5-二级节点", 1_500_000),
+        ("四.7", 2_000_000),
+    ]
