@@ -220,3 +220,15 @@ def test_a_request_to_reckon_these_parts_asks_for_each_award() -> None:
         ("四.5-二级节点", 1_500_000),
         ("四.7", 2_000_000),
     ]
+
+
+def test_a_frame_telling_several_of_its_own_figures_is_asked_beside_a_named_topic(book) -> None:
+    # the platform's clause is not named by its topic (流片 is), but its figures are each told
+    # by their own names: the platform's award is asked too, not a fact told in passing
+    text = "平台接入设备7000台，服务企业250家，年服务收入800万；另外首轮流片花了300万，能拿多少？"
+    assert [f.rule.id for f in frames(book, text)] == ["四.4-服务收入补助", "四.10"]
+    results = answer_awards(text, [], [], TODAY)
+    assert [(r.rule, r.amount_yuan) for r in results] == [
+        ("四.4-服务收入补助", 2_400_000),
+        ("四.10", 1_200_000),
+    ]
