@@ -679,17 +679,22 @@ class Router:
         asking = _asking_sentences(question)
         # a time or a word of the story ("前几年一直在做代工", "参加了产业转移对接活动") is no
         # question of validity or departments: those are read in the parts that ask
-        if _DEPARTMENTS.search(_asking_parts(asking)):
-            # "能拿多少奖励？要找哪个部门？": an amount asked in a part of its own is computed
-            # (the award's answer names the departments too)
+        meta = [(_DEPARTMENTS, "departments"), (_VALIDITY, "validity")]
+        for pattern, kind in meta:
+            if not pattern.search(_asking_parts(asking)):
+                continue
+            # "能拿多少奖励？要找哪个部门？", "能补多少？这个政策还有效吗？": an amount asked in a
+            # part of its own is computed (the award's answer names the departments and the
+            # validity too)
             if any(
-                part_asks(p) and not _DEPARTMENTS.search(p) and self._is_award_question(p)
+                part_asks(p)
+                and not any(m.search(p) for m, _ in meta)
+                and not _ELIGIBILITY.search(p)
+                and self._is_award_question(p)
                 for p in re.split(r"(?<=[，,；;。！!？?])", asking)
             ):
                 return "award"
-            return "departments"
-        if _VALIDITY.search(_asking_parts(asking)):
-            return "validity"
+            return kind
         if self._is_award_question(question):
             return "award"
         if _ELIGIBILITY.search(asking):

@@ -76,6 +76,18 @@ def test_an_amount_asked_beside_departments_is_computed(assistant: Assistant) ->
     assert b.route == "departments"
 
 
+def test_an_amount_asked_beside_validity_is_computed(assistant: Assistant) -> None:
+    # an amount asked in a part of its own beside a validity ask is computed, and the award's
+    # answer states the validity too
+    a = ask(assistant, "首轮流片费用花了500万元，补助有多少？这项政策目前还在有效期内吗？")
+    assert a.route == "award" and a.award is not None
+    assert a.award.amount_yuan == 2_000_000
+    assert "有效期" in a.answer
+    # the validity alone of an award is still a validity question
+    b = ask(assistant, "首轮流片的补助现在还有效吗？")
+    assert b.route == "validity"
+
+
 def test_validity_route_before_and_after_expiry(assistant: Assistant) -> None:
     a = ask(assistant, "这个政策现在还能申请吗？")
     assert a.route == "validity" and cited(a)[0] == "尾"

@@ -205,3 +205,30 @@ def test_english_for_both_asks_for_each_award_and_also_starts_the_next() -> None
     assert "另外" in text and "各多少" in text
     results = answer_awards(text, [], [], TODAY)
     assert [r.rule for r in results] == ["四.10", "四.17-央媒广告"]
+
+
+def test_a_request_to_reckon_these_parts_asks_for_each_award() -> None:
+    # "这两块" asks for several awards at once, "请核算" with no ask word of amount
+    results = answer_awards(
+        "牵头建的标识解析二级节点获省里认定，建设投入500万；另有2个方案获评国家级工业APP"
+        "优秀解决方案，请核算这两块",
+        [],
+        [],
+        TODAY,
+    )
+    assert [(r.rule, r.amount_yuan) for r in results] == [
+        ("四.5-二级节点", 1_500_000),
+        ("四.7", 2_000_000),
+    ]
+
+
+def test_a_frame_telling_several_of_its_own_figures_is_asked_beside_a_named_topic(book) -> None:
+    # the platform's clause is not named by its topic (流片 is), but its figures are each told
+    # by their own names: the platform's award is asked too, not a fact told in passing
+    text = "平台接入设备7000台，服务企业250家，年服务收入800万；另外首轮流片花了300万，能拿多少？"
+    assert [f.rule.id for f in frames(book, text)] == ["四.4-服务收入补助", "四.10"]
+    results = answer_awards(text, [], [], TODAY)
+    assert [(r.rule, r.amount_yuan) for r in results] == [
+        ("四.4-服务收入补助", 2_400_000),
+        ("四.10", 1_200_000),
+    ]

@@ -231,6 +231,31 @@ def _specialises_topic(book: RuleBook, rule: Rule, text: str) -> bool:
     )
 
 
+def _inputs_told(rule: Rule, segs: list[Segment]) -> set[str]:
+    """The rule's figure inputs the segments tell each by one of its names right before the
+    figure (the nearest such name, 2+ characters, not a bare verb of spending)."""
+    generic = set(general_words("spending_verbs"))
+    told: set[str] = set()
+    for seg in segs:
+        for q in seg.quantities:
+            before = seg.text[max(0, q.span[0] - ALIAS_WINDOW) : q.span[0]]
+            best: tuple[int, int] | None = None
+            name = None
+            for spec in _fits(rule, q):
+                for alias in spec.aliases:
+                    if len(alias) < 2 or alias in generic:
+                        continue
+                    pos = before.rfind(alias)
+                    if pos < 0:
+                        continue
+                    key = (len(before) - pos - len(alias), -len(alias))
+                    if best is None or key < best:
+                        best, name = key, spec.name
+            if name is not None:
+                told.add(name)
+    return told
+
+
 def _own_evidence(book: RuleBook, rule: Rule, seg: Segment) -> bool:
     return bool(keyword_score(rule, seg.text)) or rule.clause in book.named_clauses(seg.text)
 
@@ -454,9 +479,16 @@ def frames(book: RuleBook, text: str) -> list[Frame]:
     if not several:
         # not asked for several: when the message names clause topics (MEMS中试平台), a frame
         # of a clause it does not name ("今年收入比去年增长了50%") is a fact told, not asked
+        # … unless the frame tells two or more of its rule's own figures, each by its own
+        # name ("服务企业320家，连接设备8000台，年度服务收入1200万"): an award's facts, not one
+        # figure told in passing
         named_clauses = book.named_clauses(text)
         if any(f.rule.clause in named_clauses for f in ordered):
-            ordered = [f for f in ordered if f.rule.clause in named_clauses]
+            ordered = [
+                f
+                for f in ordered
+                if f.rule.clause in named_clauses or len(_inputs_told(f.rule, f.segments)) >= 2
+            ]
     # two awards of one clause named without a figure ("双跨平台" + "总部落户郑州") are one:
     # the rule the whole message points at most (the other is its premise)
     result: list[Frame] = []
