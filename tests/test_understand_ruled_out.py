@@ -63,6 +63,30 @@ def test_a_negated_keyword_names_no_rule(text: str, rule: str) -> None:
     assert chosen is not None and chosen.id == rule
 
 
+@pytest.mark.parametrize(
+    ("history", "text", "rule"),
+    [
+        # a headquarters move of a 双跨平台 is 四.4's own award, moved or only planned …
+        (
+            (),
+            "跨行业跨领域平台已获工信部认定，考虑明年把总部整体搬到郑州，一次性奖励有多少？",
+            "四.4-双跨总部落户",
+        ),
+        (
+            ("我们平台被工信部认定为双跨了",),
+            "要是把公司总部迁来郑州，给多少钱？",
+            "四.4-双跨总部落户",
+        ),
+        # … of any other enterprise it stays 四.3's 一事一议
+        ((), "我们是世界500强，准备把总部迁来郑州，能给多少？", "四.3"),
+        (("上云服务券怎么领？",), "如果把总部迁到郑州，能拿多少？", "四.3"),
+    ],
+)
+def test_a_more_specific_rule_of_another_clause(history: tuple, text: str, rule: str) -> None:
+    chosen = select_rule(text, list(history), [], rulebook=BOOK)
+    assert chosen is not None and chosen.id == rule
+
+
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory) -> Assistant:
     return assistant_in(tmp_path_factory, "ruled_out")

@@ -62,6 +62,17 @@ def without_negated_keywords(rule: Rule, text: str, spans: Sequence[tuple[int, i
     return text
 
 
+def held_topics(book: RuleBook, rule: Rule, text: str) -> set[str]:
+    """Other clauses whose topic a keyword of ``rule`` said in ``text`` holds: 四.4's
+    双跨总部落户 keyword 总部迁到郑州 holds 四.3's topic 总部迁到 (moving a headquarters here)."""
+    said = [k for k in rule.keywords if k and k in text]
+    return {
+        c
+        for c, terms in book.topics.items()
+        if c != rule.clause and any(t and t in k for t in terms for k in said)
+    }
+
+
 def _usable_inputs(rule: Rule) -> set[str]:
     """Inputs the formula needs, plus those it can derive them from (两年收入 → 增长率)."""
     names = {s.name for s in rule.inputs if rule.formula_needs(s.name)}
@@ -233,6 +244,10 @@ def _scores(
     asking_sentence = _asking_sentence(question)
     words = book_measures(book)
     told = [growth_measure(question, q.span[0], words) for q in quantities]
+    # the clause topics the conversation names (this turn, or the turns before it: "我们是双跨
+    # 平台……" then "那把总部迁到郑州呢")
+    said_clauses = named | {c for turn in history[-3:] for c in book.named_clauses(turn)}
+    specialised: dict[str, set[str]] = {}
     negated = negated_keywords(book, question)
     negated_asked = negated_keywords(book, asking_sentence) if asking_sentence else []
     for rule in book.rules.values():
@@ -246,6 +261,13 @@ def _scores(
             # the question names this clause's own topic (揭榜挂帅, 首轮流片 …): that outranks
             # the retriever's first clause and generic keywords of other clauses
             score += _TOPIC_BONUS
+        held = held_topics(book, rule, question) if rule.clause in said_clauses else set()
+        if held:
+            # a more specific rule of another clause: the matter of that clause (总部落户) said of
+            # the subject this rule's clause names (双跨平台) — it outranks both the general
+            # clause (四.3, whoever moves its headquarters) and its own siblings
+            score += _TOPIC_BONUS
+            specialised[rule.id] = held
         # a quantity the rule's formula can use tips the balance between rules that tie on
         # keywords ("双跨平台，服务收入1000万" → the revenue subsidy, not the fixed award)
         needed = [s for s in rule.inputs if s.name in _usable_inputs(rule)]
@@ -304,6 +326,10 @@ def _scores(
         if rule.clause in ranked_bare:
             score += 4.0 / (ranked_bare.index(rule.clause) + 1)
         scores[rule.id] = score
+    general = {c for rid, held in specialised.items() if scores[rid] > 0 for c in held}
+    for rid, rule in book.rules.items():
+        if rule.clause in general:
+            scores[rid] = 0.0  # the general clause gives way to the rule specific to the subject
     return scores
 
 
