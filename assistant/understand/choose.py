@@ -13,7 +13,7 @@ from assistant.awards.rules import InputSpec, Rule, RuleBook
 from assistant.numbers import Quantity
 from assistant.understand.asks import part_asks, quantities_in
 from assistant.understand.lexicon import general_pattern, general_words
-from assistant.understand.mentions import option_mentions, unit_fits
+from assistant.understand.mentions import negated_phrase, option_mentions, unit_fits
 from assistant.understand.rises import book_measures, growth_measure, rule_owns
 
 
@@ -27,6 +27,50 @@ def keyword_score(rule: Rule, text: str) -> int:
         if pos >= 0:
             covered.update(range(pos, pos + len(k)))
     return len(covered)
+
+
+def negated_keywords(book: RuleBook, text: str) -> list[tuple[int, int]]:
+    """Spans of the rule keywords ``text`` says negated ("不是搞智能化改造")."""
+    words = sorted({k for r in book.rules.values() for k in r.keywords if k and k in text}, key=len)
+    spans: list[tuple[int, int]] = []
+    for k in reversed(words):  # the longest first; a shorter one inside it is the same mention
+        for m in re.finditer(re.escape(k), text):
+            if any(s <= m.start() and m.end() <= e for s, e in spans):
+                continue
+            if negated_phrase(text, m.start(), m.end()):
+                spans.append((m.start(), m.end()))
+    return spans
+
+
+def without_negated_keywords(rule: Rule, text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """``text`` with the keywords said negated blanked for ``rule`` ("不是搞智能化改造，这种贷款能
+    不能贴息" asks about 贴息, not about 智能化改造): what is said not to be the matter names no
+    rule to score — unless it is a fact of this rule's own inputs ("广告没有投在央视" states 四.17's
+    central-media condition false, and is still about that rule). The clause topic it names stays
+    (``named_clauses`` reads the text as said)."""
+    aliases = [
+        a.lower()
+        for s in rule.inputs
+        for a in [*s.aliases, *s.false_aliases, *(x for o in s.options or [] for x in o.aliases)]
+        if len(a) >= 2
+    ]
+    for s, e in spans:
+        said = text[s:e].lower()
+        if any(a in said or said in a for a in aliases):
+            continue
+        text = text[:s] + "＿" * (e - s) + text[e:]
+    return text
+
+
+def held_topics(book: RuleBook, rule: Rule, text: str) -> set[str]:
+    """Other clauses whose topic a keyword of ``rule`` said in ``text`` holds: 四.4's
+    双跨总部落户 keyword 总部迁到郑州 holds 四.3's topic 总部迁到 (moving a headquarters here)."""
+    said = [k for k in rule.keywords if k and k in text]
+    return {
+        c
+        for c, terms in book.topics.items()
+        if c != rule.clause and any(t and t in k for t in terms for k in said)
+    }
 
 
 def _usable_inputs(rule: Rule) -> set[str]:
@@ -200,16 +244,30 @@ def _scores(
     asking_sentence = _asking_sentence(question)
     words = book_measures(book)
     told = [growth_measure(question, q.span[0], words) for q in quantities]
+    # the clause topics the conversation names (this turn, or the turns before it: "我们是双跨
+    # 平台……" then "那把总部迁到郑州呢")
+    said_clauses = named | {c for turn in history[-3:] for c in book.named_clauses(turn)}
+    specialised: dict[str, set[str]] = {}
+    negated = negated_keywords(book, question)
+    negated_asked = negated_keywords(book, asking_sentence) if asking_sentence else []
     for rule in book.rules.values():
-        score = 3.0 * keyword_score(rule, question)
+        score = 3.0 * keyword_score(rule, without_negated_keywords(rule, question, negated))
         if rule.id == head:
             score += _HEAD_NOUN
         if asking_sentence:
-            score += _ASKED_KEYWORD * keyword_score(rule, asking_sentence)
+            asked_as = without_negated_keywords(rule, asking_sentence, negated_asked)
+            score += _ASKED_KEYWORD * keyword_score(rule, asked_as)
         if rule.clause in named:
             # the question names this clause's own topic (揭榜挂帅, 首轮流片 …): that outranks
             # the retriever's first clause and generic keywords of other clauses
             score += _TOPIC_BONUS
+        held = held_topics(book, rule, question) if rule.clause in said_clauses else set()
+        if held:
+            # a more specific rule of another clause: the matter of that clause (总部落户) said of
+            # the subject this rule's clause names (双跨平台) — it outranks both the general
+            # clause (四.3, whoever moves its headquarters) and its own siblings
+            score += _TOPIC_BONUS
+            specialised[rule.id] = held
         # a quantity the rule's formula can use tips the balance between rules that tie on
         # keywords ("双跨平台，服务收入1000万" → the revenue subsidy, not the fixed award)
         needed = [s for s in rule.inputs if s.name in _usable_inputs(rule)]
@@ -268,6 +326,10 @@ def _scores(
         if rule.clause in ranked_bare:
             score += 4.0 / (ranked_bare.index(rule.clause) + 1)
         scores[rule.id] = score
+    general = {c for rid, held in specialised.items() if scores[rid] > 0 for c in held}
+    for rid, rule in book.rules.items():
+        if rule.clause in general:
+            scores[rid] = 0.0  # the general clause gives way to the rule specific to the subject
     return scores
 
 

@@ -108,6 +108,11 @@ def _negated(masked: str, start: int, end: int) -> bool:
     return rest not in ("", "？", "?", "吗", "呢")
 
 
+def negated_phrase(text: str, start: int, end: int) -> bool:
+    """Is the phrase at [start, end) of ``text`` said negated ("不是搞智能化改造")?"""
+    return _negated(_masked(text), start, end)
+
+
 def _negated_before(masked: str, start: int) -> bool:
     """Is the phrase starting at ``start`` negated by a word before it in its clause?"""
     before = masked[max(_clause_start(masked, start), start - _NEG_SCOPE) : start]
