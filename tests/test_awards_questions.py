@@ -221,6 +221,19 @@ def test_colloquial_asks_are_award_questions(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "award"),
+    [
+        ("面板厂上年营收9000万，今年增了两成，照每个点5万元算的话是多少？", True),
+        ("上年营收9000万，今年增了两成，每增长1个百分点5万，一共是多少", True),
+        # no rate quoted: a figure and 多少 alone ask no award
+        ("上年营收9000万，今年增了两成，是多少？", False),
+    ],
+)
+def test_a_quoted_rate_per_step_speaks_of_the_award(text: str, award: bool) -> None:
+    assert is_award_question(text) is award
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "申报材料需要交多少份？",
