@@ -62,6 +62,8 @@ _PREVIOUS_MARKERS = general_words("previous_markers")
 
 _SCALE_ORDER = general_words("scale_order_words")
 
+_DATED_PREVIOUS = frozenset(general_words("dated_previous_markers"))
+
 _NOT_A_VALUE_START = "".join(general_words("not_a_value_start"))
 
 
@@ -292,7 +294,11 @@ def _read_enums(rule: Rule, text: str) -> dict[str, Any]:
             outside = {o.value for o in spec.options or [] if o.catch_all}
             marked = [(pos, v) for pos, v in marked if v not in outside]
             distinct = list(dict.fromkeys(v for _, v in mentions))
-            if marked and len(distinct) == 1:
+            if marked and len(distinct) == 1 and _only_dated(text, plain, marked):
+                # "去年被评为省级智能工厂，能奖多少": one title said with the year it was
+                # obtained is the title asked about, not one held before another
+                out[spec.name] = mentions[-1][1]
+            elif marked and len(distinct) == 1:
                 out[prev_name] = marked[-1][1]
             elif len(distinct) >= 2 and not marked and _names_the_subject(text, mentions[0][0]):
                 # "智慧工厂获评国家级智能制造示范工厂": the first "title" is the plain name of what
@@ -308,6 +314,21 @@ def _read_enums(rule: Rule, text: str) -> dict[str, Any]:
         else:
             out[spec.name] = mentions[-1][1]
     return out
+
+
+def _only_dated(text: str, plain: str, marked: list[tuple[int, str]]) -> bool:
+    """Are the titles ``marked`` as earlier marked only by a year (去年, ``dated_previous_markers``)
+    and said with no award received ("去年拿了智能工厂的奖励")? Such a year says when one title
+    was obtained; beside a second title it says which came first."""
+    for pos in (p for p, _ in marked):
+        before = plain[max(0, pos - 8) : pos]
+        if any(m in before for m in _PREVIOUS_MARKERS if m not in _DATED_PREVIOUS):
+            return False
+        start = _clause_start(text, pos)
+        ends = [i for i in (text.find(c, pos) for c in "，,。；;？?！!\n") if i >= 0]
+        if says_received(text[start : min(ends, default=len(text))], ""):
+            return False
+    return True
 
 
 def earlier_level_unsaid(rule: Rule, text: str, found: dict[str, Any]) -> bool:
@@ -348,7 +369,7 @@ def _level_unsaid(spec: InputSpec, text: str, mentions: list[tuple[int, str]]) -
     ):
         return False
     earlier = (
-        *_PREVIOUS_MARKERS,
+        *(m for m in _PREVIOUS_MARKERS if m not in _DATED_PREVIOUS),  # 去年 says only when
         *general_words("upgrade_markers"),
         *general_words("received_verbs"),
     )
