@@ -295,6 +295,21 @@ def test_synonyms_expand_keywords_and_aliases() -> None:
     assert "部里" in next(o for o in options if o.value == "国家级").aliases
 
 
+def test_endings_let_a_keyword_match_in_each_form_of_its_ending() -> None:
+    from assistant.awards.rules import _with_endings
+
+    forms = [["以前", "之前", "前"]]
+    assert set(_with_endings(["认证实施前"], forms)) == {
+        "认证实施前",
+        "认证实施以前",
+        "认证实施之前",
+    }
+    assert set(_with_endings(["改版之前"], forms)) == {"改版之前", "改版以前", "改版前"}
+    assert _with_endings(["提前", "目前"], forms) == ["提前", "目前"]  # no word before the ending
+    keywords = default_rulebook().rules["四.11-首次获证"].keywords
+    assert "分级认证实施以前" in keywords and "分级认证实施之前" in keywords
+
+
 def test_bad_synonyms_are_refused_at_load(tmp_path: Path) -> None:
     from assistant.awards import load_rulebook
 
