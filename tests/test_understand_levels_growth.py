@@ -205,3 +205,24 @@ def test_a_year_said_of_one_title_dates_it_and_makes_it_no_earlier_one(
     found = _read("四.15", text)
     assert found.get(upgrade.level) == title
     assert found.get(upgrade.previous) == previous
+
+
+@pytest.mark.parametrize(
+    ("text", "first_time"),
+    [
+        # a list named with words the clause's own name does not hold is another list
+        ("我们去年首次入选“中国互联网企业百强”，奖多少", False),
+        ("首次进入《中国民营电子信息百强》名单，能拿多少", False),
+        # the clause's own list, said with neutral words or in part: no other list
+        ("我们首次进入“全国电子信息企业百强”榜单，奖多少", True),
+        ("第一次入选“电子信息百强”，能拿多少", True),
+        ("我们第一次进入百强，奖多少", True),
+    ],
+)
+def test_a_list_named_otherwise_than_the_clause_is_not_its_list(text: str, first_time) -> None:
+    from assistant.understand.mentions import OTHER_TITLE
+
+    approx: dict = {}
+    found = extract_turn(BOOK.rules["四.1"], text, approx, book_context(BOOK))
+    assert found.get("first_time_top100") is first_time
+    assert bool(approx.get(OTHER_TITLE)) is (first_time is False)

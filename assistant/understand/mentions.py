@@ -939,12 +939,73 @@ def extract_turn(
             if value is not None:
                 found[spec.name] = value
     found.update(_read_enums(rule, text))
+    _other_titles(rule, text, found, approx)
     found.update(_whole_of(rule, text, found))
     _mixed_whole(rule, text, found, approx)
     return found
 
 
 _WHOLE_OF_BEFORE = general_pattern("whole_of_before")
+
+# The key under which ``approx`` keeps the note of a list named otherwise than the clause's own
+# (“中国软件业务收入百强” for “中国电子信息企业百强”), as it is shown.
+OTHER_TITLE = "__other_title__"
+
+_QUOTED = re.compile(r"[“\"「『《]([^“”\"「」『』《》]{2,30})[”\"」』》]")
+_QUOTED_IN_LAW = re.compile(r"“([^“”]{2,30})”")
+
+
+def _own_titles(rule: Rule) -> list[str]:
+    """The names the clause itself gives its titles and lists, in quotes in the rule's title or
+    its conditions' phrases (“中国电子信息企业百强”)."""
+    texts = [rule.title, *(c.phrase for c in rule.conditions)]
+    return list(dict.fromkeys(m.group(1) for t in texts for m in _QUOTED_IN_LAW.finditer(t)))
+
+
+def other_title(rule: Rule, text: str) -> tuple[str, str] | None:
+    """A title or list named in quotes with the head word of one of the clause's own
+    (“中国软件业务收入百强” beside the clause's “中国电子信息企业百强”) but with words the clause's
+    name does not hold (years and ``title_neutral_words`` — 全国, 榜单 — aside): another list,
+    not the clause's. (the name said, the clause's name), or None."""
+    own = _own_titles(rule)
+    heads = [k for k in rule.keywords if len(k) >= 2 and any(n.endswith(k) for n in own)]
+    if not heads:
+        return None
+    neutral = sorted(general_words("title_neutral_words"), key=len, reverse=True)
+    for m in _QUOTED.finditer(text):
+        said = m.group(1).strip()
+        head = next((h for h in sorted(heads, key=len) if h in said), None)
+        if head is None or said in own or said in rule.keywords:
+            continue
+        words = _CALENDAR_YEAR.sub("", said[: said.rfind(head)])
+        for word in neutral:
+            words = words.replace(word, "")
+        name = next(n for n in own if n.endswith(head))
+        if all(any(c not in n for c in words) for n in own if n.endswith(head)):
+            return said, name
+    return None
+
+
+def _other_titles(
+    rule: Rule, text: str, found: dict[str, Any], approx: dict[str, list[str]] | None
+) -> None:
+    """A list named otherwise than the clause names its own (:func:`other_title`) is not the
+    clause's: the yes/no condition whose label names the clause's list is not met."""
+    other = other_title(rule, text)
+    if other is None:
+        return
+    said, name = other
+    specs = [s for s in rule.inputs if s.type == "bool" and name in s.label]
+    if not specs:
+        return
+    for spec in specs[:1]:
+        found[spec.name] = False
+        if approx is not None:
+            approx.pop(spec.name, None)
+    if approx is not None:
+        approx.setdefault(OTHER_TITLE, []).append(
+            f"您说的“{said}”不是本条所称的“{name}”，本条只奖励“{name}”"
+        )
 
 
 def _whole_of(rule: Rule, text: str, found: dict[str, Any]) -> dict[str, Any]:
@@ -973,6 +1034,7 @@ __all__ = [
     "LEFT_OUT",
     "MIXED",
     "NOT_EXACT",
+    "OTHER_TITLE",
     "OTHER_YEAR",
     "BookContext",
     "earlier_level_unsaid",
