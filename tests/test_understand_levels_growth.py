@@ -217,6 +217,9 @@ def test_a_year_said_of_one_title_dates_it_and_makes_it_no_earlier_one(
         ("我们首次进入“全国电子信息企业百强”榜单，奖多少", True),
         ("第一次入选“电子信息百强”，能拿多少", True),
         ("我们第一次进入百强，奖多少", True),
+        # quoting the clause, or how the list was entered, names no other list
+        ("条文说“对首次进入中国电子信息企业百强的企业”奖励，我们是首次进入，能拿多少", True),
+        ("我们算“第一次进入百强”吗？能拿多少", True),
     ],
 )
 def test_a_list_named_otherwise_than_the_clause_is_not_its_list(text: str, first_time) -> None:

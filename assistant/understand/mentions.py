@@ -971,13 +971,19 @@ def other_title(rule: Rule, text: str) -> tuple[str, str] | None:
     heads = [k for k in rule.keywords if len(k) >= 2 and any(n.endswith(k) for n in own)]
     if not heads:
         return None
-    neutral = sorted(general_words("title_neutral_words"), key=len, reverse=True)
+    # words of obtaining (首次进入) in the quotes say how the list was entered, not which
+    neutral = sorted(
+        {*general_words("title_neutral_words"), *general_words("obtained_markers")},
+        key=len,
+        reverse=True,
+    )
     for m in _QUOTED.finditer(text):
         said = m.group(1).strip()
         head = next((h for h in sorted(heads, key=len) if h in said), None)
-        if head is None or said in own or said in rule.keywords:
-            continue
-        words = _CALENDAR_YEAR.sub("", said[: said.rfind(head)])
+        if head is None or any(n in said for n in own) or said in rule.keywords:
+            continue  # the clause's own name, also inside a quoted phrase of the clause
+        longest = max((k for k in rule.keywords if k.endswith(head) and k in said), key=len)
+        words = _CALENDAR_YEAR.sub("", said[: said.rfind(longest)])
         for word in neutral:
             words = words.replace(word, "")
         name = next(n for n in own if n.endswith(head))
