@@ -221,6 +221,19 @@ def test_colloquial_asks_are_award_questions(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "award"),
+    [
+        ("面板厂上年营收9000万，今年增了两成，照每个点5万元算的话是多少？", True),
+        ("上年营收9000万，今年增了两成，每增长1个百分点5万，一共是多少", True),
+        # no rate quoted: a figure and 多少 alone ask no award
+        ("上年营收9000万，今年增了两成，是多少？", False),
+    ],
+)
+def test_a_quoted_rate_per_step_speaks_of_the_award(text: str, award: bool) -> None:
+    assert is_award_question(text) is award
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "申报材料需要交多少份？",
@@ -280,6 +293,21 @@ def test_synonyms_expand_keywords_and_aliases() -> None:
     assert "机器人" in spec.aliases
     options = book.rules["四.14"].input("title_levels").options or []
     assert "部里" in next(o for o in options if o.value == "国家级").aliases
+
+
+def test_endings_let_a_keyword_match_in_each_form_of_its_ending() -> None:
+    from assistant.awards.rules import _with_endings
+
+    forms = [["以前", "之前", "前"]]
+    assert set(_with_endings(["认证实施前"], forms)) == {
+        "认证实施前",
+        "认证实施以前",
+        "认证实施之前",
+    }
+    assert set(_with_endings(["改版之前"], forms)) == {"改版之前", "改版以前", "改版前"}
+    assert _with_endings(["提前", "目前"], forms) == ["提前", "目前"]  # no word before the ending
+    keywords = default_rulebook().rules["四.11-首次获证"].keywords
+    assert "分级认证实施以前" in keywords and "分级认证实施之前" in keywords
 
 
 def test_bad_synonyms_are_refused_at_load(tmp_path: Path) -> None:

@@ -56,6 +56,31 @@ def test_the_later_year_is_claimed_and_the_earlier_its_base(
     assert found[BEFORE] == Decimal(base)
 
 
+@pytest.mark.parametrize(
+    ("text", "claimed", "base"),
+    [
+        # a rise from one dated figure to the other in one clause part
+        (
+            "传感器企业入库规上，销售收入从2022年的4000万增长到2023年的5000万",
+            50_000_000,
+            40_000_000,
+        ),
+        ("芯片厂入库规上，主营业务收入由前年9000万提高到去年1.08亿", 108_000_000, 90_000_000),
+    ],
+)
+def test_a_rise_from_one_dated_figure_to_another_reads_the_later_as_claimed(
+    text: str, claimed: int, base: int
+) -> None:
+    found, _ = _read(text)
+    assert found[MAIN] == Decimal(claimed)
+    assert found[BEFORE] == Decimal(base)
+
+
+def test_a_dated_range_without_a_verb_of_rise_is_not_read_as_a_rise() -> None:
+    found, _ = _read("芯片厂入库规上，营收从2022年5000万到2023年6000万")
+    assert found.get(BEFORE) is None
+
+
 def test_two_years_read_in_year_order_give_the_amount() -> None:
     result = _award("入库规上传感器企业，2022年主营收入5000万，2023年达到6000万，增长奖励多少")
     assert result.amount_yuan == Decimal(1_000_000)  # 20% × 5万

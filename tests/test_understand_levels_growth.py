@@ -182,3 +182,50 @@ def test_a_title_said_at_another_level_is_not_read_as_its_option(text: str, titl
 def test_a_bare_title_at_no_said_level_is_asked(text: str, title) -> None:
     upgrade = BOOK.rules["四.15"].formula.upgrade
     assert _read("四.15", text).get(upgrade.level) == title
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "previous"),
+    [
+        # one title said with the year obtained is the one asked about, at the level said
+        ("厂里去年获评省级智能车间，这次市里奖多少", "省级智能车间", None),
+        ("去年被河南省评为智能制造标杆企业，能奖多少", "省级智能制造标杆", None),
+        # a bare title of a head word at two levels: still asked, a year said or not
+        ("去年我们工厂评上了智能工厂，奖多少", None, None),
+        # an award said received that year is an earlier award, not the one asked about
+        ("去年领了智能车间的奖励，还能再拿吗", None, "省级智能车间"),
+        # beside a second title the year still says which came first
+        ("去年评为智能车间，今年获评省级智能工厂", "省级智能工厂", "省级智能车间"),
+    ],
+)
+def test_a_year_said_of_one_title_dates_it_and_makes_it_no_earlier_one(
+    text: str, title, previous
+) -> None:
+    upgrade = BOOK.rules["四.15"].formula.upgrade
+    found = _read("四.15", text)
+    assert found.get(upgrade.level) == title
+    assert found.get(upgrade.previous) == previous
+
+
+@pytest.mark.parametrize(
+    ("text", "first_time"),
+    [
+        # a list named with words the clause's own name does not hold is another list
+        ("我们去年首次入选“中国互联网企业百强”，奖多少", False),
+        ("首次进入《中国民营电子信息百强》名单，能拿多少", False),
+        # the clause's own list, said with neutral words or in part: no other list
+        ("我们首次进入“全国电子信息企业百强”榜单，奖多少", True),
+        ("第一次入选“电子信息百强”，能拿多少", True),
+        ("我们第一次进入百强，奖多少", True),
+        # quoting the clause, or how the list was entered, names no other list
+        ("条文说“对首次进入中国电子信息企业百强的企业”奖励，我们是首次进入，能拿多少", True),
+        ("我们算“第一次进入百强”吗？能拿多少", True),
+    ],
+)
+def test_a_list_named_otherwise_than_the_clause_is_not_its_list(text: str, first_time) -> None:
+    from assistant.understand.mentions import OTHER_TITLE
+
+    approx: dict = {}
+    found = extract_turn(BOOK.rules["四.1"], text, approx, book_context(BOOK))
+    assert found.get("first_time_top100") is first_time
+    assert bool(approx.get(OTHER_TITLE)) is (first_time is False)

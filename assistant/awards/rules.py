@@ -301,22 +301,43 @@ def _with_synonyms(words: list[str], synonyms: dict[str, list[str]]) -> list[str
     return list(dict.fromkeys(out))
 
 
-def _expand_synonyms(raw: dict[str, Any], synonyms: dict[str, list[str]]) -> dict[str, Any]:
-    """Apply the rule file's ``synonyms`` to a rule's keywords and input/option aliases."""
-    if not synonyms:
+def _with_endings(words: list[str], endings: list[list[str]]) -> list[str]:
+    """Each word plus the same word ending in each other form of its ending: with endings
+    [[以前, 之前, 前]] the keyword 分级评估前 also matches 分级评估以前 and 分级评估之前 (the
+    longest form the word ends in; a word of fewer than two characters before it keeps its own
+    form, so 提前 and 目前 are left alone)."""
+    out = list(words)
+    for word in words:
+        for forms in endings:
+            form = next((f for f in sorted(forms, key=len, reverse=True) if word.endswith(f)), "")
+            base = word[: len(word) - len(form)]
+            if form and len(base) >= 2:
+                out += [base + f for f in forms if f != form]
+    return list(dict.fromkeys(out))
+
+
+def _expand_synonyms(
+    raw: dict[str, Any], synonyms: dict[str, list[str]], endings: list[list[str]] | None = None
+) -> dict[str, Any]:
+    """Apply the rule file's ``synonyms`` and ``endings`` to a rule's keywords and input/option
+    aliases."""
+    if not synonyms and not endings:
         return raw
+
+    def expand(words: list[str]) -> list[str]:
+        return _with_endings(_with_synonyms(words, synonyms), endings or [])
+
     raw = dict(raw)
-    raw["keywords"] = _with_synonyms(raw.get("keywords") or [], synonyms)
+    raw["keywords"] = expand(raw.get("keywords") or [])
     inputs = []
     for spec in raw.get("inputs") or []:
         spec = dict(spec)
         for key in ("aliases", "false_aliases"):
             if spec.get(key):
-                spec[key] = _with_synonyms(spec[key], synonyms)
+                spec[key] = expand(spec[key])
         if spec.get("options"):
             spec["options"] = [
-                {**o, "aliases": _with_synonyms(o.get("aliases") or [], synonyms)}
-                for o in spec["options"]
+                {**o, "aliases": expand(o.get("aliases") or [])} for o in spec["options"]
             ]
         inputs.append(spec)
     raw["inputs"] = inputs
@@ -372,7 +393,7 @@ def load_rulebook(policy_dir: Path) -> RuleBook:
     lexicon_path = Path(policy_dir) / "lexicon.yaml"
     data = safe_load(path.read_text(encoding="utf-8"))
     lexicon = load_lexicon(policy_dir)
-    for key in ("synonyms", "topics", "keywords"):
+    for key in ("synonyms", "endings", "topics", "keywords"):
         if key in data or any(key in r for r in data.get("rules", [])):
             raise ValueError(f"{path}: {key} is question vocabulary; it belongs in lexicon.yaml")
     synonyms = lexicon.get("synonyms") or {}
@@ -381,6 +402,12 @@ def load_rulebook(policy_dir: Path) -> RuleBook:
         for k, v in synonyms.items()
     ):
         raise ValueError(f"{lexicon_path}: synonyms must map a term to a list of variants")
+    endings = lexicon.get("endings") or []
+    if not isinstance(endings, list) or not all(
+        isinstance(forms, list) and len(forms) >= 2 and all(isinstance(f, str) and f for f in forms)
+        for forms in endings
+    ):
+        raise ValueError(f"{lexicon_path}: endings must be lists of two or more forms of an ending")
     topics = lexicon.get("topics") or {}
     if not isinstance(topics, dict) or not all(
         isinstance(k, str) and isinstance(v, list) and all(isinstance(x, str) and x for x in v)
@@ -397,7 +424,7 @@ def load_rulebook(policy_dir: Path) -> RuleBook:
         where = f"{lexicon_path} rules.{raw.get('id')}"
         merged = _merge_lexicon(raw, vocab_by_rule.get(raw.get("id")) or {}, where)
         try:
-            rule = Rule.model_validate(_expand_synonyms(merged, synonyms))
+            rule = Rule.model_validate(_expand_synonyms(merged, synonyms, endings))
         except ValidationError as exc:
             raise RuleFileError(path, str(raw.get("id")), _field_errors(exc)) from exc
         if rule.id in rules:

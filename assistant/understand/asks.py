@@ -35,6 +35,8 @@ _CHANGE_MARKERS = general_words("change_markers")
 
 _NOT_ABOUT_AMOUNT = general_words("not_about_amount")
 
+_RATE_QUOTE = general_pattern("rate_quote")
+
 
 # ask words of two characters or more (多少, 能拿 …): a lone 吗 or 几 is in many a statement
 _ASKING_WORDS = tuple(w for w in _ASK_WORDS if len(w) >= 2)
@@ -67,6 +69,20 @@ def quantities_in(text: str) -> list[Quantity]:
         return []
 
 
+def quotes_rate(text: str) -> bool:
+    """Does the text quote an award's rate per step before a money figure ("按每个百分点5万算",
+    "每增长一个点给5万")? That figure is what each step pays: the text speaks of the award as
+    surely as with a word of it (奖, 补), though the figure is no input (mentions._not_inputs)."""
+    for q in quantities_in(text):
+        if q.kind != "money":
+            continue
+        start = q.span[0]
+        opens = max(text.rfind(c, 0, start) for c in "，,。；;？?！!\n") + 1
+        if _RATE_QUOTE.search(text[max(opens, start - 14) : start]):
+            return True
+    return False
+
+
 def is_award_question(text: str, books: Iterable[RuleBook]) -> bool:
     """Does the text ask what an enterprise can get (an amount, a calculation)? ``books``: the
     rule books whose tiered rules make a stated upgrade a question."""
@@ -74,7 +90,7 @@ def is_award_question(text: str, books: Iterable[RuleBook]) -> bool:
         return False
     if any(w in text for w in _STRONG_ASKS) or _COLLOQUIAL_ASK.search(text):
         return True
-    has_award = any(w in text for w in _AWARD_WORDS)
+    has_award = any(w in text for w in _AWARD_WORDS) or quotes_rate(text)
     asks = any(w in text for w in _ASK_WORDS)
     has_money = any(q.kind == "money" for q in quantities_in(text))
     if has_award and (asks or has_money):

@@ -31,6 +31,7 @@ from assistant.understand.lexicon import general_words
 from assistant.understand.mentions import (
     LEFT_OUT,
     NOT_EXACT,
+    OTHER_TITLE,
     BookContext,
     earlier_level_unsaid,
     extract_turn,
@@ -251,6 +252,7 @@ def _approx_notes(rule: Rule, inputs: dict[str, Any], approx: dict[str, list[str
             f"请告诉我其中{yes}部分的{label}"
         )
     notes.extend(n for n in approx.get(OTHER_YEAR, []) if n not in notes)
+    notes.extend(n for n in approx.get(OTHER_TITLE, []) if n not in notes)
     for said in approx.get(BOUND_SETTLES, []):
         notes.append(
             f"您说的“{said}”是一个下限，按下限计算已达到本项上限，更高的金额也按上限计，"
@@ -265,6 +267,7 @@ def _approx_notes(rule: Rule, inputs: dict[str, Any], approx: dict[str, list[str
             EARLIER_RECEIVED,
             UNDATED_RECEIVED,
             OTHER_YEAR,
+            OTHER_TITLE,
             MIXED,
         ):
             continue

@@ -62,6 +62,8 @@ _PREVIOUS_MARKERS = general_words("previous_markers")
 
 _SCALE_ORDER = general_words("scale_order_words")
 
+_DATED_PREVIOUS = frozenset(general_words("dated_previous_markers"))
+
 _NOT_A_VALUE_START = "".join(general_words("not_a_value_start"))
 
 
@@ -297,7 +299,11 @@ def _read_enums(rule: Rule, text: str) -> dict[str, Any]:
             outside = {o.value for o in spec.options or [] if o.catch_all}
             marked = [(pos, v) for pos, v in marked if v not in outside]
             distinct = list(dict.fromkeys(v for _, v in mentions))
-            if marked and len(distinct) == 1:
+            if marked and len(distinct) == 1 and _only_dated(text, plain, marked):
+                # "去年被评为省级智能工厂，能奖多少": one title said with the year it was
+                # obtained is the title asked about, not one held before another
+                out[spec.name] = mentions[-1][1]
+            elif marked and len(distinct) == 1:
                 out[prev_name] = marked[-1][1]
             elif len(distinct) >= 2 and not marked and _names_the_subject(text, mentions[0][0]):
                 # "智慧工厂获评国家级智能制造示范工厂": the first "title" is the plain name of what
@@ -313,6 +319,21 @@ def _read_enums(rule: Rule, text: str) -> dict[str, Any]:
         else:
             out[spec.name] = mentions[-1][1]
     return out
+
+
+def _only_dated(text: str, plain: str, marked: list[tuple[int, str]]) -> bool:
+    """Are the titles ``marked`` as earlier marked only by a year (去年, ``dated_previous_markers``)
+    and said with no award received ("去年拿了智能工厂的奖励")? Such a year says when one title
+    was obtained; beside a second title it says which came first."""
+    for pos in (p for p, _ in marked):
+        before = plain[max(0, pos - 8) : pos]
+        if any(m in before for m in _PREVIOUS_MARKERS if m not in _DATED_PREVIOUS):
+            return False
+        start = _clause_start(text, pos)
+        ends = [i for i in (text.find(c, pos) for c in "，,。；;？?！!\n") if i >= 0]
+        if says_received(text[start : min(ends, default=len(text))], ""):
+            return False
+    return True
 
 
 def earlier_level_unsaid(rule: Rule, text: str, found: dict[str, Any]) -> bool:
@@ -353,7 +374,7 @@ def _level_unsaid(spec: InputSpec, text: str, mentions: list[tuple[int, str]]) -
     ):
         return False
     earlier = (
-        *_PREVIOUS_MARKERS,
+        *(m for m in _PREVIOUS_MARKERS if m not in _DATED_PREVIOUS),  # 去年 says only when
         *general_words("upgrade_markers"),
         *general_words("received_verbs"),
     )
@@ -923,12 +944,79 @@ def extract_turn(
             if value is not None:
                 found[spec.name] = value
     found.update(_read_enums(rule, text))
+    _other_titles(rule, text, found, approx)
     found.update(_whole_of(rule, text, found))
     _mixed_whole(rule, text, found, approx)
     return found
 
 
 _WHOLE_OF_BEFORE = general_pattern("whole_of_before")
+
+# The key under which ``approx`` keeps the note of a list named otherwise than the clause's own
+# (“中国软件业务收入百强” for “中国电子信息企业百强”), as it is shown.
+OTHER_TITLE = "__other_title__"
+
+_QUOTED = re.compile(r"[“\"「『《]([^“”\"「」『』《》]{2,30})[”\"」』》]")
+_QUOTED_IN_LAW = re.compile(r"“([^“”]{2,30})”")
+
+
+def _own_titles(rule: Rule) -> list[str]:
+    """The names the clause itself gives its titles and lists, in quotes in the rule's title or
+    its conditions' phrases (“中国电子信息企业百强”)."""
+    texts = [rule.title, *(c.phrase for c in rule.conditions)]
+    return list(dict.fromkeys(m.group(1) for t in texts for m in _QUOTED_IN_LAW.finditer(t)))
+
+
+def other_title(rule: Rule, text: str) -> tuple[str, str] | None:
+    """A title or list named in quotes with the head word of one of the clause's own
+    (“中国软件业务收入百强” beside the clause's “中国电子信息企业百强”) but with words the clause's
+    name does not hold (years and ``title_neutral_words`` — 全国, 榜单 — aside): another list,
+    not the clause's. (the name said, the clause's name), or None."""
+    own = _own_titles(rule)
+    heads = [k for k in rule.keywords if len(k) >= 2 and any(n.endswith(k) for n in own)]
+    if not heads:
+        return None
+    # words of obtaining (首次进入) in the quotes say how the list was entered, not which
+    neutral = sorted(
+        {*general_words("title_neutral_words"), *general_words("obtained_markers")},
+        key=len,
+        reverse=True,
+    )
+    for m in _QUOTED.finditer(text):
+        said = m.group(1).strip()
+        head = next((h for h in sorted(heads, key=len) if h in said), None)
+        if head is None or any(n in said for n in own) or said in rule.keywords:
+            continue  # the clause's own name, also inside a quoted phrase of the clause
+        longest = max((k for k in rule.keywords if k.endswith(head) and k in said), key=len)
+        words = _CALENDAR_YEAR.sub("", said[: said.rfind(longest)])
+        for word in neutral:
+            words = words.replace(word, "")
+        name = next(n for n in own if n.endswith(head))
+        if all(any(c not in n for c in words) for n in own if n.endswith(head)):
+            return said, name
+    return None
+
+
+def _other_titles(
+    rule: Rule, text: str, found: dict[str, Any], approx: dict[str, list[str]] | None
+) -> None:
+    """A list named otherwise than the clause names its own (:func:`other_title`) is not the
+    clause's: the yes/no condition whose label names the clause's list is not met."""
+    other = other_title(rule, text)
+    if other is None:
+        return
+    said, name = other
+    specs = [s for s in rule.inputs if s.type == "bool" and name in s.label]
+    if not specs:
+        return
+    for spec in specs[:1]:
+        found[spec.name] = False
+        if approx is not None:
+            approx.pop(spec.name, None)
+    if approx is not None:
+        approx.setdefault(OTHER_TITLE, []).append(
+            f"您说的“{said}”不是本条所称的“{name}”，本条只奖励“{name}”"
+        )
 
 
 def _whole_of(rule: Rule, text: str, found: dict[str, Any]) -> dict[str, Any]:
@@ -957,6 +1045,7 @@ __all__ = [
     "LEFT_OUT",
     "MIXED",
     "NOT_EXACT",
+    "OTHER_TITLE",
     "OTHER_YEAR",
     "BookContext",
     "earlier_level_unsaid",

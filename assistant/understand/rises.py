@@ -12,6 +12,7 @@ growth. A figure told right after a rise without a measure of its own ("……�
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -329,6 +330,30 @@ def said_year(text: str, start: int, pos: int) -> tuple[str, int, str] | None:
     return best[2] if best else None
 
 
+def _from_to(text: str, fits: list[Quantity]) -> tuple[dict[int, str], dict[int, str]]:
+    """Figures said as a rise from one to the other with their years, in one clause part
+    ("从2023年的6400万涨到2024年的8000万", "由去年6000万增长到今年7500万"): of the figure risen
+    from, the word opening the rise (从, 由), said among its own words; of the figure risen to,
+    the words between the two less the verb of the rise (its year, 的), its own words. By id
+    of the figure; the words are data (``rise_from``, ``risen_to_pattern``, ``risen_to_words``)."""
+    opened: dict[int, str] = {}
+    risen: dict[int, str] = {}
+    verbs = sorted(general_words("risen_to_words"), key=len, reverse=True)
+    for a, b in itertools.pairwise(fits):
+        start, end = clause_of(text, a.span[0])
+        if b.span[0] > end:
+            continue
+        opens = text[start : a.span[0]]
+        at = [(opens.rfind(w), w) for w in general_words("rise_from") if w in opens]
+        between = text[a.span[1] : b.span[0]].strip()
+        bare = _without_years(general_pattern("calendar_year").sub("", between))
+        verb = next((v for v in verbs if between.startswith(v)), None)
+        if at and verb and general_pattern("risen_to").fullmatch(bare):
+            opened[id(a)] = max(at)[1]
+            risen[id(b)] = between[len(verb) :]
+    return opened, risen
+
+
 def dated_figures(
     rule: Rule,
     spec: InputSpec,
@@ -343,9 +368,11 @@ def dated_figures(
     from assistant.understand.figures import unit_fits
 
     out: list[Dated] = []
-    for q in quantities:
+    fits = [q for q in quantities if unit_fits(spec, q)]
+    opened, risen = _from_to(text, fits)
+    for q in fits:
         pos = q.span[0]
-        if not unit_fits(spec, q) or rise_by(text, pos) or not exact(q):
+        if rise_by(text, pos) or not exact(q):
             continue
         start, _ = clause_of(text, pos)
         if general_pattern("compared_base").search(text[start:pos]):
@@ -358,8 +385,12 @@ def dated_figures(
         year = said_year(text, start, pos)
         if year is None:
             continue
-        rest = _without_years(general_pattern("calendar_year").sub("", text[start:pos]))
-        if not general_pattern("dated_figure_words").fullmatch(rest.replace(measure, "")):
+        rest = _without_years(
+            general_pattern("calendar_year").sub("", risen.get(id(q), text[start:pos]))
+        )
+        rest = rest.replace(measure, "")
+        parts = rest.split(opened[id(q)]) if id(q) in opened else [rest]
+        if not all(general_pattern("dated_figure_words").fullmatch(p) for p in parts):
             continue  # "今年拿到奖励100万", "今年少了5000万": the clause says it is another figure
         out.append(Dated(year[0], year[1], year[2], q))
     return out
