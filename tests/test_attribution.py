@@ -225,3 +225,9 @@ def test_two_figures_no_words_tell_apart_are_asked_for(book) -> None:
 def test_a_figure_said_not_to_be_it_is_no_second_candidate(book) -> None:
     found, _ = _read(book, "四.10", "刚才说错了，是900万，不是90万")
     assert found["tapeout_cost_yuan"] == 9_000_000
+
+
+def test_the_inputs_own_total_holds_its_parts(book) -> None:
+    text = "产线改造的设备和软件合计投了2800万，其中设备1900万，软件900万"
+    found, _ = _read(book, "四.13-智能化改造", text)
+    assert found["equipment_software_investment_yuan"] == 28_000_000  # never 2800万 + parts

@@ -601,9 +601,15 @@ def assign_quantities(
                 if approx is not None:
                     approx.setdefault(LEFT_OUT, []).append(text[max(seg[0], prev_end) : q.span[1]])
                 continue
-            out[spec.name] = out[spec.name] + q.value
             total = _total_broken_down(text, q, quantities)
             figures = held_figures.get(spec.name, [])
+            if total is not None and total in figures:
+                total_said = said[spec.name][figures.index(total)]
+                if _names_input(spec, total_said[: total_said.rfind(total.raw)]):
+                    # "设备和软件一共投了3000万，其中设备2000万": the input's own total holds
+                    # its parts; they are never added to it
+                    continue
+            out[spec.name] = out[spec.name] + q.value
             if total is not None and total in figures:
                 # "一共花了50万，其中展位费30万，布展20万": the parts are the total said again,
                 # so the total gives way to them — never added to its own parts
