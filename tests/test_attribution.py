@@ -16,6 +16,7 @@ from assistant.awards import default_rulebook
 from assistant.understand.amounts import foreign_amounts
 from assistant.understand.choose import select_rule
 from assistant.understand.dialogue import answer_award, answer_awards, book_context
+from assistant.understand.figures import WHICH_FIGURE
 from assistant.understand.mentions import LEFT_OUT, MIXED, OTHER_YEAR, extract_turn
 
 TODAY = date(2024, 6, 1)
@@ -188,3 +189,45 @@ def test_an_unlabelled_second_figure_never_changes_the_award(n: int, what: str) 
     )
     assert base is not None and noisy is not None
     assert noisy.amount_yuan == base.amount_yuan == 2_400_000
+
+
+# ---------------------------------------------------------------- totals and their parts
+def test_a_part_of_a_breakdown_named_as_something_else_is_no_part_of_the_input(book) -> None:
+    found, approx = _read(
+        book, "四.13-智能化改造", "新产线总投资8000万，其中土建花了3000万，设备和软件投入4500万"
+    )
+    assert found["equipment_software_investment_yuan"] == 45_000_000
+    assert any("土建" in said for said in approx[LEFT_OUT])
+
+
+def test_a_total_gives_way_to_the_parts_it_is_broken_into(book) -> None:
+    text = "这回展会总共花了60万，其中展位费35万，布展费15万"
+    found, approx = _read(book, "四.17-展会补贴", text)
+    assert found["exhibition_cost_yuan"] == 500_000  # the parts, never the total added to them
+    assert any("60万" in said for said in approx[LEFT_OUT])
+
+
+def test_a_total_opened_by_a_colon_is_read_from_the_part_the_rule_pays_for(book) -> None:
+    text = "我们是制造企业，今年广告费合计3000万：人民日报投了1200万，其余1800万投在省台和快手"
+    found, _ = _read(book, "四.17-央媒广告", text)
+    assert found["ad_spend_yuan"] == 12_000_000
+
+
+def test_two_figures_no_words_tell_apart_are_asked_for(book) -> None:
+    text = "我们是服务商，签了两个合同，一个900万，一个500万，有一个是揭榜挂帅的"
+    found, approx = _read(book, "四.16", text)
+    assert "contract_amount_yuan" not in found
+    assert any("900万" in n and "500万" in n for n in approx[WHICH_FIGURE])
+    result = answer_award(text + "，能补多少？", [], ["四.16"], TODAY, rulebook=BOOK)
+    assert result is not None and result.amount_yuan is None
+
+
+def test_a_figure_said_not_to_be_it_is_no_second_candidate(book) -> None:
+    found, _ = _read(book, "四.10", "刚才说错了，是900万，不是90万")
+    assert found["tapeout_cost_yuan"] == 9_000_000
+
+
+def test_the_inputs_own_total_holds_its_parts(book) -> None:
+    text = "产线改造的设备和软件合计投了2800万，其中设备1900万，软件900万"
+    found, _ = _read(book, "四.13-智能化改造", text)
+    assert found["equipment_software_investment_yuan"] == 28_000_000  # never 2800万 + parts

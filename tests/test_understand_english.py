@@ -68,6 +68,13 @@ CHAPTERS = {"支持政策": Chapter("四", True), "保障措施": Chapter("五",
         ("a cross-industry, cross-domain (双跨) platform", "a 双跨平台"),
         ("a cross-industry, cross-domain platform", "a 双跨平台"),
         ("revenue, investment", "营业收入,投资"),  # a comma joins only phrases written so
+        # "of which" opens a part of the total just said (其中); "separately" a further matter
+        (
+            "total investment 30 million yuan, of which production and equipment investment"
+            " is 12 million yuan",
+            "总投资3000万元,其中生产和设备投资 is 1200万元",
+        ),
+        ("separately, a new project", "另外, a 新建项目"),
         # Chinese typed with spaces is left as written
         ("设备投资 3000 万元", "设备投资 3000万元"),
         ("营收 8000 万", "营收 8000万"),

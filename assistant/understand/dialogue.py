@@ -25,7 +25,14 @@ from assistant.understand.asks import (
     quantities_in,
 )
 from assistant.understand.choose import keyword_score, relevant_turns, select_rule
-from assistant.understand.figures import DERIVED, LOWER_BOUND, MIXED, OTHER_COST, OTHER_YEAR
+from assistant.understand.figures import (
+    DERIVED,
+    LOWER_BOUND,
+    MIXED,
+    OTHER_COST,
+    OTHER_YEAR,
+    WHICH_FIGURE,
+)
 from assistant.understand.frames import Frame, frames, states_identity
 from assistant.understand.lexicon import general_words
 from assistant.understand.mentions import (
@@ -253,6 +260,7 @@ def _approx_notes(rule: Rule, inputs: dict[str, Any], approx: dict[str, list[str
         )
     notes.extend(n for n in approx.get(OTHER_YEAR, []) if n not in notes)
     notes.extend(n for n in approx.get(OTHER_TITLE, []) if n not in notes)
+    notes.extend(n for n in approx.get(WHICH_FIGURE, []) if n not in notes)
     for said in approx.get(BOUND_SETTLES, []):
         notes.append(
             f"您说的“{said}”是一个下限，按下限计算已达到本项上限，更高的金额也按上限计，"
@@ -269,6 +277,7 @@ def _approx_notes(rule: Rule, inputs: dict[str, Any], approx: dict[str, list[str
             OTHER_YEAR,
             OTHER_TITLE,
             MIXED,
+            WHICH_FIGURE,
         ):
             continue
         if name not in inputs:

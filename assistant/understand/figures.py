@@ -158,6 +158,10 @@ OTHER_YEAR = "__other_year__"
 # ("在央视和省级卫视投了广告，总共1500万"): [the words said, what meets it, what does not]; the
 # figure mixes parts the rule pays for with parts it does not, so the part it pays for is asked.
 MIXED = "__mixed__"
+# The key under which ``approx`` keeps notes of figures each of which may be one input that
+# takes one figure, no words saying which ("签了两份合同，一份1200万，一份800万"): each note as
+# it is shown; the input stays missing and is asked for.
+WHICH_FIGURE = "__which_figure__"
 # The key prefix under which ``approx`` keeps a lower bound said of an input ("超过200万"):
 # ``LOWER_BOUND + name`` → [value, the NOT_EXACT note it made, the words said]; see
 # dialogue.settle_lower_bounds.
@@ -180,6 +184,19 @@ def _in_breakdown(text: str, q: Quantity) -> bool:
     head = text[start : q.span[0]]
     marks = [head.rfind(w) for w in general_words("part_of_total_markers") if w in head]
     return bool(marks) and bool(re.search(r"\d", head[: max(marks)]))
+
+
+def _total_broken_down(text: str, q: Quantity, quantities: list[Quantity]) -> Quantity | None:
+    """The figure a breakdown holding ``q`` is of: the last figure of its sentence before the
+    word opening the parts ("一共花了50万，其中展位费30万" → 50万), or None."""
+    start = _sentence_start(text, q.span[0])
+    head = text[start : q.span[0]]
+    marks = [head.rfind(w) for w in general_words("part_of_total_markers") if w in head]
+    if not marks:
+        return None
+    opened = start + max(marks)
+    before = [p for p in quantities if start <= p.span[0] and p.span[1] <= opened]
+    return before[-1] if before else None
 
 
 def _sentence_start(text: str, pos: int) -> int:
@@ -384,6 +401,10 @@ def assign_quantities(
     conditions = {a for s in rule.inputs if s.type == "bool" for a in s.aliases}
     labels = book.labels - conditions
     said: dict[str, list[str]] = {}
+    # the figures each input holds (its sum's parts), in the order of ``said``
+    held_figures: dict[str, list[Quantity]] = {}
+    # inputs of one figure that two figures no words tell apart may each be: what was said
+    undecided: dict[str, list[str]] = {}
     segs = segments(text)
     last: tuple[str, Quantity] | None = None  # the input the previous figure went to
     for i, q in enumerate(quantities):
@@ -445,6 +466,7 @@ def assign_quantities(
             if spec.name in out and any(w in label for w in general_words("part_of_total_markers")):
                 # "总共花了60万，其中差旅10万", "展位费30万（含差旅5万）": what is held
                 # holds a cost that is not this input's, so it is no exact base either
+                held_figures.pop(spec.name, None)
                 for earlier in said.pop(spec.name, []):
                     if approx is not None:
                         note = f"“{earlier}”含有{'、'.join(costs)}等不属于本项的费用"
@@ -490,6 +512,12 @@ def assign_quantities(
             # "……同比增长40%，今年达到700万": the rise's measure, this input's, labels it
             score = 1.0
         spec = chosen
+        if score > 0 and _in_breakdown(text, q) and not _names_input(spec, before + after):
+            # "总投资6500万，其中厂房翻新花了2000万，设备和软件3350万": in a breakdown of a
+            # total only a part whose own words name the input is it — a verb of spending
+            # (花了, 投了) labels every part alike
+            _left_out(approx, clause_part)
+            continue
         sure = _STATED
         planned_held = [s for s in candidates if sureness.get(s.name) == _PLANNED]
         if score <= 0 and planned_held and any(w in before for w in general_words("spent_markers")):
@@ -497,7 +525,7 @@ def assign_quantities(
             spec, score = planned_held[0], 1.0
         if score <= 0:
             # no alias anywhere near: the first needed input not yet filled
-            free = [s for s in candidates if s.name not in out]
+            free = [s for s in candidates if s.name not in out and s.name not in undecided]
             if rise_by(text, q.span[0]):
                 free = [s for s in free if rise_input(s)]
             ratio = q.kind == "percent" and any(w in before for w in _RATIO_WORDS)
@@ -505,7 +533,32 @@ def assign_quantities(
             # "总投资5000万，其中厂房土建2000万，设备及软件2400万": in a breakdown of a total,
             # a part no input's words name is another part, never guessed for the input
             broken_down = _in_breakdown(text, q)
-            if not free or ratio or other or broken_down or _labelled_otherwise(rule, before, book):
+            # "说错了，是1600万，不是600万": a figure said not to be it is no guess of it
+            denied = before.rstrip().endswith(tuple(general_words("negation_words")))
+            if ratio or other or broken_down or denied or _labelled_otherwise(rule, before, book):
+                _left_out(approx, clause_part)
+                continue
+            guessed = [
+                s
+                for s in candidates
+                if s.aggregate != "sum"
+                and (sureness.get(s.name) == _GUESSED or s.name in undecided)
+            ]
+            if not free and guessed:
+                # "签了两份合同，一份1200万，一份800万": two figures no words tell apart, either
+                # of which may be the one input — which is a guess, so it is asked for
+                name = guessed[0].name
+                if name not in undecided:
+                    undecided[name] = said.pop(name, [])
+                    held_figures.pop(name, None)
+                    del out[name]
+                    sureness.pop(name, None)
+                    strength.pop(name, None)
+                    if approx is not None:
+                        approx.pop(name, None)
+                undecided[name].append(clause_part)
+                continue
+            if not free:
                 _left_out(approx, clause_part)
                 continue
             spec = next((s for s in free if rule.formula_needs(s.name)), free[0])
@@ -526,6 +579,7 @@ def assign_quantities(
             if sure < sureness[spec.name]:
                 _left_out(approx, clause_part)
                 continue
+            held_figures.pop(spec.name, None)
             for earlier in said.pop(spec.name, []):
                 _left_out(approx, earlier)
             del out[spec.name]
@@ -547,16 +601,42 @@ def assign_quantities(
                 if approx is not None:
                     approx.setdefault(LEFT_OUT, []).append(text[max(seg[0], prev_end) : q.span[1]])
                 continue
+            total = _total_broken_down(text, q, quantities)
+            figures = held_figures.get(spec.name, [])
+            if total is not None and total in figures:
+                total_said = said[spec.name][figures.index(total)]
+                if _names_input(spec, total_said[: total_said.rfind(total.raw)]):
+                    # "设备和软件一共投了3000万，其中设备2000万": the input's own total holds
+                    # its parts; they are never added to it
+                    continue
             out[spec.name] = out[spec.name] + q.value
+            if total is not None and total in figures:
+                # "一共花了50万，其中展位费30万，布展20万": the parts are the total said again,
+                # so the total gives way to them — never added to its own parts
+                out[spec.name] = out[spec.name] - total.value
+                _left_out(approx, said[spec.name].pop(figures.index(total)))
+                figures.remove(total)
+                if approx is not None and total.approx and total.raw in approx.get(spec.name, []):
+                    approx[spec.name].remove(total.raw)
         else:
             out[spec.name] = q.value
             said[spec.name] = []
+            held_figures[spec.name] = []
             if approx is not None:
                 approx.pop(spec.name, None)
         said.setdefault(spec.name, []).append(clause_part)
+        held_figures.setdefault(spec.name, []).append(q)
         last = (spec.name, q)
+        undecided.pop(spec.name, None)  # a figure its words name settles which it is
         if approx is not None and q.approx:
             approx.setdefault(spec.name, []).append(q.raw)
+    if approx is not None:
+        for name, parts in undecided.items():
+            label = rule.input(name).label
+            shown = "、".join(f"“{p.strip()}”" for p in parts)
+            approx.setdefault(WHICH_FIGURE, []).append(
+                f"您提到的{shown}都可能是{label}，未说明是哪一个，未据此计算；请告诉我{label}"
+            )
     return out
 
 
@@ -579,6 +659,7 @@ __all__ = [
     "NOT_EXACT",
     "OTHER_COST",
     "OTHER_YEAR",
+    "WHICH_FIGURE",
     "BookContext",
     "assign_quantities",
     "bound_side",

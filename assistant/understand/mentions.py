@@ -425,7 +425,7 @@ def _disqualified(rule: Rule, text: str) -> list[tuple[int, int]]:
     counted = spec.unit == "count"
     failing, passing, totals_said = [], [], []
     qualified, unqualified = [], []  # figure parts stating a condition met / stating none
-    for start, end in _count_parts(rule, spec, text) if counted else segments(text):
+    for start, end in _count_parts(rule, spec, text) if counted else _breakdown_cut(text):
         part = text[start:end]
         has_figure = any(unit_fits(spec, q) for q in extract_quantities(mask_measures(part)))
         # what a figure covers (false_unless_true) is figures.py's other costs, not a condition
@@ -484,6 +484,20 @@ def _disqualified(rule: Rule, text: str) -> list[tuple[int, int]]:
         if broken_up and any(w in text[start:end] for w in totals):
             failing.append((start, end))
     return sorted(failing)
+
+
+_BREAKDOWN_OPENER = general_pattern("breakdown_opener")
+
+
+def _breakdown_cut(text: str) -> list[tuple[int, int]]:
+    """The clause parts of ``text``, cut also where a mark right after a figure opens its
+    breakdown ("总共2400万：央视投了1800万"); the mark starts the part it opens, as 其中 does."""
+    out: list[tuple[int, int]] = []
+    for start, end in segments(text):
+        cuts = [m.start() for m in _BREAKDOWN_OPENER.finditer(text, start, end)]
+        bounds = [start, *cuts, end]
+        out += [(a, b) for a, b in itertools.pairwise(bounds) if a < b]
+    return out
 
 
 def one_figure_input(rule: Rule, spec: InputSpec) -> bool:
