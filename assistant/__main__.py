@@ -209,9 +209,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.list or not args.rule:
                 print(list_rules(books))
                 return 0
-            return award_command(
-                args.rule, args.input, settings.resolved_today(), args.json, books
-            )
+            return award_command(args.rule, args.input, settings.resolved_today(), args.json, books)
         if args.command == "logs":
             from assistant.log_cli import logs_command
 

@@ -74,9 +74,7 @@ class Assistant:
             is_award_question=lambda text: is_award_question(text, self.books),
             names_policy=self._names_policy,
             # clauses with award rules, as knowledge.qualified_id shows them (四.10, slug:二.3)
-            support_clauses=sorted(
-                {b.ref(r.clause) for b in self.books for r in b.rules.values()}
-            ),
+            support_clauses=sorted({b.ref(r.clause) for b in self.books for r in b.rules.values()}),
             support_terms=[
                 *self._terms,
                 *(k for b in self.books for r in b.rules.values() for k in r.keywords),
@@ -252,9 +250,7 @@ class Assistant:
         if may_compute and not (len(awards) > 1 or said):
             return turn
         if not awards:
-            turn.route = Route(
-                kind="fact", reason=NO_AWARD_RULE, evidence=turn.route.evidence
-            )
+            turn.route = Route(kind="fact", reason=NO_AWARD_RULE, evidence=turn.route.evidence)
             return turn
         if may_compute:
             turn.route = Route(

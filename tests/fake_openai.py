@@ -129,8 +129,13 @@ class FakeOpenAI:
 
             def do_GET(self) -> None:
                 if self.path.rstrip("/") == "/v1/models":
-                    self._send_json(200, {"object": "list", "data": [
-                        {"id": "fake", "object": "model", "owned_by": "test"}]})
+                    self._send_json(
+                        200,
+                        {
+                            "object": "list",
+                            "data": [{"id": "fake", "object": "model", "owned_by": "test"}],
+                        },
+                    )
                 else:
                     self._send_json(404, {"error": {"message": "not found"}})
 
@@ -155,9 +160,15 @@ class FakeOpenAI:
                     if step.delay_s:
                         time.sleep(step.delay_s)
                     if step.status != 200:
-                        self._send_json(step.status, {"error": {
-                            "message": step.text if isinstance(step.text, str) else "error",
-                            "type": "server_error"}})
+                        self._send_json(
+                            step.status,
+                            {
+                                "error": {
+                                    "message": step.text if isinstance(step.text, str) else "error",
+                                    "type": "server_error",
+                                }
+                            },
+                        )
                     elif body.get("stream"):
                         self._stream(body, step)
                     else:
@@ -209,8 +220,11 @@ def _text(body: Body, step: Step) -> str:
 
 def _tool_calls(step: Step) -> list[dict[str, Any]]:
     return [
-        {"id": f"call_{uuid.uuid4().hex[:12]}", "type": "function",
-         "function": {"name": name, "arguments": json.dumps(args, ensure_ascii=False)}}
+        {
+            "id": f"call_{uuid.uuid4().hex[:12]}",
+            "type": "function",
+            "function": {"name": name, "arguments": json.dumps(args, ensure_ascii=False)},
+        }
         for name, args in step.tool_calls
     ]
 
@@ -225,15 +239,20 @@ def _completion(body: Body, step: Step) -> Body:
         "object": "chat.completion",
         "created": int(time.time()),
         "model": body["model"],
-        "choices": [{"index": 0, "message": message,
-                     "finish_reason": "tool_calls" if calls else "stop"}],
+        "choices": [
+            {"index": 0, "message": message, "finish_reason": "tool_calls" if calls else "stop"}
+        ],
         "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
     }
 
 
 def _chunks(body: Body, step: Step) -> Iterator[Body]:
-    base = {"id": f"chatcmpl-{uuid.uuid4().hex[:12]}", "object": "chat.completion.chunk",
-            "created": int(time.time()), "model": body["model"]}
+    base = {
+        "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": body["model"],
+    }
 
     def chunk(delta: Body, finish: str | None = None) -> Body:
         return {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
@@ -244,9 +263,21 @@ def _chunks(body: Body, step: Step) -> Iterator[Body]:
         for i, call in enumerate(calls):
             args = call["function"]["arguments"]
             half = len(args) // 2  # arguments arrive in pieces, as from real servers
-            yield chunk({"tool_calls": [{"index": i, "id": call["id"], "type": "function",
-                                         "function": {"name": call["function"]["name"],
-                                                      "arguments": args[:half]}}]})
+            yield chunk(
+                {
+                    "tool_calls": [
+                        {
+                            "index": i,
+                            "id": call["id"],
+                            "type": "function",
+                            "function": {
+                                "name": call["function"]["name"],
+                                "arguments": args[:half],
+                            },
+                        }
+                    ]
+                }
+            )
             yield chunk({"tool_calls": [{"index": i, "function": {"arguments": args[half:]}}]})
         yield chunk({}, "tool_calls")
         return

@@ -61,9 +61,7 @@ def test_amount_never_exceeds_cap(rule, n: int) -> None:
     assert 0 <= r.amount_yuan <= rule.cap
 
 
-YEARLY = [
-    r for r in CAPPED if any(p.received_input for p in r.parameters.values() if p.cap_period)
-]
+YEARLY = [r for r in CAPPED if any(p.received_input for p in r.parameters.values() if p.cap_period)]
 
 
 @pytest.mark.parametrize("rule", YEARLY, ids=lambda r: r.id)

@@ -494,6 +494,7 @@ def test_onnx_export_files_and_currency(
     folder = Settings(data_dir=data_dir).default_model_dir
     assert exported.fp32 == folder / "onnx" / "model.onnx" and exported.fp32.is_file()
     assert exported.int8.is_file()
+
     # Weights as external data beside each graph; int8 MatMul weights with fp32 embedding
     # tables: smaller, not 4x smaller.
     def size(graph: Path) -> int:

@@ -355,8 +355,7 @@ def test_a_figure_of_a_clause_the_message_does_not_name_is_told_not_asked() -> N
 
 def test_frames_come_in_the_order_the_message_names_them() -> None:
     text = (
-        "传感器企业规上入库，今年营收1.2亿、同比增长20%，"
-        "另外参加展会场地费布展费50万，两项分别多少"
+        "传感器企业规上入库，今年营收1.2亿、同比增长20%，另外参加展会场地费布展费50万，两项分别多少"
     )
     results = answer_awards(text, [], [], TODAY, rulebook=BOOK)
     got = [(r.rule, r.amount_yuan) for r in results]

@@ -88,9 +88,12 @@ def test_guard_report_lists_every_offender_once_and_what_it_checked() -> None:
     report = check_numbers("可补贴350万元或350万元，比例40%，另有60万元。", SOURCES)
     assert report.offending == ["350万元", "60万元"]
     assert report.checked == ["350万元", "40%", "60万元"]
-    assert report.as_dict() == {"ok": False, "offending": ["350万元", "60万元"],
-                                "checked": ["350万元", "40%", "60万元"],
-                                "reason": "invented number"}
+    assert report.as_dict() == {
+        "ok": False,
+        "offending": ["350万元", "60万元"],
+        "checked": ["350万元", "40%", "60万元"],
+        "reason": "invented number",
+    }
 
 
 @pytest.mark.parametrize(
@@ -232,16 +235,22 @@ def plain(kb_settings: Any, knowledge: Any) -> Any:
 
 
 @pytest.fixture
-def make_assistant(kb_settings: Any, knowledge: Any, fake_llm: FakeOpenAI
-                   ) -> Iterator[Callable[..., Any]]:
+def make_assistant(
+    kb_settings: Any, knowledge: Any, fake_llm: FakeOpenAI
+) -> Iterator[Callable[..., Any]]:
     from assistant.chain import Assistant
 
     def make(**overrides: Any) -> Any:
-        settings = kb_settings.model_copy(update={
-            "llm_model": MODEL_NAME, "llm_provider": "openai",
-            "llm_base_url": fake_llm.base_url, "llm_api_key": "test-key",
-            "llm_timeout_s": 10.0, **overrides,
-        })
+        settings = kb_settings.model_copy(
+            update={
+                "llm_model": MODEL_NAME,
+                "llm_provider": "openai",
+                "llm_base_url": fake_llm.base_url,
+                "llm_api_key": "test-key",
+                "llm_timeout_s": 10.0,
+                **overrides,
+            }
+        )
         return Assistant(settings, knowledge)
 
     fake_llm.script()
@@ -353,7 +362,9 @@ def test_tool_call_with_the_questions_amount(
 
 @pytest.mark.slow
 def test_invented_number_is_caught_and_logged(
-    make_assistant: Callable[..., Any], fake_llm: FakeOpenAI, plain: Any,
+    make_assistant: Callable[..., Any],
+    fake_llm: FakeOpenAI,
+    plain: Any,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     fake_llm.script(reply("根据【四.10】，贵企业可补贴350万元，比例为40%。"))

@@ -140,7 +140,11 @@ def test_support_departments(clauses: dict[str, Clause]) -> None:
 def test_section_departments_are_the_union_of_items(clauses: dict[str, Clause]) -> None:
     assert clauses["四.(一)"].departments == TWO
     assert clauses["四.(三)"].departments == [
-        "市工信局", "市财政局", "市科技局", "郑州高新区管委会", "中原区人民政府",
+        "市工信局",
+        "市财政局",
+        "市科技局",
+        "郑州高新区管委会",
+        "中原区人民政府",
     ]
     assert clauses["四.(六)"].departments == ["市工信局", "市商务局", "市财政局"]
     assert clauses["三.(一)"].departments == []
@@ -148,13 +152,19 @@ def test_section_departments_are_the_union_of_items(clauses: dict[str, Clause]) 
 
 def test_titles(clauses: dict[str, Clause]) -> None:
     expected = {
-        "一": "基本情况", "三": "重点任务", "二.(一)": "指导思想",
-        "三.(一)": "持续壮大智能终端产业", "四.(三)": "鼓励产业创新发展",
-        "三.1": "做强手机产业", "三.7": "发展MEMS传感器",
-        "四.1": "加大龙头企业支持力度", "四.10": "支持芯片企业首轮流片",
+        "一": "基本情况",
+        "三": "重点任务",
+        "二.(一)": "指导思想",
+        "三.(一)": "持续壮大智能终端产业",
+        "四.(三)": "鼓励产业创新发展",
+        "三.1": "做强手机产业",
+        "三.7": "发展MEMS传感器",
+        "四.1": "加大龙头企业支持力度",
+        "四.10": "支持芯片企业首轮流片",
         "四.5": "支持工业互联网标识解析体系建设",
         # overrides from policy.yaml
-        "四.12": "支持新一代信息技术产业新建项目", "四.14": "融合发展试点示范奖励",
+        "四.12": "支持新一代信息技术产业新建项目",
+        "四.14": "融合发展试点示范奖励",
     }
     for cid, title in expected.items():
         assert clauses[cid].title == title, cid
@@ -176,7 +186,11 @@ def test_paths_and_fields(clauses: dict[str, Clause]) -> None:
     assert (c.kind, c.chapter, c.section, c.item) == ("item", "四", "三", 10)
     s = clauses["五.(三)"]
     assert (s.kind, s.chapter, s.section, s.item, s.path) == (
-        "section", "五", "三", None, ["五、保障措施"],
+        "section",
+        "五",
+        "三",
+        None,
+        ["五、保障措施"],
     )
     assert clauses["三"].kind == "chapter" and clauses["三"].path == []
     assert clauses["序"].kind == "preamble" and clauses["尾"].kind == "closing"
@@ -343,7 +357,12 @@ def test_closing_found_by_office_and_date_without_sentence() -> None:
 
 def test_chinese_numerals() -> None:
     assert [chinese_numeral_value(n) for n in ["一", "九", "十", "十一", "二十", "二十三"]] == [
-        1, 9, 10, 11, 20, 23,
+        1,
+        9,
+        10,
+        11,
+        20,
+        23,
     ]
     assert [chinese_numeral_value(n) for n in ["一一", "十十", "二十十", "百"]] == [None] * 4
 
@@ -354,8 +373,15 @@ def test_chinese_numerals() -> None:
 def test_split_sentences() -> None:
     text = "累计建成5G基站2.5万个,增长23.9%。对吗？是的！甲;乙；丙\n他说：“好。”然后走了。Done."
     assert split_sentences(text) == [
-        "累计建成5G基站2.5万个,增长23.9%。", "对吗？", "是的！", "甲;", "乙；", "丙",
-        "他说：“好。”", "然后走了。", "Done.",
+        "累计建成5G基站2.5万个,增长23.9%。",
+        "对吗？",
+        "是的！",
+        "甲;",
+        "乙；",
+        "丙",
+        "他说：“好。”",
+        "然后走了。",
+        "Done.",
     ]
     assert split_sentences("") == []
     assert split_sentences("1.做强手机产业。依托") == ["1.做强手机产业。", "依托"]
@@ -371,19 +397,29 @@ def test_split_sentences_covers_every_clause(policy: ParsedPolicy) -> None:
 # --- properties ---------------------------------------------------------------------------
 
 STRUCTURAL_LINES = [
-    "一、基本情况", "二、总体要求", "三、", "十一、其他", "(一)指导思想", "（二）发展目标",
-    "1.做强手机产业。", "2．培育。", "3、条目", "1.", "责任单位:市工信局、市财政局。",
-    "责任单位：", "本意见自公布之日起实施。", "郑州市人民政府办公厅", "2022年6月2日",
-    "相关信息", "2.5万个", "（此件公开发布）",
+    "一、基本情况",
+    "二、总体要求",
+    "三、",
+    "十一、其他",
+    "(一)指导思想",
+    "（二）发展目标",
+    "1.做强手机产业。",
+    "2．培育。",
+    "3、条目",
+    "1.",
+    "责任单位:市工信局、市财政局。",
+    "责任单位：",
+    "本意见自公布之日起实施。",
+    "郑州市人民政府办公厅",
+    "2022年6月2日",
+    "相关信息",
+    "2.5万个",
+    "（此件公开发布）",
 ]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    st.lists(
-        st.one_of(st.text(max_size=40), st.sampled_from(STRUCTURAL_LINES)), max_size=25
-    )
-)
+@given(st.lists(st.one_of(st.text(max_size=40), st.sampled_from(STRUCTURAL_LINES)), max_size=25))
 def test_parse_only_raises_structure_errors(lines: list[str]) -> None:
     try:
         parsed = parse_policy("\n".join(lines), _meta())
@@ -404,7 +440,9 @@ paragraphs = st.lists(sentence, min_size=1, max_size=2).map("".join)
 paras = st.lists(paragraphs, min_size=1, max_size=2)
 departments = st.lists(
     st.sampled_from(["市工信局", "市财政局", "市科技局", "市商务局", "中原区人民政府"]),
-    min_size=1, max_size=3, unique=True,
+    min_size=1,
+    max_size=3,
+    unique=True,
 )
 item = st.tuples(paras, st.none() | departments, st.sampled_from([".", "．", "、"]))
 section = st.tuples(_body, st.none() | paras, st.lists(item, max_size=3), st.booleans())

@@ -65,7 +65,5 @@ def test_no_fact_of_the_policy_in_code(folder: Path) -> None:
     found = []
     for path in CODE_FILES:
         code = _NOT_CODE.sub("", path.read_text("utf-8"))
-        found += [
-            f"{path.relative_to(PROJECT_ROOT)}: {fact}" for fact in facts if fact in code
-        ]
+        found += [f"{path.relative_to(PROJECT_ROOT)}: {fact}" for fact in facts if fact in code]
     assert not found, "policy facts in code (read them from policy.yaml):\n" + "\n".join(found)
