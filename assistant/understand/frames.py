@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.awards.rules import Rule, RuleBook
+from assistant.awards.specs import InputSpec
 from assistant.numbers import NumberError, Quantity, extract_quantities
 from assistant.understand.asks import part_asks
 from assistant.understand.choose import keyword_score
@@ -141,6 +142,25 @@ def _told_of(book: RuleBook, rule: Rule, seg: Segment, n: int) -> bool:
     return rule_owns(rule, _fits(rule, seg.quantities[n]), measure, words)
 
 
+def _nearest_alias(
+    rule: Rule, q: Quantity, before: str, generic: set[str]
+) -> tuple[tuple[int, int], InputSpec] | None:
+    """The rule's input whose name (2+ characters, not a bare verb of spending) stands nearest
+    before the figure, then the longest: (its distance key, the input), or None."""
+    best: tuple[tuple[int, int], InputSpec] | None = None
+    for spec in _fits(rule, q):
+        for alias in spec.aliases:
+            if len(alias) < 2 or alias in generic:
+                continue
+            pos = before.rfind(alias)
+            if pos < 0:
+                continue
+            key = (len(before) - pos - len(alias), -len(alias))  # nearest, then longest
+            if best is None or key < best[0]:
+                best = (key, spec)
+    return best
+
+
 def _label_owners(book: RuleBook, seg: Segment, sentence: str = "") -> set[str]:
     """Rules whose input alias stands nearest before the segment's first figure (2+ characters,
     not a bare verb of spending such as 花了): what the figure is said to be. A figure told in a
@@ -156,18 +176,14 @@ def _label_owners(book: RuleBook, seg: Segment, sentence: str = "") -> set[str]:
     measured = 0 in seg.measures
     allowed = [r for r in book.rules.values() if _told_of(book, r, seg, 0)]
     for rule in allowed:
-        for spec in _fits(rule, q):
-            for alias in spec.aliases:
-                if len(alias) < 2 or alias in generic:
-                    continue
-                pos = before.rfind(alias)
-                if pos < 0:
-                    continue
-                key = (len(before) - pos - len(alias), -len(alias))  # nearest, then longest
-                if best is None or key < best:
-                    best, owners = key, {rule.id}
-                elif key == best:
-                    owners.add(rule.id)
+        nearest = _nearest_alias(rule, q, before, generic)
+        if nearest is None:
+            continue
+        key = nearest[0]
+        if best is None or key < best:
+            best, owners = key, {rule.id}
+        elif key == best:
+            owners.add(rule.id)
     if measured and not owners:
         owners = {r.id for r in allowed if _fits(r, q)}
     if len(owners) > 1:
@@ -239,20 +255,9 @@ def _inputs_told(rule: Rule, segs: list[Segment]) -> set[str]:
     for seg in segs:
         for q in seg.quantities:
             before = seg.text[max(0, q.span[0] - ALIAS_WINDOW) : q.span[0]]
-            best: tuple[int, int] | None = None
-            name = None
-            for spec in _fits(rule, q):
-                for alias in spec.aliases:
-                    if len(alias) < 2 or alias in generic:
-                        continue
-                    pos = before.rfind(alias)
-                    if pos < 0:
-                        continue
-                    key = (len(before) - pos - len(alias), -len(alias))
-                    if best is None or key < best:
-                        best, name = key, spec.name
-            if name is not None:
-                told.add(name)
+            nearest = _nearest_alias(rule, q, before, generic)
+            if nearest is not None:
+                told.add(nearest[1].name)
     return told
 
 
