@@ -16,6 +16,14 @@ def _fmt(value: Any, figure: str = "") -> str:
     return str(value)
 
 
+def held_out(case: Mapping[str, Any]) -> bool:
+    """A case of a held-out file (``source: fresh``, ``fresh.jsonl``, ``*_holdout.jsonl``): its
+    question and expectations stay out of logs that developers read (CI prints this summary)."""
+    where = str(case.get("location") or "").split(":", 1)[0]
+    name = where.rsplit("/", 1)[-1]
+    return case.get("source") == "fresh" or name == "fresh.jsonl" or name.endswith("_holdout.jsonl")
+
+
 def print_human(run: Mapping[str, Any], out: TextIO) -> None:
     """A terminal summary: the table (with baseline and previous columns), verdicts, failures."""
     summary, base = run["summary"], run.get("baseline")
@@ -54,6 +62,9 @@ def print_human(run: Mapping[str, Any], out: TextIO) -> None:
     if failing:
         print(f"\n{len(failing)} failing case(s):", file=out)
         for c in failing:
+            if held_out(c):  # read by nobody but its author: the id, never the text
+                print(f"  {c['id']} [{c['category']}] (held out: text not shown)", file=out)
+                continue
             print(f"  {c['id']} [{c['category']}] {c['question'][:40]}", file=out)
             for reason in c["reasons"]:
                 print(f"      - {reason}", file=out)
