@@ -36,6 +36,7 @@ from assistant.understand.lexicon import general_mapping, general_pattern, gener
 from assistant.understand.names import mask_measures
 from assistant.understand.received import says_received
 from assistant.understand.rises import (
+    Dated,
     Grown,
     claimed_year,
     dated_figures,
@@ -819,7 +820,6 @@ def _measure_of(spec: InputSpec) -> str:
 
 
 _CALENDAR_YEAR = general_pattern("calendar_year")
-_APPLICATION_YEAR = general_pattern("application_year")
 
 
 def _calendar_years(
@@ -851,9 +851,10 @@ def _calendar_years(
         return  # a figure said of the input in its own words stands
     for key in (LEFT_OUT, OTHER_YEAR):
         _drop_notes(approx, key, [q.raw for q in dated.values()])
-    applied = _APPLICATION_YEAR.search(text)
-    if applied is not None and int(applied.group("y")) - 1 in dated:
-        chosen = dated[int(applied.group("y")) - 1]
+    # the year applied in, as growth's dated figures read it ("2025年申报", "申报的是2025年度")
+    applied = claimed_year(text, [Dated("calendar", y, f"{y}年", q) for y, q in dated.items()])
+    if applied is not None and applied[0] == "calendar" and applied[1] - 1 in dated:
+        chosen = dated[applied[1] - 1]
         found[spec.name] = chosen.value
         if approx is not None:
             approx.pop(spec.name, None)
