@@ -35,7 +35,7 @@ from assistant.understand import normalise
 from assistant.understand import warm_up as warm_up_front_door
 from assistant.understand.asks import asks_about_awards, is_award_question
 from assistant.understand.dialogue import answer_awards
-from assistant.understand.lexicon import general_pattern
+from assistant.understand.lexicon import general_pattern, general_words
 from assistant.understand.references import chapters_of, spoken_references
 from knowledge.base import ClauseHit, KnowledgeBase
 from knowledge.clause import Clause
@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 RETRIEVE_K = 5
 # a clause pointed at only to be set aside ("不是说…的那条"): general_lexicon.yaml
 _EXCLUDED_CLAUSE = general_pattern("excluded_clause")
+# a title the asker was recognised with ("被工信部认定为XX企业"): general_lexicon.yaml
+_RECOGNISED_TITLE = general_pattern("recognised_title")
 MAX_HISTORY_TURNS = 6
 
 
@@ -159,6 +161,7 @@ class Assistant:
         """Strong evidence that a question is about a clause: it names a clause's topic term or
         a rule keyword of three characters or more (places and stray words never outweigh it)."""
         text = _EXCLUDED_CLAUSE.sub("", text)  # "不是说总部落户的那条": set aside, not asked
+        text = self._unlisted_titles_out(text)
         if any(book.named_clauses(text) for book in self.books):
             return True
         return any(
@@ -166,6 +169,23 @@ class Assistant:
             for book in self.books
             for r in book.rules.values()
             for k in r.keywords
+        )
+
+    def _unlisted_titles_out(self, text: str) -> str:
+        """The text less each title it says was recognised ("被工信部认定为XX企业") that names no
+        clause topic or rule keyword: a title not in the policy's lists is none of its titles,
+        and the recognition words around it (工信部认定) point at no clause."""
+
+        def listed(title: str) -> bool:
+            return any(book.named_clauses(title) for book in self.books) or any(
+                len(k) >= 2 and k not in general_words("title_neutral_words") and k in title
+                for book in self.books
+                for r in book.rules.values()
+                for k in r.keywords
+            )
+
+        return _RECOGNISED_TITLE.sub(
+            lambda m: m.group(0) if listed(m.group("title")) else "", text
         )
 
     def _route(self, turn: Turn) -> Turn:
