@@ -49,6 +49,8 @@ RETRIEVE_K = 5
 _EXCLUDED_CLAUSE = general_pattern("excluded_clause")
 # a title the asker was recognised with ("被工信部认定为XX企业"): general_lexicon.yaml
 _RECOGNISED_TITLE = general_pattern("recognised_title")
+# who the asker says it is not ("不是500强也没上市"): general_lexicon.yaml
+_NEGATED_IDENTITY = general_pattern("negated_identity")
 MAX_HISTORY_TURNS = 6
 
 
@@ -162,6 +164,7 @@ class Assistant:
         a rule keyword of three characters or more (places and stray words never outweigh it)."""
         text = _EXCLUDED_CLAUSE.sub("", text)  # "不是说总部落户的那条": set aside, not asked
         text = self._unlisted_titles_out(text)
+        text = _NEGATED_IDENTITY.sub("", text)  # "不是500强也没上市": denied, not asked
         if any(book.named_clauses(text) for book in self.books):
             return True
         return any(
