@@ -40,9 +40,9 @@ from assistant.understand.lexicon import general_pattern, general_words
 from assistant.understand.references import chapters_of, spoken_references
 from knowledge.base import ClauseHit, KnowledgeBase
 from knowledge.clause import Clause
-from knowledge.tokenize import cn_numeral_to_int
 from knowledge.embedding import Embedder
 from knowledge.settings import Settings
+from knowledge.tokenize import cn_numeral_to_int
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,9 @@ _RECOGNISED_TITLE = general_pattern("recognised_title")
 # who the asker says it is not ("不是500强也没上市"): general_lexicon.yaml
 _NEGATED_IDENTITY = general_pattern("negated_identity")
 # a bare item number as spoken_references writes it (第10条), no chapter before it
-_BARE_ARTICLE = re.compile(r"(?<![一二三四五六七八九十\d.）)分章节块])第\s*([一二三四五六七八九十\d]{1,3})\s*条")
+_BARE_ARTICLE = re.compile(
+    r"(?<![一二三四五六七八九十\d.）)分章节块])第\s*([一二三四五六七八九十\d]{1,3})\s*条"
+)
 MAX_HISTORY_TURNS = 6
 
 
@@ -208,9 +210,7 @@ class Assistant:
                 for k in r.keywords
             )
 
-        return _RECOGNISED_TITLE.sub(
-            lambda m: m.group(0) if listed(m.group("title")) else "", text
-        )
+        return _RECOGNISED_TITLE.sub(lambda m: m.group(0) if listed(m.group("title")) else "", text)
 
     def _route(self, turn: Turn) -> Turn:
         assert turn.condensed is not None

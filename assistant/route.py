@@ -206,14 +206,19 @@ class Router:
                 askers["askers"]
                 + r"[^，,。；;！!？?]{0,6}?"
                 + askers["verbs"]
-                + r"[^，,。；;！!？?]{0,6}?("
-                + "|".join(re.escape(b) for b in sorted(askers["businesses"], key=len, reverse=True))
+                + r"[^，,。；;！!？?]{0,6}?(?P<business>"
+                + "|".join(
+                    re.escape(b) for b in sorted(askers["businesses"], key=len, reverse=True)
+                )
                 + ")"
             )
             if askers.get("businesses")
             else None
         )
-        self._outside_asker_not = re.compile(askers.get("not_followed_by") or r"(?!)")
+        # (within a few characters after the business: 餐厅点餐系统, 奶茶店的收银软件)
+        self._outside_asker_not = re.compile(
+            r"[^，,。；;！!？?]{0,4}?" + (askers.get("not_followed_by") or r"(?!)"), re.IGNORECASE
+        )
         self._places = [p for p in scope.get("places", []) if p not in self._jurisdiction]
 
     def evidence(self, question: str, hits: Sequence[ClauseHit]) -> Evidence:
@@ -344,7 +349,7 @@ class Router:
             return None
         for m in self._outside_asker.finditer(question):
             if not self._outside_asker_not.match(question, m.end()):
-                return f"asker outside the field: {m.group(1)}"
+                return f"asker outside the field: {m.group('business')}"
         return None
 
     def _personal_affair(self, question: str) -> str | None:
