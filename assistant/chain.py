@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
@@ -35,18 +36,27 @@ from assistant.understand import normalise
 from assistant.understand import warm_up as warm_up_front_door
 from assistant.understand.asks import asks_about_awards, is_award_question
 from assistant.understand.dialogue import answer_awards
-from assistant.understand.lexicon import general_pattern
+from assistant.understand.lexicon import general_pattern, general_words
 from assistant.understand.references import chapters_of, spoken_references
 from knowledge.base import ClauseHit, KnowledgeBase
 from knowledge.clause import Clause
 from knowledge.embedding import Embedder
 from knowledge.settings import Settings
+from knowledge.tokenize import cn_numeral_to_int
 
 log = logging.getLogger(__name__)
 
 RETRIEVE_K = 5
 # a clause pointed at only to be set aside ("不是说…的那条"): general_lexicon.yaml
 _EXCLUDED_CLAUSE = general_pattern("excluded_clause")
+# a title the asker was recognised with ("被工信部认定为XX企业"): general_lexicon.yaml
+_RECOGNISED_TITLE = general_pattern("recognised_title")
+# who the asker says it is not ("不是500强也没上市"): general_lexicon.yaml
+_NEGATED_IDENTITY = general_pattern("negated_identity")
+# a bare item number as spoken_references writes it (第10条), no chapter before it
+_BARE_ARTICLE = re.compile(
+    r"(?<![一二三四五六七八九十\d.）)分章节块])第\s*([一二三四五六七八九十\d]{1,3})\s*条"
+)
 MAX_HISTORY_TURNS = 6
 
 
@@ -159,6 +169,8 @@ class Assistant:
         """Strong evidence that a question is about a clause: it names a clause's topic term or
         a rule keyword of three characters or more (places and stray words never outweigh it)."""
         text = _EXCLUDED_CLAUSE.sub("", text)  # "不是说总部落户的那条": set aside, not asked
+        text = self._unlisted_titles_out(text)
+        text = _NEGATED_IDENTITY.sub("", text)  # "不是500强也没上市": denied, not asked
         if any(book.named_clauses(text) for book in self.books):
             return True
         return any(
@@ -167,6 +179,38 @@ class Assistant:
             for r in book.rules.values()
             for k in r.keywords
         )
+
+    def _bare_item_of_award(self, text: str) -> str:
+        """A bare 第N条 in a question that asks an amount ("第十条那个，最多补多少"): of the clauses
+        numbered N, the one award rules are written for, when only one is (三.10 is a task, 四.10
+        a support clause); otherwise the number is left as said."""
+        if "条" not in text or not is_award_question(text, self.books):
+            return text
+        book = self.books.default
+
+        def one(m: re.Match[str]) -> str:
+            number = cn_numeral_to_int(m.group(1)) if not m.group(1).isdigit() else int(m.group(1))
+            owners = {
+                r.clause for r in book.rules.values() if r.clause.partition(".")[2] == str(number)
+            }
+            return next(iter(owners)) if len(owners) == 1 else m.group(0)
+
+        return _BARE_ARTICLE.sub(one, text)
+
+    def _unlisted_titles_out(self, text: str) -> str:
+        """The text less each title it says was recognised ("被工信部认定为XX企业") that names no
+        clause topic or rule keyword: a title not in the policy's lists is none of its titles,
+        and the recognition words around it (工信部认定) point at no clause."""
+
+        def listed(title: str) -> bool:
+            return any(book.named_clauses(title) for book in self.books) or any(
+                len(k) >= 2 and k not in general_words("title_neutral_words") and k in title
+                for book in self.books
+                for r in book.rules.values()
+                for k in r.keywords
+            )
+
+        return _RECOGNISED_TITLE.sub(lambda m: m.group(0) if listed(m.group("title")) else "", text)
 
     def _route(self, turn: Turn) -> Turn:
         assert turn.condensed is not None
@@ -361,7 +405,7 @@ class Assistant:
                 continue  # an unusable earlier turn is skipped, not fatal
         front = normalise(text, self._sound_terms)
         return Turn(
-            question=spoken_references(front.text, self._chapters),
+            question=self._bare_item_of_award(spoken_references(front.text, self._chapters)),
             asked=text,
             history=[normalise(h, self._sound_terms).text for h in earlier],
             started=started,

@@ -45,6 +45,7 @@ _ELIGIBILITY = general_pattern("asks_eligibility")
 _VALIDITY = general_pattern("asks_validity")
 _ADMIN_SUFFIX = general_pattern("admin_suffix")
 _LOOKUP = general_pattern("asks_lookup")
+_RECOGNISED_TITLE = general_pattern("recognised_title")
 
 
 def _quantities(text: str) -> list:
@@ -193,6 +194,31 @@ class Router:
             else self._vocabulary
         )
         self._jurisdiction = {w for p in knowledge.policies() for w in p.jurisdiction}
+        compare = scope.get("jurisdiction_comparison")
+        self._comparisons = (
+            [re.compile(compare.replace("{place}", re.escape(j))) for j in self._jurisdiction]
+            if compare
+            else []
+        )
+        askers = scope.get("asker_outside_field") or {}
+        self._outside_asker = (
+            re.compile(
+                askers["askers"]
+                + r"[^，,。；;！!？?]{0,6}?"
+                + askers["verbs"]
+                + r"[^，,。；;！!？?]{0,6}?(?P<business>"
+                + "|".join(
+                    re.escape(b) for b in sorted(askers["businesses"], key=len, reverse=True)
+                )
+                + ")"
+            )
+            if askers.get("businesses")
+            else None
+        )
+        # (within a few characters after the business: 餐厅点餐系统, 奶茶店的收银软件)
+        self._outside_asker_not = re.compile(
+            r"[^，,。；;！!？?]{0,4}?" + (askers.get("not_followed_by") or r"(?!)"), re.IGNORECASE
+        )
         self._places = [p for p in scope.get("places", []) if p not in self._jurisdiction]
 
     def evidence(self, question: str, hits: Sequence[ClauseHit]) -> Evidence:
@@ -237,7 +263,10 @@ class Router:
         """Another place whose own policy is asked about ("深圳的流片补贴"): the place stands
         right before a word of support or policy and the question names no place of ours.
         A place as background ("在苏州也有工厂", "在深圳参展") is only evidence."""
-        if any(j in question for j in self._jurisdiction):
+        ours = question
+        for pattern in self._comparisons:  # "跟郑州比怎么样": ours only as the comparison
+            ours = pattern.sub("", ours)
+        if any(j in ours for j in self._jurisdiction):
             return None
         place = self.other_place(question)
         if place is None:
@@ -270,6 +299,9 @@ class Router:
         personal = self._personal_affair(question)
         if personal:
             return personal
+        outside = self._asker_outside_field(question)
+        if outside:
+            return outside
         asking = _asking_sentences(question)
         if asking != question and not self._names_policy(asking):
             # "郑州明天会下雨吗？我要去参加展会": what is asked is the weather; the policy's word
@@ -307,6 +339,17 @@ class Router:
         for name, pattern in self._asked_matters:
             if pattern.search(asking):
                 return f"{name}: {pattern.pattern}"
+        return None
+
+    def _asker_outside_field(self, question: str) -> str | None:
+        """Who asks, as evidence: the asker says it runs a business the policy's field does not
+        take in ("我们开了两家火锅店…", "我是开面包店的"), whatever clause words it also says (展位,
+        引导基金) — unless what it makes is the field's product for such businesses (点餐系统)."""
+        if self._outside_asker is None:
+            return None
+        for m in self._outside_asker.finditer(question):
+            if not self._outside_asker_not.match(question, m.end()):
+                return f"asker outside the field: {m.group('business')}"
         return None
 
     def _personal_affair(self, question: str) -> str | None:
@@ -608,6 +651,18 @@ class Router:
                     end = begin - 1
                     begin = max(question.rfind(p, 0, end) for p in "，,。；;！!？?") + 1
                     part = question[begin:end]
+            # "被认定为XX企业！按这个政策，能拿多少奖励": past parts that only name the policy
+            for _ in range(2):
+                if begin <= 0 or any(w in part.lower() for w in subject):
+                    break
+                if self._names_policy(part) or _quantities(part):
+                    break
+                end = begin - 1
+                begin = max(question.rfind(p, 0, end) for p in "，,。；;！!？?") + 1
+                part = question[begin:end]
+            title = _RECOGNISED_TITLE.search(part)
+            if title and any(w in title.group("title").lower() for w in subject):
+                part = title.group("title")  # the title itself, less 被工信部认定为
             # figures and times are facts told, not the matter ("去年研发投入3000万" → 研发投入)
             skip = self._function_words | self._generic_subjects | {"是", "属于", "作为"}
             skip |= _TIME_WORDS
