@@ -23,7 +23,7 @@ from assistant.awards.rules import Rule, RuleBook
 from assistant.awards.specs import InputSpec
 from assistant.numbers import NumberError, Quantity, extract_quantities
 from assistant.understand.asks import part_asks
-from assistant.understand.choose import keyword_score
+from assistant.understand.choose import asked_recipients, keyword_score, recipients_rule_out
 from assistant.understand.lexicon import general_words
 from assistant.understand.mentions import unit_fits
 from assistant.understand.names import mask_measures
@@ -515,6 +515,10 @@ def frames(book: RuleBook, text: str) -> list[Frame]:
         if any(f in result for f in siblings):
             continue
         result.append(frame)
+    # "……双跨平台……设立了控股子公司……子公司这边能拿多少？": the award of whom the message asks
+    # for; its siblings told as premises are no awards asked (the parent's 1000万 is not theirs)
+    ruled_out = recipients_rule_out(book, asked_recipients(book, text))
+    result = [f for f in result if f.rule.id not in ruled_out]
     if len(result) < 2:
         return []
     # in the order the message names them: by the first segment that names the rule itself
