@@ -119,7 +119,7 @@ _ASKED_KEYWORD = 6.0
 # the story told before loses, however long its words there (跨行业跨领域, 工信部认定).
 
 
-def _asked_by_own_word(book: RuleBook, text: str, asking: str) -> set[str]:
+def asked_by_own_word(book: RuleBook, text: str, asking: str) -> set[str]:
     """The rules the asking sentence names by a keyword of their own (see above)."""
     if not asking:
         return set()
@@ -167,6 +167,14 @@ def _identity_head(part: str) -> str | None:
     return part[len(opener) :].rstrip("，,。；;！!\n的了呢啊呀")
 
 
+_SEVERAL = general_words("compound_asks")
+
+
+def _asks_of(part: str) -> bool:
+    """A part that asks for one award: not a list of several ("子公司奖、认定奖各是多少")."""
+    return part_asks(part) and "、" not in part and not any(w in part for w in _SEVERAL)
+
+
 def asked_recipients(book: RuleBook, text: str) -> set[str]:
     """Rules whose recipient (``Rule.recipients``: 四.4's subsidiary award is the 子公司's) is
     who the message asks for: the subject of an asking part ("子公司这边能拿多少") or the head of
@@ -180,7 +188,7 @@ def asked_recipients(book: RuleBook, text: str) -> set[str]:
         if not words:
             continue
         for part in parts:
-            if part_asks(part) and _subject_start(part).startswith(tuple(words)):
+            if _asks_of(part) and _subject_start(part).startswith(tuple(words)):
                 out.add(rid)
                 break
             head = _identity_head(part)
@@ -406,8 +414,8 @@ def select_rule(
     book = rulebook
     scores = _scores(book, question, list(history or []), list(ranked_clause_ids or []))
     asking = _asking_sentence(question)
-    if _asked_by_own_word(book, question, asking):
-        # the award asked is among those the asking sentence names (see _asked_by_own_word)
+    if asked_by_own_word(book, question, asking):
+        # the award asked is among those the asking sentence names (see asked_by_own_word)
         named = {rid: v for rid, v in scores.items() if keyword_score(book.rules[rid], asking)}
         scores = named or scores
     for rid in recipients_rule_out(book, asked_recipients(book, question)):
