@@ -49,3 +49,19 @@ def test_a_restated_identity_names_the_subsidiary() -> None:
 )
 def test_no_subsidiary_asked(text: str) -> None:
     assert SUB not in asked_recipients(BOOK, text)
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory: pytest.TempPathFactory):
+    from tests.conftest import assistant_in
+
+    return assistant_in(tmp_path_factory, "recipients")
+
+
+def test_the_conditions_of_each_award_asked_before(assistant) -> None:
+    # a follow-up naming no award of its own asks about the clauses of the turns before it
+    history = ["营收增长奖励怎么算？", "那流片补助呢？"]
+    answer = assistant.ask("这两项各自要满足什么条件？", history)
+    bare = [c.id.split(":")[-1] for c in answer.citations]
+    assert bare[:2] == ["四.2", "四.10"]
+    assert "5000万" in answer.answer
