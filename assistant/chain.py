@@ -35,6 +35,7 @@ from assistant.turn import (  # also imported from here
 from assistant.understand import normalise
 from assistant.understand import warm_up as warm_up_front_door
 from assistant.understand.asks import asks_about_awards, is_award_question
+from assistant.understand.choose import keyword_score, select_rule
 from assistant.understand.dialogue import answer_awards
 from assistant.understand.lexicon import general_pattern, general_words
 from assistant.understand.references import chapters_of, spoken_references
@@ -281,6 +282,14 @@ class Assistant:
         # a question in other words ("…有什么奖励", "这两项各多少") is computed when the clause
         # fixes the amount or the message names several awards; otherwise it stays an overview
         may_compute = turn.route.kind in ("fact", "eligibility", "lookup")
+        if turn.route.kind == "eligibility" and turn.history:
+            clauses = self._earlier_clauses(turn)
+            if len(clauses) >= 2:
+                # "这两项各自要满足什么条件？": the conditions of each award asked before
+                for clause in reversed(clauses):
+                    self._pin_first(turn, clause)
+                turn.earlier_clauses = len(clauses)
+                return turn
         if turn.route.kind in ("departments", "validity") and turn.history:
             turn.earlier_awards = self._earlier_awards(turn)
             for result in reversed(turn.earlier_awards):
@@ -379,6 +388,28 @@ class Assistant:
                     return found
         return []
 
+    def _earlier_clauses(self, turn: Turn) -> list[Clause]:
+        """The clauses the earlier turns (at most 3 back) were about, oldest first, when this
+        turn asks about several ("各自", "这两项") and names no award of its own."""
+        if not any(w in turn.question for w in general_words("compound_asks")):
+            return []
+        for book in self.books:
+            if book.named_clauses(turn.question) or any(
+                keyword_score(r, turn.question) for r in book.rules.values()
+            ):
+                return []
+        found: list[Clause] = []
+        history = turn.history[-3:]
+        before = turn.history[: len(turn.history) - len(history)]
+        for n, asked in enumerate(history):
+            for book in self.books:
+                rule = select_rule(asked, [*before, *history[:n]], [], rulebook=book)
+                clause = self.knowledge.clause(book.ref(rule.clause)) if rule else None
+                if clause is not None and clause not in found:
+                    found.append(clause)
+                    break
+        return found
+
     def _compose(self, turn: Turn) -> Turn:
         assert turn.route is not None
         turn.composed = self._composer.run(
@@ -389,6 +420,7 @@ class Assistant:
             self.settings.resolved_today(),
             award_phrases=turn.award_phrases,
             not_provided=turn.route.topic if turn.route.kind == "not_provided" else None,
+            clauses_asked=turn.earlier_clauses,
         )
         return turn
 

@@ -107,6 +107,7 @@ class Composer(AwardAnswers):
         today: date,
         award_phrases: Sequence[str] = (),
         not_provided: str | None = None,
+        clauses_asked: int = 0,
     ) -> Composed:
         if route.kind == "out_of_scope" or not hits:
             return self.refuse()
@@ -119,6 +120,8 @@ class Composer(AwardAnswers):
             draft = self._departments(question, awards, hits, meta, today)
         elif route.kind == "validity":
             draft = self._validity_answer(question, hits, meta, today)
+        elif route.kind == "eligibility" and clauses_asked >= 2:
+            draft = self._eligibility_of_several(hits[:clauses_asked])
         elif len({a.policy for a in awards}) > 1:  # two policies, one matter (就高不重复)
             draft = self._cross_policy(question, awards, hits)
         elif len(awards) > 1:
@@ -282,6 +285,29 @@ class Composer(AwardAnswers):
         self._section_items(draft, main)
         self._related(draft, question, hits)
         draft.departments = self._departments_line(main.clause)
+        return draft
+
+    def _eligibility_of_several(self, targets: Sequence[ClauseHit]) -> Draft:
+        """Who each of several clauses supports and on what conditions ("这两项各自要满足什么
+        条件？" after turns about two awards), each quoted."""
+        pieces, confirm, quotes = [], [], []
+        for hit in targets:
+            label = clause_label(hit.clause, hit.ref)
+            title = f"“{hit.clause.title}”" if hit.clause.title else ""
+            entry = self.guide_entry(hit.clause)
+            if entry is not None:
+                conditions = "；".join(entry.申报条件)
+                piece = f"{label}{title}的支持对象是：{'；'.join(entry.惠及对象)}"
+                pieces.append(piece + (f"，条件：{conditions}" if conditions else ""))
+                confirm.extend(c for c in entry.申报条件 if c not in confirm)
+            else:
+                pieces.append(f"{label}{title}：见原文")
+            quotes.append(f"{BASIS}{label}“{hit.clause.text}”")
+        draft = Draft("；".join(pieces) + "。是否符合以责任单位审核认定为准。")
+        draft.confirm = confirm
+        draft.body.extend(quotes)
+        for hit in targets:
+            draft.use(hit)
         return draft
 
     def _section_items(self, draft: Draft, main: ClauseHit) -> None:

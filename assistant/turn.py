@@ -34,6 +34,8 @@ class Turn(BaseModel):
     awards: list[AwardResult] = []
     # awards of earlier turns a follow-up refers to ("这些找哪个部门？"): composed, not reported
     earlier_awards: list[AwardResult] = []
+    # clauses of earlier turns a follow-up asks about together ("这两项各自要满足什么条件？")
+    earlier_clauses: int = 0
     award_phrases: list[str] = []
     composed: Composed | None = None
     understood: list[str] = []  # what the front door changed ("繁体已转为简体" …)

@@ -232,3 +232,34 @@ def test_a_frame_telling_several_of_its_own_figures_is_asked_beside_a_named_topi
         ("四.4-服务收入补助", 2_400_000),
         ("四.10", 1_200_000),
     ]
+
+
+# An award the asking sentence names by a word of its own, and a list opened by a colon after
+# the ask (new wordings of rounds 9c/11)
+@pytest.mark.parametrize(
+    ("text", "rules"),
+    [
+        (
+            "揭榜挂帅项目我们是服务商，合同额1000万。另外今年拿到了省级服务型制造示范企业称号。"
+            "想问示范企业奖多少？揭榜挂帅扶持多少？",
+            {"四.16", "四.14"},
+        ),
+        (
+            "请帮忙测算以下几项：1.首次入选中国电子信息企业百强；2.被工信部认定为双跨平台；"
+            "3.流片费用300万。",
+            {"四.1", "四.4-双跨平台认定", "四.10"},
+        ),
+    ],
+)
+def test_every_award_asked_by_its_own_word_or_listed_after_the_ask(book, text, rules) -> None:
+    assert {f.rule.id for f in frames(book, text)} == rules
+
+
+def test_a_total_of_the_awards_an_earlier_turn_told_together() -> None:
+    history = [
+        "央视广告怎么补？",
+        "央视投放广告花了100万；还有参加博览会，展位费10万、布展费10万。",
+    ]
+    results = answer_awards("这两块合计多少钱？", history, [], TODAY)
+    assert {r.rule for r in results} == {"四.17-央媒广告", "四.17-展会补贴"}
+    assert all(r.amount_yuan is not None for r in results)

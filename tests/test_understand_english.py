@@ -379,3 +379,20 @@ def test_what_is_the_award_asks_its_amount() -> None:
     text = normalise("We are a chip maker in the database. What is the growth reward?").text
     assert "多少" in text and is_award_question(text, [book])
     assert "有什么" in normalise("What are the rewards for chip makers?").text
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        # a bare capital M said as money shared out or summed is a million yuan …
+        ("they pay 2M each for a certified plant, so 6M total?", ["200万元", "600万元"]),
+        ("is it 3M in total?", ["300万元"]),
+        # … not a bandwidth or size told without such words
+        ("our 100M line is slow", []),
+    ],
+)
+def test_a_bare_m_said_as_money(text: str, said: list[str]) -> None:
+    out = normalise(text).text
+    assert [s for s in said if s in out] == said
+    if not said:
+        assert "万元" not in out

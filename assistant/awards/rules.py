@@ -74,6 +74,9 @@ class Rule(StrictModel):
     title: str
     kind: str
     keywords: list[str] = Field(default_factory=list)
+    # who receives the award, as a question names it (四.4's 子公司): the subject of an asking
+    # part or the head of the enterprise's stated identity names this award among its siblings
+    recipients: list[str] = Field(default_factory=list)
     formula: Formula
     parameters: dict[str, Parameter] = Field(default_factory=dict)
     conditions: list[Condition] = Field(default_factory=list)
@@ -351,6 +354,8 @@ def _merge_lexicon(raw: dict[str, Any], vocab: dict[str, Any], where: str) -> di
     raw = dict(raw)
     if vocab.get("keywords"):
         raw["keywords"] = list(vocab["keywords"])
+    if vocab.get("recipients"):
+        raw["recipients"] = list(vocab["recipients"])
     inputs = {spec["name"]: dict(spec) for spec in raw.get("inputs") or []}
     for name, words in (vocab.get("inputs") or {}).items():
         if name not in inputs:
@@ -393,7 +398,7 @@ def load_rulebook(policy_dir: Path) -> RuleBook:
     lexicon_path = Path(policy_dir) / "lexicon.yaml"
     data = safe_load(path.read_text(encoding="utf-8"))
     lexicon = load_lexicon(policy_dir)
-    for key in ("synonyms", "endings", "topics", "keywords"):
+    for key in ("synonyms", "endings", "topics", "keywords", "recipients"):
         if key in data or any(key in r for r in data.get("rules", [])):
             raise ValueError(f"{path}: {key} is question vocabulary; it belongs in lexicon.yaml")
     synonyms = lexicon.get("synonyms") or {}

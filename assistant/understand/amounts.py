@@ -16,7 +16,7 @@ from decimal import ROUND_DOWN, Decimal
 from functools import lru_cache
 
 from assistant.numbers import NumberError, chinese_numeral
-from assistant.understand.lexicon import general_mapping, general_words
+from assistant.understand.lexicon import general_mapping, general_pattern, general_words
 
 Change = tuple[str, str]
 
@@ -125,6 +125,9 @@ _RANGE_TO_YUAN = re.compile(
 )
 
 
+_MONEY_M_AFTER = general_pattern("money_m_after")
+
+
 def after_range(text: str, m: re.Match[str]) -> str:
     return text[m.end() : m.end() + 32]
 
@@ -145,8 +148,10 @@ def _english_amount(m: re.Match[str], text: str, changes: list[Change]) -> str:
         whole = num.to_integral_value()
         if mult in ("M", "B", "W") and not english_currency and not post:
             # 100M宽带, 5B, 300W: megabits, bytes, watts — unless a range runs on to a
-            # figure in yuan ("from 80M to 120M yuan")
-            key = key if mult == "M" and _RANGE_TO_YUAN.match(after_range(text, m)) else ""
+            # figure in yuan ("from 80M to 120M yuan") or is said as money shared out or
+            # summed ("1M each", "4M total": general lexicon money_m_after_pattern)
+            to_yuan = _RANGE_TO_YUAN.match(after_range(text, m)) or _MONEY_M_AFTER.match(after)
+            key = key if mult == "M" and to_yuan else ""
         elif (
             key == "k"
             and not (english_currency or post)
@@ -169,6 +174,7 @@ def _english_amount(m: re.Match[str], text: str, changes: list[Change]) -> str:
             not english_currency
             and not post
             and (_COUNT_AFTER.match(after) or _WORD_AFTER.match(after))
+            and not _MONEY_M_AFTER.match(after)
         )
         new = as_question_figure(num * _MULT[key]) + ("" if counted else "元")
     changes.append((raw.strip(), new))

@@ -119,7 +119,7 @@ _ASKED_KEYWORD = 6.0
 # the story told before loses, however long its words there (跨行业跨领域, 工信部认定).
 
 
-def _asked_by_own_word(book: RuleBook, text: str, asking: str) -> set[str]:
+def asked_by_own_word(book: RuleBook, text: str, asking: str) -> set[str]:
     """The rules the asking sentence names by a keyword of their own (see above)."""
     if not asking:
         return set()
@@ -132,6 +132,76 @@ def _asked_by_own_word(book: RuleBook, text: str, asking: str) -> set[str]:
             continue
         out.add(rid)
     return out
+
+
+_IDENTITY_OPENERS = general_words("identity_openers")
+
+_RESTATED_IDENTITY = general_words("restated_identity_openers")
+
+_DETERMINERS = tuple(sorted(general_words("subject_determiners"), key=len, reverse=True))
+
+
+def _subject_start(part: str) -> str:
+    """An asking part without the words before its subject ("这家子公司能拿多少" → "子公司…")."""
+    part = part.strip()
+    for _ in range(2):
+        word = next((w for w in _DETERMINERS if part.startswith(w)), None)
+        if word is None:
+            break
+        part = part[len(word) :].lstrip()
+    return part
+
+
+def _identity_head(part: str) -> str | None:
+    """What a part stating who the enterprise is says it is, its head noun last ("我们是一家双跨
+    平台在郑州设立的控股子公司" → the whole phrase after the opener), or None for no such part.
+    A restated identity opens with 是/而是 after a negated one; 是否/是不是 ask, they state none."""
+    part = part.strip()
+    if part_asks(part):
+        return None
+    opener = next((w for w in _IDENTITY_OPENERS if part.startswith(w)), None)
+    if opener is None:
+        opener = next((w for w in _RESTATED_IDENTITY if part.startswith(w)), None)
+    if opener is None:
+        return None
+    return part[len(opener) :].rstrip("，,。；;！!\n的了呢啊呀")
+
+
+_SEVERAL = general_words("compound_asks")
+
+
+def _asks_of(part: str) -> bool:
+    """A part that asks for one award: not a list of several ("子公司奖、认定奖各是多少")."""
+    return part_asks(part) and "、" not in part and not any(w in part for w in _SEVERAL)
+
+
+def asked_recipients(book: RuleBook, text: str) -> set[str]:
+    """Rules whose recipient (``Rule.recipients``: 四.4's subsidiary award is the 子公司's) is
+    who the message asks for: the subject of an asking part ("子公司这边能拿多少") or the head of
+    the identity the enterprise states ("我们不是双跨平台，是……设立的控股子公司"). Among the
+    awards of one clause, that one is asked — not the parent's award told as its premise."""
+    # each part with its closing mark: "子公司这边能单独申请吗？" asks by its question mark
+    parts = [p for p in re.split(r"(?<=[，,。；;！!？?\n])", text) if p.strip()]
+    out: set[str] = set()
+    for rid, rule in book.rules.items():
+        words = [w for w in rule.recipients if w]
+        if not words:
+            continue
+        for part in parts:
+            if _asks_of(part) and _subject_start(part).startswith(tuple(words)):
+                out.add(rid)
+                break
+            head = _identity_head(part)
+            if head is not None and head.endswith(tuple(words)):
+                out.add(rid)
+                break
+    return out
+
+
+def recipients_rule_out(book: RuleBook, asked: set[str]) -> set[str]:
+    """The sibling awards (same clause) of the rules whose recipient is asked for."""
+    clauses = {book.rules[r].clause for r in asked}
+    return {rid for rid, r in book.rules.items() if r.clause in clauses and rid not in asked}
 
 
 def _last_asking(parts: list[str]) -> str:
@@ -344,10 +414,14 @@ def select_rule(
     book = rulebook
     scores = _scores(book, question, list(history or []), list(ranked_clause_ids or []))
     asking = _asking_sentence(question)
-    if _asked_by_own_word(book, question, asking):
-        # the award asked is among those the asking sentence names (see _asked_by_own_word)
+    if asked_by_own_word(book, question, asking):
+        # the award asked is among those the asking sentence names (see asked_by_own_word)
         named = {rid: v for rid, v in scores.items() if keyword_score(book.rules[rid], asking)}
         scores = named or scores
+    for rid in recipients_rule_out(book, asked_recipients(book, question)):
+        # "……双跨平台……设立了控股子公司。子公司这边能拿多少？": the subsidiary's award, not the
+        # parent's told as its premise
+        scores[rid] = 0.0
     best_id = max(scores, key=lambda rid: scores[rid])  # ties: first in the rule file
     return book.rules[best_id] if scores[best_id] > 0 else None
 

@@ -574,20 +574,22 @@ def _asks_total_of_earlier(question: str, history: list[str], book: RuleBook) ->
 
 
 def _earlier_awards(history: list[str], today: date, book: RuleBook) -> list[AwardResult]:
-    """The award each earlier turn was answered with (one per rule, last one wins), when
-    every one of them was computed."""
+    """The awards each earlier turn was answered with (one per rule, last one wins), when
+    every one of them was computed — all the awards of a turn that told several ("流片费用
+    280万；另外参加展会，场地租赁费20万" is two)."""
     by_rule: dict[str, AwardResult] = {}
     for n, turn in enumerate(history):
         try:
-            result = answer_award(turn, history[:n], [], today, rulebook=book)
+            results = answer_awards(turn, history[:n], [], today, rulebook=book)
         except (NumberError, AwardInputError):
             continue
-        if result is None:
-            continue
-        if result.amount_yuan is None:
-            return []  # a total of part of them would be no total
-        by_rule.pop(result.rule, None)
-        by_rule[result.rule] = result
+        for result in results:
+            # a later turn's answer replaces an earlier one of the rule ("怎么算的？" asked
+            # before its figures were told)
+            by_rule.pop(result.rule, None)
+            by_rule[result.rule] = result
+    if any(r.amount_yuan is None for r in by_rule.values()):
+        return []  # a total of part of them would be no total
     return list(by_rule.values())
 
 

@@ -23,7 +23,12 @@ from assistant.awards.rules import Rule, RuleBook
 from assistant.awards.specs import InputSpec
 from assistant.numbers import NumberError, Quantity, extract_quantities
 from assistant.understand.asks import part_asks
-from assistant.understand.choose import keyword_score
+from assistant.understand.choose import (
+    asked_by_own_word,
+    asked_recipients,
+    keyword_score,
+    recipients_rule_out,
+)
 from assistant.understand.lexicon import general_words
 from assistant.understand.mentions import unit_fits
 from assistant.understand.names import mask_measures
@@ -367,7 +372,7 @@ def _asked_frames(book: RuleBook, text: str, found: list[Frame]) -> list[Frame]:
     if len(found) < 2 or any(w in text for w in general_words("compound_asks")):
         return found
     sentences = _sentence_spans(text)
-    asking = [(a, b) for a, b in sentences if part_asks(text[a:b])]
+    asking = [_with_listed(text, a, b) for a, b in sentences if part_asks(text[a:b])]
     if not asking:
         return found
     adds = tuple(general_words("connectives")) + tuple(general_words("additive_markers"))
@@ -378,6 +383,9 @@ def _asked_frames(book: RuleBook, text: str, found: list[Frame]) -> list[Frame]:
     # "……服务收入900万。……二级节点……500万。想问问二级节点的奖励有多少？": of the awards of
     # one clause, the asking sentence names one by its own words — not its sibling
     named_rules = {f.rule.id for f in found if keyword_score(f.rule, asked) > 0}
+    # "……请问：示范企业能奖多少？揭榜挂帅能扶持多少？": a rule an asking sentence names by a
+    # word of its own (3+ characters, no longer keyword of another rule) is asked about
+    own_named = set().union(*(asked_by_own_word(book, text, text[a:b]) for a, b in asking))
 
     def in_asking(frame: Frame) -> bool:
         # a segment of the frame in an asking sentence, or the asking sentence naming its
@@ -391,10 +399,24 @@ def _asked_frames(book: RuleBook, text: str, found: list[Frame]) -> list[Frame]:
         )
         if sibling_named and frame.rule.id not in named_rules:
             return False
+        if frame.rule.id in own_named:
+            return True
         return any(frame.rule.clause in book.named_clauses(text[a:b]) for a, b in asking)
 
     kept = [f for f in found if in_asking(f)]
     return kept if kept else found
+
+
+_LIST_OPENER = re.compile(r"[:：]")
+
+
+def _with_listed(text: str, a: int, b: int) -> tuple[int, int]:
+    """An asking sentence whose ask opens a list with a colon ("帮我算三个：一是……；二是……")
+    asks about everything the list says after it, to the end of the message."""
+    m = _LIST_OPENER.search(text, a, b)
+    if m is not None and part_asks(text[a : m.start()]):
+        return a, len(text)
+    return a, b
 
 
 def _input_words(rule: Rule, text: str) -> int:
@@ -515,6 +537,10 @@ def frames(book: RuleBook, text: str) -> list[Frame]:
         if any(f in result for f in siblings):
             continue
         result.append(frame)
+    # "……双跨平台……设立了控股子公司……子公司这边能拿多少？": the award of whom the message asks
+    # for; its siblings told as premises are no awards asked (the parent's 1000万 is not theirs)
+    ruled_out = recipients_rule_out(book, asked_recipients(book, text))
+    result = [f for f in result if f.rule.id not in ruled_out or any(s.item for s in f.segments)]
     if len(result) < 2:
         return []
     # in the order the message names them: by the first segment that names the rule itself
