@@ -105,6 +105,9 @@ def test_one_title_said_with_an_earlier_year_is_the_one_asked_about() -> None:
         ("我们做咨询服务，并非工业企业，智能制造能力成熟度贯标拿了二级", False),
         ("我们不属于工业类企业，两化融合贯标评了AAA级", False),
         ("我们是规上工业企业，两化融合贯标评了AAA级", True),
+        # one part of the joined condition said not met fails it, said before or after the other
+        ("我们是规上企业，但并不是工业企业，两化融合贯标评了AAA级", False),
+        ("不属于工业企业，不过是规上，智能制造能力成熟度贯标拿了二级", False),
     ],
 )
 def test_an_enterprise_said_not_industrial_fails_the_industrial_condition(text, above) -> None:
