@@ -333,13 +333,16 @@ def _other_year(spec: InputSpec, text: str, q: Quantity) -> str | None:
     return next(w for w, n in general_mapping("year_offsets").items() if int(n) == year)
 
 
-def _of_other_measure(text: str, q: Quantity, book: BookContext) -> bool:
+def _of_other_measure(spec: InputSpec, text: str, q: Quantity, book: BookContext) -> bool:
     """The measure named last before the figure in its clause part is one no award is computed
-    on (``other_measures``: 总营收 rather than the 营收 inside it, 利润)."""
+    on (``other_measures``: 总营收 rather than the 营收 inside it, 利润) — unless an alias of the
+    input holds it (年度实际支付房租 holds 房租: that input's)."""
     start = max(text.rfind(c, 0, q.span[0]) for c in "，,。；;？?！!\n") + 1
     words = tuple(sorted({*measures(book.labels), *general_words("other_measures")}, key=len))
     found = last_measure(text[start : q.span[0]], words[::-1])
-    return found is not None and found in general_words("other_measures")
+    if found is None or found not in general_words("other_measures"):
+        return False
+    return not any(found in a for a in (spec.label, *spec.aliases))
 
 
 def _rise_over_other_year(text: str, q: Quantity) -> str | None:
@@ -521,7 +524,7 @@ def assign_quantities(
                 if bound_side(text, q) == "lower" and score > 0 and spec.unit == "yuan":
                     approx[LOWER_BOUND + spec.name] = [str(q.value), note, words]
             continue
-        if _of_other_measure(text, q, book):
+        if _of_other_measure(spec, text, q, book):
             # "总营收今年1.2亿": a measure no award is computed on, whatever year it is said of
             _left_out(approx, clause_part)
             continue
