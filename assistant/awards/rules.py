@@ -366,6 +366,8 @@ def _merge_lexicon(raw: dict[str, Any], vocab: dict[str, Any], where: str) -> di
                 spec[key] = list(words[key])
         if words.get("false_unless_true"):
             spec["false_unless_true"] = bool(words["false_unless_true"])
+        if words.get("false_wins"):
+            spec["false_wins"] = bool(words["false_wins"])
         options = words.get("options") or {}
         known = {str(o["value"]) for o in spec.get("options") or []}
         unknown = [v for v in options if str(v) not in known]

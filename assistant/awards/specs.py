@@ -85,6 +85,9 @@ class InputSpec(StrictModel):
     # 住宿) states it false only when nothing said states it true — items outside said beside
     # items inside are another matter, not a failure of the award
     false_unless_true: bool = False
+    # the condition joins two facts (规模以上 and 工业企业): one said not met ("不是工业企业")
+    # fails it, whatever else is said met ("规上") — before or after
+    false_wins: bool = False
     priority: int = 1
     optional: bool = False
     allow_zero: bool = False

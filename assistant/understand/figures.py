@@ -22,10 +22,12 @@ from assistant.understand.received import (
 )
 from assistant.understand.rises import (
     growth_measure,
+    last_measure,
     measures,
     owns,
     rise_by,
     rise_input,
+    subject_year,
     year_in,
 )
 
@@ -315,7 +317,9 @@ def _other_year(spec: InputSpec, text: str, q: Quantity) -> str | None:
     and the figure's clause part says another year right before it ("今年主营收入1000万",
     "前年800万"); else None. A base or a rise of it is read by mentions (rises.grown)."""
     if spec.unit == "percent" or rise_input(spec):
-        return None  # 较上年增长百分比 is a rise over that year, said of this one
+        # 较上年增长百分比 is a rise over that year, said of this one — unless the rise is said
+        # over an earlier year than the one before the year risen ("今年比前年增长了40%")
+        return _rise_over_other_year(text, q) if rise_by(text, q.span[0]) else None
     if not spec.label.startswith(tuple(general_words("previous_year"))):
         return None
     start = max(text.rfind(c, 0, q.span[0]) for c in "，,。；;？?！!\n") + 1
@@ -327,6 +331,31 @@ def _other_year(spec: InputSpec, text: str, q: Quantity) -> str | None:
     if year is None or year == 1:
         return None
     return next(w for w, n in general_mapping("year_offsets").items() if int(n) == year)
+
+
+def _of_other_measure(spec: InputSpec, text: str, q: Quantity, book: BookContext) -> bool:
+    """The measure named last before the figure in its clause part is one no award is computed
+    on (``other_measures``: 总营收 rather than the 营收 inside it, 利润) — unless an alias of the
+    input holds it (年度实际支付房租 holds 房租: that input's)."""
+    start = max(text.rfind(c, 0, q.span[0]) for c in "，,。；;？?！!\n") + 1
+    words = tuple(sorted({*measures(book.labels), *general_words("other_measures")}, key=len))
+    found = last_measure(text[start : q.span[0]], words[::-1])
+    if found is None or found not in general_words("other_measures"):
+        return False
+    return not any(found in a for a in (spec.label, *spec.aliases))
+
+
+def _rise_over_other_year(text: str, q: Quantity) -> str | None:
+    """The year compared with of a rise ("比前年增长了40%"), when it is not the year right before
+    the year risen (this year when none is said): a rise over that year is none over the year
+    before, the base the rules read (以上年为基数); else None."""
+    start = max(text.rfind(c, 0, q.span[0]) for c in "，,。；;？?！!\n") + 1
+    subject, compared, _ = subject_year(text, start, q.span[0])
+    if compared is None or compared == (subject or 0) + 1:
+        return None
+    return next(
+        (f"比{w}" for w, n in general_mapping("year_offsets").items() if int(n) == compared), None
+    )
 
 
 def _told_in_rise(text: str, q: Quantity, book: BookContext) -> bool:
@@ -399,7 +428,9 @@ def assign_quantities(
     # a yes/no condition of this rule qualifies its figure rather than labelling another
     # measure: "首轮流片500万" is the tape-out cost (首轮流片 is the first_round condition)
     conditions = {a for s in rule.inputs if s.type == "bool" for a in s.aliases}
-    labels = book.labels - conditions
+    # … and a measure no award is computed on labels no input, even when an input's alias is
+    # part of it ("总营收" holds 营收 but is no 主营业务收入)
+    labels = (book.labels | frozenset(general_words("other_measures"))) - conditions
     said: dict[str, list[str]] = {}
     # the figures each input holds (its sum's parts), in the order of ``said``
     held_figures: dict[str, list[Quantity]] = {}
@@ -493,13 +524,21 @@ def assign_quantities(
                 if bound_side(text, q) == "lower" and score > 0 and spec.unit == "yuan":
                     approx[LOWER_BOUND + spec.name] = [str(q.value), note, words]
             continue
+        if _of_other_measure(spec, text, q, book):
+            # "总营收今年1.2亿": a measure no award is computed on, whatever year it is said of
+            _left_out(approx, clause_part)
+            continue
         other_year = _other_year(spec, text, q)
         if other_year is not None:
             # "今年主营收入1000万" for an input of the year before: not that year's figure
             if approx is not None:
+                over = other_year.startswith("比")  # a rise over an earlier year
                 approx.setdefault(OTHER_YEAR, []).append(
-                    f"您提到的“{clause_part}”是{other_year}的数额，本项按{spec.label}计算，未计入；"
-                    f"请告诉我{spec.label}"
+                    f"您提到的“{clause_part}”是{other_year}的增长，本项以上年为基数计算，未计入；"
+                    f"请告诉我上年和今年的数额"
+                    if over
+                    else f"您提到的“{clause_part}”是{other_year}的数额，本项按{spec.label}计算，"
+                    f"未计入；请告诉我{spec.label}"
                 )
             continue
         chosen = _other_measure(rule, spec, scored, text, q, book, earlier)

@@ -102,7 +102,18 @@ def _max_changes(length: int) -> int:
     return 2 if length >= 6 else 1
 
 
+@lru_cache(maxsize=1)
+def _look_alike() -> frozenset[frozenset[str]]:
+    """Pairs of characters one is typed or read for the other by their shape (车问 for 车间):
+    data in ``general_lexicon.yaml`` (``look_alike_chars``), each entry two characters."""
+    from assistant.understand.lexicon import general_words
+
+    return frozenset(frozenset(p) for p in general_words("look_alike_chars") if len(set(p)) == 2)
+
+
 def _sounds_like(span: str, term: _Term) -> bool:
+    """Does the span sound like the term — or, at one position of a term of four or more
+    characters, hold a character that only looks like the term's (间 written 问)?"""
     changed = loose_only = 0
     for ch, want, exact, loose in zip(span, term.text, term.exact, term.loose, strict=True):
         if ch == want:
@@ -114,7 +125,7 @@ def _sounds_like(span: str, term: _Term) -> bool:
             continue
         if want in _NUMERALS:
             return False  # a term's numeral only for a character of exactly its sound (白强)
-        if loose_syllables(ch) & loose:
+        if loose_syllables(ch) & loose or frozenset((ch, want)) in _look_alike():
             loose_only += 1
             continue
         return False

@@ -152,6 +152,8 @@ def _read_bool(spec: InputSpec, text: str) -> bool | None:
         return None
     if spec.false_unless_true and any(v for _, _, v in found):
         return True
+    if spec.false_wins and not all(v for _, _, v in found):
+        return False  # "规上，但不是工业企业": one part of the condition said not met
     return max((start, value) for start, _, value in found)[1]
 
 

@@ -224,7 +224,7 @@ def _risen_to(text: str, start: int, pos: int) -> bool:
     return any(piece.endswith(w) for w in general_words("risen_to_words"))
 
 
-def _subject_year(text: str, start: int, pos: int) -> tuple[int | None, int | None, bool]:
+def subject_year(text: str, start: int, pos: int) -> tuple[int | None, int | None, bool]:
     """Of a rise's clause part before the figure: the year risen (said before 比/同比), the year
     compared with (比去年), and whether it says 同比."""
     piece = text[start:pos]
@@ -255,7 +255,7 @@ def grown(
         if measure is None or not owns(rule, spec, measure, words):
             continue
         start, _ = clause_of(text, pos)
-        subject, compared, yoy = _subject_year(text, start, pos)
+        subject, compared, yoy = subject_year(text, start, pos)
         for base in sorted(quantities, key=lambda q: abs(q.span[0] - pos)):
             if base is rise or not unit_fits(spec, base) or rise_by(text, base.span[0]):
                 continue
@@ -429,5 +429,6 @@ __all__ = [
     "rise_input",
     "rule_owns",
     "said_year",
+    "subject_year",
     "year_in",
 ]
