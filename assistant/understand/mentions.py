@@ -426,7 +426,7 @@ def _disqualified(rule: Rule, text: str) -> list[tuple[int, int]]:
     counted = spec.unit == "count"
     failing, passing, totals_said = [], [], []
     qualified, unqualified = [], []  # figure parts stating a condition met / stating none
-    for start, end in _count_parts(rule, spec, text) if counted else _breakdown_cut(text):
+    for start, end in _count_parts(rule, spec, text) if counted else _figure_groups(spec, text):
         part = text[start:end]
         has_figure = any(unit_fits(spec, q) for q in extract_quantities(mask_measures(part)))
         # what a figure covers (false_unless_true) is figures.py's other costs, not a condition
@@ -488,6 +488,44 @@ def _disqualified(rule: Rule, text: str) -> list[tuple[int, int]]:
 
 
 _BREAKDOWN_OPENER = general_pattern("breakdown_opener")
+
+
+def _figure_groups(spec: InputSpec, text: str) -> list[tuple[int, int]]:
+    """The clause parts of :func:`_breakdown_cut`, each figure-less part joined to the figure
+    part after it in its sentence ("做了首轮流片，费用680万" is one part), and figure-less parts
+    after the last figure part of a sentence joined to it ("又流了一次，花了300万，第二次那个
+    不算"): what a sentence says of a figure it says around it. A part opening a breakdown
+    (其中 …) keeps its own start; the parts before it go with the figure before."""
+    opener = tuple(general_words("part_markers"))
+    out: list[tuple[int, int]] = []
+    sentence: list[tuple[int, int, bool]] = []
+
+    def flush() -> None:
+        figures = [(s, e) for s, e, f in sentence if f]
+        if not figures:
+            return
+        cursor = sentence[0][0]
+        groups: list[tuple[int, int]] = []
+        for s, e in figures:
+            start = cursor
+            if text[s:e].lstrip().startswith(opener):
+                start = s
+                if groups:
+                    groups[-1] = (groups[-1][0], max(groups[-1][1], s))
+            groups.append((start, e))
+            cursor = e
+        groups[-1] = (groups[-1][0], sentence[-1][1])
+        out.extend(groups)
+
+    for start, end in _breakdown_cut(text):
+        if sentence and re.search(r"[。！!？?；;\n]", text[sentence[-1][1] : start]):
+            flush()
+            sentence = []
+        part = text[start:end]
+        figure = any(unit_fits(spec, q) for q in extract_quantities(mask_measures(part)))
+        sentence.append((start, end, figure))
+    flush()
+    return out
 
 
 def _breakdown_cut(text: str) -> list[tuple[int, int]]:

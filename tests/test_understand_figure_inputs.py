@@ -1,0 +1,31 @@
+"""Which figure is a rule's input, and when a total is asked back rather than computed.
+
+Each test states a general rule of the understanding stage (assistant/understand/figures.py,
+mentions.py, frames.py, dialogue.py); the questions are new, not those of the eval files.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from assistant.awards import default_rulebook
+from assistant.understand.dialogue import answer_awards
+from assistant.understand.normalise import normalise
+
+TODAY = date(2024, 6, 1)
+BOOK = default_rulebook()
+
+
+def _awards(text: str, history: tuple[str, ...] = ()) -> dict[str, int | None]:
+    turns = [normalise(t).text for t in (*history, text)]
+    results = answer_awards(turns[-1], turns[:-1], [], TODAY, rulebook=BOOK)
+    return {r.rule: r.amount_yuan for r in results}
+
+
+def test_a_condition_said_before_a_figure_in_its_sentence_is_said_of_it() -> None:
+    # the second tape-out's figure is said after the words saying it was a re-spin
+    text = (
+        "我们的北斗芯片去年完成了首轮流片，花费400万元，之后因为功耗问题又重新流了一次，"
+        "花了250万。首轮那笔能补多少？"
+    )
+    assert _awards(text)["四.10"] == 1600000
