@@ -29,3 +29,19 @@ def test_a_condition_said_before_a_figure_in_its_sentence_is_said_of_it() -> Non
         "花了250万。首轮那笔能补多少？"
     )
     assert _awards(text)["四.10"] == 1600000
+
+
+def test_a_total_of_a_list_holding_other_costs_is_asked_back() -> None:
+    # the costs the award does not pay are listed in the sentence before the total
+    text = "上个月去广州参加了家博会，特装展位、搭建布展，还有人员差旅住宿，总共花了55万，能补多少？"
+    assert _awards(text)["四.17-展会补贴"] is None
+
+
+def test_a_total_said_to_hold_the_input_among_other_costs_is_asked_back() -> None:
+    text = "这款5G射频芯片整个开发花了1500万，流片费也包含在里面，没有分开算。首轮流片能补多少？"
+    assert _awards(text)["四.10"] is None
+
+
+def test_one_figure_said_of_two_topics_joined_with_a_verb_is_asked_back() -> None:
+    text = "今年首轮流片和参加博览会一共用了800万，两项补贴一共多少？"
+    assert all(v is None for v in _awards(text).values())
