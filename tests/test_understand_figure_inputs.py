@@ -45,3 +45,9 @@ def test_a_total_said_to_hold_the_input_among_other_costs_is_asked_back() -> Non
 def test_one_figure_said_of_two_topics_joined_with_a_verb_is_asked_back() -> None:
     text = "今年首轮流片和参加博览会一共用了800万，两项补贴一共多少？"
     assert all(v is None for v in _awards(text).values())
+
+
+def test_a_correction_naming_the_real_part_replaces_the_total() -> None:
+    history = ("去年参加了三个展销会，一共花了90万，能补多少？",)
+    text = "说错了，90万里有机票和餐饮，真正的展位费和布展费是50万。"
+    assert _awards(text, history)["四.17-展会补贴"] == 350000
