@@ -51,3 +51,11 @@ def test_a_correction_naming_the_real_part_replaces_the_total() -> None:
     history = ("去年参加了三个展销会，一共花了90万，能补多少？",)
     text = "说错了，90万里有机票和餐饮，真正的展位费和布展费是50万。"
     assert _awards(text, history)["四.17-展会补贴"] == 350000
+
+
+def test_a_total_broken_down_after_a_colon_is_never_added_to_its_parts() -> None:
+    text = (
+        "我们搞智能化改造，项目一共投了5000万：车间装修1000万，采购12台ABB IRB6700机器人等设备"
+        "合计2500万，工业软件300万，其余是铺底资金。能补多少？"
+    )
+    assert _awards(text)["四.13-智能化改造"] == 5600000

@@ -180,12 +180,20 @@ def _segment_of(text: str, pos: int) -> tuple[int, int]:
     return next(((s, e) for s, e in segments(text) if s <= pos < e + 1), (0, len(text)))
 
 
+def _part_marks(head: str) -> list[int]:
+    """Where words open the parts of a total in ``head``: 其中, 包括 … and a mark right after a
+    figure that opens its breakdown as 其中 does ("整个项目投了6800万：厂房2300万，…")."""
+    marks = [head.rfind(w) for w in general_words("part_of_total_markers") if w in head]
+    marks += [m.start() for m in general_pattern("breakdown_opener").finditer(head)]
+    return marks
+
+
 def _in_breakdown(text: str, q: Quantity) -> bool:
     """The figure is one of the parts a total is broken into (其中, 包括 … before it in its
     sentence, after an earlier figure)."""
     start = _sentence_start(text, q.span[0])
     head = text[start : q.span[0]]
-    marks = [head.rfind(w) for w in general_words("part_of_total_markers") if w in head]
+    marks = _part_marks(head)
     return bool(marks) and bool(re.search(r"\d", head[: max(marks)]))
 
 
@@ -194,7 +202,7 @@ def _total_broken_down(text: str, q: Quantity, quantities: list[Quantity]) -> Qu
     word opening the parts ("一共花了50万，其中展位费30万" → 50万), or None."""
     start = _sentence_start(text, q.span[0])
     head = text[start : q.span[0]]
-    marks = [head.rfind(w) for w in general_words("part_of_total_markers") if w in head]
+    marks = _part_marks(head)
     if not marks:
         return None
     opened = start + max(marks)
