@@ -59,3 +59,16 @@ def test_a_total_broken_down_after_a_colon_is_never_added_to_its_parts() -> None
         "合计2500万，工业软件300万，其余是铺底资金。能补多少？"
     )
     assert _awards(text)["四.13-智能化改造"] == 5600000
+
+
+def test_a_contract_amount_of_a_tape_out_is_its_cost() -> None:
+    text = "芯片自主设计，属于5G领域，首轮流片是跟台湾一家代工厂签的，合同额折合人民币700万元，能补多少？"
+    assert _awards(text)["四.10"] == 2800000
+
+
+def test_a_later_how_to_apply_sentence_does_not_change_the_award_asked() -> None:
+    text = (
+        "我们新建的显示面板项目已经竣工，总投资1.5亿元，其中生产和设备投资5000万元。"
+        "新建项目奖励能拿多少？另外重大产业链项目的一事一议如何申报？"
+    )
+    assert _awards(text)["四.12"] == 6000000
