@@ -33,7 +33,9 @@ def test_a_condition_said_before_a_figure_in_its_sentence_is_said_of_it() -> Non
 
 def test_a_total_of_a_list_holding_other_costs_is_asked_back() -> None:
     # the costs the award does not pay are listed in the sentence before the total
-    text = "上个月去广州参加了家博会，特装展位、搭建布展，还有人员差旅住宿，总共花了55万，能补多少？"
+    text = (
+        "上个月去广州参加了家博会，特装展位、搭建布展，还有人员差旅住宿，总共花了55万，能补多少？"
+    )
     assert _awards(text)["四.17-展会补贴"] is None
 
 

@@ -426,7 +426,9 @@ def _disqualified(rule: Rule, text: str) -> list[tuple[int, int]]:
     counted = spec.unit == "count"
     failing, passing, totals_said = [], [], []
     qualified, unqualified = [], []  # figure parts stating a condition met / stating none
-    for start, end in _count_parts(rule, spec, text) if counted else _figure_groups(spec, text):
+    for start, end in (
+        _count_parts(rule, spec, text) if counted else _figure_groups(rule, spec, text)
+    ):
         part = text[start:end]
         has_figure = any(unit_fits(spec, q) for q in extract_quantities(mask_measures(part)))
         # what a figure covers (false_unless_true) is figures.py's other costs, not a condition
@@ -490,41 +492,31 @@ def _disqualified(rule: Rule, text: str) -> list[tuple[int, int]]:
 _BREAKDOWN_OPENER = general_pattern("breakdown_opener")
 
 
-def _figure_groups(spec: InputSpec, text: str) -> list[tuple[int, int]]:
-    """The clause parts of :func:`_breakdown_cut`, each figure-less part joined to the figure
-    part after it in its sentence ("做了首轮流片，费用680万" is one part), and figure-less parts
-    after the last figure part of a sentence joined to it ("又流了一次，花了300万，第二次那个
-    不算"): what a sentence says of a figure it says around it. A part opening a breakdown
-    (其中 …) keeps its own start; the parts before it go with the figure before."""
+def _figure_groups(rule: Rule, spec: InputSpec, text: str) -> list[tuple[int, int]]:
+    """The clause parts of :func:`_breakdown_cut`, a figure part taking with it the figure-less
+    parts right before it in its sentence that state a condition of the rule false ("后来又改版
+    流了一次，花了300万" is one part, of a second tape-out): what a sentence says of a figure
+    just before it is said of it. A part opening a breakdown (其中 …) takes none."""
     opener = tuple(general_words("part_markers"))
+    conditions = [s for s in rule.inputs if s.type == "bool" and not s.false_unless_true]
     out: list[tuple[int, int]] = []
-    sentence: list[tuple[int, int, bool]] = []
-
-    def flush() -> None:
-        figures = [(s, e) for s, e, f in sentence if f]
-        if not figures:
-            return
-        cursor = sentence[0][0]
-        groups: list[tuple[int, int]] = []
-        for s, e in figures:
-            start = cursor
-            if text[s:e].lstrip().startswith(opener):
-                start = s
-                if groups:
-                    groups[-1] = (groups[-1][0], max(groups[-1][1], s))
-            groups.append((start, e))
-            cursor = e
-        groups[-1] = (groups[-1][0], sentence[-1][1])
-        out.extend(groups)
-
+    pending: int | None = None  # start of the figure-less parts stating a condition false
+    last_end = 0
     for start, end in _breakdown_cut(text):
-        if sentence and re.search(r"[。！!？?；;\n]", text[sentence[-1][1] : start]):
-            flush()
-            sentence = []
         part = text[start:end]
-        figure = any(unit_fits(spec, q) for q in extract_quantities(mask_measures(part)))
-        sentence.append((start, end, figure))
-    flush()
+        if re.search(r"[。！!？?；;\n]", text[last_end:start]):
+            pending = None  # a new sentence
+        last_end = end
+        if not any(unit_fits(spec, q) for q in extract_quantities(mask_measures(part))):
+            if any(_read_bool(c, part) is False for c in conditions):
+                pending = start if pending is None else pending
+            else:
+                pending = None
+            continue
+        if pending is not None and not part.lstrip().startswith(opener):
+            start = pending
+        pending = None
+        out.append((start, end))
     return out
 
 
