@@ -64,7 +64,10 @@ def test_a_total_broken_down_after_a_colon_is_never_added_to_its_parts() -> None
 
 
 def test_a_contract_amount_of_a_tape_out_is_its_cost() -> None:
-    text = "芯片自主设计，属于5G领域，首轮流片是跟台湾一家代工厂签的，合同额折合人民币700万元，能补多少？"
+    text = (
+        "芯片自主设计，属于5G领域，首轮流片是跟台湾一家代工厂签的，"
+        "合同额折合人民币700万元，能补多少？"
+    )
     assert _awards(text)["四.10"] == 2800000
 
 
