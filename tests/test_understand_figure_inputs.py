@@ -77,3 +77,13 @@ def test_a_later_how_to_apply_sentence_does_not_change_the_award_asked() -> None
         "新建项目奖励能拿多少？另外重大产业链项目的一事一议如何申报？"
     )
     assert _awards(text)["四.12"] == 6000000
+
+
+def test_a_how_to_apply_sentence_of_a_negotiated_rule_is_answered_beside_the_award() -> None:
+    text = (
+        "新建的光模块项目已建成投产，生产和设备投资6000万元。新建项目奖励有多少？"
+        "还有，重大产业链项目一事一议需要什么材料？"
+    )
+    awards = _awards(text)
+    assert awards["四.12"] == 7200000
+    assert "四.12-重大产业链项目" in awards and awards["四.12-重大产业链项目"] is None
