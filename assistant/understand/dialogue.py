@@ -167,12 +167,19 @@ def _keep_qualified_figure(
     conditions = [s.name for s in rule.inputs if s.type == "bool"]
     said_true = any(found.get(c) is True for c in conditions)
     said_any = any(c in found for c in conditions)
+    # "后来改版又流了一次花了600万": a turn saying only that a condition fails is of another
+    # run than the figure said to meet it, which stands — and so does the condition
+    other_run = said_any and not said_true
     replaces = any(m in text for m in (*_FOLLOW_MARKERS, *_CORRECTION_MARKERS))
     for spec in rule.inputs:
         if spec.name not in found or not one_figure_input(rule, spec):
             continue
-        if spec.name in inputs and qualified.get(spec.name) and not said_any and not replaces:
+        kept = qualified.get(spec.name) and (not said_any or other_run)
+        if spec.name in inputs and kept and not replaces:
             del found[spec.name]
+            for c in conditions:
+                if found.get(c) is False:
+                    del found[c]
             said = "，".join(p for p in re.split(r"[，,。；;？?！!]", text) if re.search(r"\d", p))
             approx.setdefault(LEFT_OUT, []).append(said or text)
             continue
