@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from assistant.awards.rules import InputSpec, Rule, RuleBook
 from assistant.numbers import Quantity
-from assistant.understand.asks import part_asks, quantities_in
+from assistant.understand.asks import is_award_question, part_asks, quantities_in
 from assistant.understand.lexicon import general_pattern, general_words
 from assistant.understand.mentions import negated_phrase, option_mentions, unit_fits
 from assistant.understand.rises import book_measures, growth_measure, rule_owns
@@ -210,9 +210,19 @@ def _last_asking(parts: list[str]) -> str:
 
 
 def _asking_sentence(text: str) -> str:
-    """The last sentence that asks, when the message has several sentences; else ""."""
+    """The last sentence that asks, when the message has several sentences; else "". A later
+    sentence asking only how to apply ("另外一事一议怎么申请？") does not displace one before it
+    that asks an amount ("新建项目奖励能拿多少？"): the award is that one's."""
     sentences = [s for s in re.split(r"(?<=[。！!？?])", text) if s.strip()]
-    return _last_asking(sentences) if len(sentences) >= 2 else ""
+    if len(sentences) < 2:
+        return ""
+    procedure = general_words("procedure_asks")
+    while len(sentences) > 1 and any(w in sentences[-1] for w in procedure):
+        earlier = sentences[:-1]
+        if not any(part_asks(s) and is_award_question(s, ()) for s in earlier):
+            break
+        sentences = earlier
+    return _last_asking(sentences)
 
 
 def _asking_part(text: str) -> str:

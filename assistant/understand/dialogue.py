@@ -167,12 +167,19 @@ def _keep_qualified_figure(
     conditions = [s.name for s in rule.inputs if s.type == "bool"]
     said_true = any(found.get(c) is True for c in conditions)
     said_any = any(c in found for c in conditions)
+    # "后来改版又流了一次花了600万": a turn saying only that a condition fails is of another
+    # run than the figure said to meet it, which stands — and so does the condition
+    other_run = said_any and not said_true
     replaces = any(m in text for m in (*_FOLLOW_MARKERS, *_CORRECTION_MARKERS))
     for spec in rule.inputs:
         if spec.name not in found or not one_figure_input(rule, spec):
             continue
-        if spec.name in inputs and qualified.get(spec.name) and not said_any and not replaces:
+        kept = qualified.get(spec.name) and (not said_any or other_run)
+        if spec.name in inputs and kept and not replaces:
             del found[spec.name]
+            for c in conditions:
+                if found.get(c) is False:
+                    del found[c]
             said = "，".join(p for p in re.split(r"[，,。；;？?！!]", text) if re.search(r"\d", p))
             approx.setdefault(LEFT_OUT, []).append(said or text)
             continue
@@ -516,7 +523,9 @@ def answer_awards(
             return earlier
     if not found:
         single = answer_award(question, history, ranked_clause_ids, today, rulebook=book)
-        return [single] if single is not None else []
+        if single is None:
+            return []
+        return [single, *_negotiated_asked_besides(book, question, single, today)]
     results: list[AwardResult] = []
     for frame in found:
         foreign = _foreign_result(book, frame.rule, frame.text)
@@ -560,6 +569,32 @@ def answer_awards(
         kept = [r for r in results if r.amount_yuan is not None or r.error or r.rule == main_ref]
         results = kept or results
     return results
+
+
+def _negotiated_asked_besides(
+    book: RuleBook, question: str, award: AwardResult, today: date
+) -> list[AwardResult]:
+    """ "新建项目奖励能拿多少？另外重大产业链项目的一事一议怎么申请？": a sentence asking how to
+    apply for another rule whose clause sets no amount (一事一议) gets that rule's answer beside
+    the award computed — never a second amount."""
+    procedure = general_words("procedure_asks")
+    sentences = [s for s in re.split(r"(?<=[。！!？?])", question) if s.strip()]
+    if len(sentences) < 2:
+        return []
+    out: list[AwardResult] = []
+    for sentence in sentences:
+        if not any(w in sentence for w in procedure):
+            continue
+        rule = select_rule(sentence, [], [], rulebook=book)
+        if rule is None or book.ref(rule.id) == award.rule or not rule.formula.negotiated:
+            continue
+        try:
+            result = evaluate(rule.id, {}, today=today, stated=set(), rulebook=book)
+        except AwardInputError:
+            continue
+        if result.negotiated and all(r.rule != result.rule for r in out):
+            out.append(result)
+    return out
 
 
 def _asks_total_of_earlier(question: str, history: list[str], book: RuleBook) -> bool:

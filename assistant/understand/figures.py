@@ -59,7 +59,10 @@ class BookContext:
             (text.find(t), text.find(t) + len(t), c) for c, t in self.topics if t in text
         )
         for (_, end, a), (start, _, b) in itertools.pairwise(found):
-            if a != b and re.fullmatch(r"[的]?(?:和|与|及|以及|、|跟|加|加上)", text[end:start]):
+            # a short verb may stand after the joining word ("首轮流片和参加展会")
+            verbs = "|".join(map(re.escape, general_words("joined_topic_verbs")))
+            joined = rf"[的]?(?:和|与|及|以及|、|跟|加|加上)(?:{verbs})?"
+            if a != b and re.fullmatch(joined, text[end:start]):
                 return True
         return False
 
@@ -179,12 +182,20 @@ def _segment_of(text: str, pos: int) -> tuple[int, int]:
     return next(((s, e) for s, e in segments(text) if s <= pos < e + 1), (0, len(text)))
 
 
+def _part_marks(head: str) -> list[int]:
+    """Where words open the parts of a total in ``head``: 其中, 包括 … and a mark right after a
+    figure that opens its breakdown as 其中 does ("整个项目投了6800万：厂房2300万，…")."""
+    marks = [head.rfind(w) for w in general_words("part_of_total_markers") if w in head]
+    marks += [m.start() for m in general_pattern("breakdown_opener").finditer(head)]
+    return marks
+
+
 def _in_breakdown(text: str, q: Quantity) -> bool:
     """The figure is one of the parts a total is broken into (其中, 包括 … before it in its
     sentence, after an earlier figure)."""
     start = _sentence_start(text, q.span[0])
     head = text[start : q.span[0]]
-    marks = [head.rfind(w) for w in general_words("part_of_total_markers") if w in head]
+    marks = _part_marks(head)
     return bool(marks) and bool(re.search(r"\d", head[: max(marks)]))
 
 
@@ -193,7 +204,7 @@ def _total_broken_down(text: str, q: Quantity, quantities: list[Quantity]) -> Qu
     word opening the parts ("一共花了50万，其中展位费30万" → 50万), or None."""
     start = _sentence_start(text, q.span[0])
     head = text[start : q.span[0]]
-    marks = [head.rfind(w) for w in general_words("part_of_total_markers") if w in head]
+    marks = _part_marks(head)
     if not marks:
         return None
     opened = start + max(marks)
@@ -401,6 +412,25 @@ def held_costs(spec: InputSpec, text: str, end: int, stop: int) -> list[str]:
     return other_costs(spec, after[min(opens) :])
 
 
+def holds_input(spec: InputSpec, text: str, before: str, end: int, stop: int) -> str | None:
+    """The input's own word, when the words after a figure say the figure holds the input
+    among other things ("研发总投入3000万，流片费也含在里面", "……，其中也有流片的钱，没单独
+    算"): the figure is labelled otherwise than the input (by no word of its own, only a verb
+    of spending), and its sentence after it, up to the next figure, names the input beside a
+    word saying it is held within (``held_within_markers``). Else None."""
+    if spec.unit != "yuan" or _names_input(spec, before):
+        return None
+    ends = [i for p in "。！!？?；;\n" if (i := text.find(p, end, stop)) >= 0]
+    after = text[end : min(ends) if ends else stop]
+    markers = general_words("held_within_markers")
+    excluding = general_words("cost_excluding_markers")
+    if not any(m in after for m in markers) or any(x in after for x in excluding):
+        return None
+    generic = set(general_words("spending_verbs"))
+    own = [a for a in spec.aliases if len(a) >= 2 and a not in generic and a in after]
+    return max(own, key=len) if own else None
+
+
 def _left_out(approx: dict[str, list[str]] | None, said: str) -> None:
     if approx is not None:
         approx.setdefault(LEFT_OUT, []).append(said)
@@ -489,6 +519,11 @@ def assign_quantities(
             _left_out(approx, clause_part)  # one figure said of two clauses: split it first
             continue
         costs = other_costs(spec, text[max(seg[0], prev_end) : q.span[0]])
+        if not costs and any(w in before for w in general_words("total_markers")):
+            # "展位、布展、还有员工机票酒店，全部加起来68万": a total holds what its sentence
+            # listed before it, back to the figure before
+            listed = text[max(_sentence_start(text, q.span[0]), prev_end) : q.span[0]]
+            costs = other_costs(spec, listed)
         if costs:
             # "差旅和住宿花了40万": a cost the input does not name is never that input
             if approx is not None:
@@ -512,6 +547,14 @@ def assign_quantities(
             # does not name is no exact base; ask for the input's own part
             if approx is not None:
                 note = f"“{clause_part}”含有{'、'.join(held)}等不属于本项的费用"
+                approx.setdefault(NOT_EXACT, []).append(note)
+            continue
+        holds = holds_input(spec, text, before, q.span[1], next_start)
+        if holds is not None:
+            # "整个研发项目花了2000万，流片的钱也在里面": a total said to hold the input among
+            # other things is no base; ask for the input's own part
+            if approx is not None:
+                note = f"“{clause_part}”是包含{holds}在内的总额，不是{spec.label}本身"
                 approx.setdefault(NOT_EXACT, []).append(note)
             continue
         why = not_exact(text, q, book)

@@ -428,7 +428,9 @@ def _disqualified(rule: Rule, text: str) -> list[tuple[int, int]]:
     counted = spec.unit == "count"
     failing, passing, totals_said = [], [], []
     qualified, unqualified = [], []  # figure parts stating a condition met / stating none
-    for start, end in _count_parts(rule, spec, text) if counted else _breakdown_cut(text):
+    for start, end in (
+        _count_parts(rule, spec, text) if counted else _figure_groups(rule, spec, text)
+    ):
         part = text[start:end]
         has_figure = any(unit_fits(spec, q) for q in extract_quantities(mask_measures(part)))
         # what a figure covers (false_unless_true) is figures.py's other costs, not a condition
@@ -490,6 +492,34 @@ def _disqualified(rule: Rule, text: str) -> list[tuple[int, int]]:
 
 
 _BREAKDOWN_OPENER = general_pattern("breakdown_opener")
+
+
+def _figure_groups(rule: Rule, spec: InputSpec, text: str) -> list[tuple[int, int]]:
+    """The clause parts of :func:`_breakdown_cut`, a figure part taking with it the figure-less
+    parts right before it in its sentence that state a condition of the rule false ("后来又改版
+    流了一次，花了300万" is one part, of a second tape-out): what a sentence says of a figure
+    just before it is said of it. A part opening a breakdown (其中 …) takes none."""
+    opener = tuple(general_words("part_markers"))
+    conditions = [s for s in rule.inputs if s.type == "bool" and not s.false_unless_true]
+    out: list[tuple[int, int]] = []
+    pending: int | None = None  # start of the figure-less parts stating a condition false
+    last_end = 0
+    for start, end in _breakdown_cut(text):
+        part = text[start:end]
+        if re.search(r"[。！!？?；;\n]", text[last_end:start]):
+            pending = None  # a new sentence
+        last_end = end
+        if not any(unit_fits(spec, q) for q in extract_quantities(mask_measures(part))):
+            if any(_read_bool(c, part) is False for c in conditions):
+                pending = start if pending is None else pending
+            else:
+                pending = None
+            continue
+        if pending is not None and not part.lstrip().startswith(opener):
+            start = pending
+        pending = None
+        out.append((start, end))
+    return out
 
 
 def _breakdown_cut(text: str) -> list[tuple[int, int]]:
