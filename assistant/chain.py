@@ -68,6 +68,14 @@ class Assistant:
         self._chapters = chapters_of(
             c for c in knowledge.clauses() if c.slug == settings.default_policy
         )
+        # the rule keywords that name a matter alone, listed once (asked several times a turn)
+        self._strong_keywords = [
+            k
+            for book in self.books
+            for r in book.rules.values()
+            for k in r.keywords
+            if len(k) >= self.STRONG_KEYWORD
+        ]
         self._condenser = Condenser(has_topic=self._has_topic, names_policy=self._names_policy)
         self._router = Router(
             knowledge,
@@ -161,12 +169,7 @@ class Assistant:
         text = _EXCLUDED_CLAUSE.sub("", text)  # "不是说总部落户的那条": set aside, not asked
         if any(book.named_clauses(text) for book in self.books):
             return True
-        return any(
-            len(k) >= self.STRONG_KEYWORD and k in text
-            for book in self.books
-            for r in book.rules.values()
-            for k in r.keywords
-        )
+        return any(k in text for k in self._strong_keywords)
 
     def _route(self, turn: Turn) -> Turn:
         assert turn.condensed is not None
