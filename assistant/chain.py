@@ -79,6 +79,14 @@ class Assistant:
         self._chapters = chapters_of(
             c for c in knowledge.clauses() if c.slug == settings.default_policy
         )
+        # the rule keywords that name a matter alone, listed once (asked several times a turn)
+        self._strong_keywords = [
+            k
+            for book in self.books
+            for r in book.rules.values()
+            for k in r.keywords
+            if len(k) >= self.STRONG_KEYWORD
+        ]
         self._condenser = Condenser(has_topic=self._has_topic, names_policy=self._names_policy)
         self._router = Router(
             knowledge,
@@ -174,12 +182,7 @@ class Assistant:
         text = _NEGATED_IDENTITY.sub("", text)  # "不是500强也没上市": denied, not asked
         if any(book.named_clauses(text) for book in self.books):
             return True
-        return any(
-            len(k) >= self.STRONG_KEYWORD and k in text
-            for book in self.books
-            for r in book.rules.values()
-            for k in r.keywords
-        )
+        return any(k in text for k in self._strong_keywords)
 
     def _bare_item_of_award(self, text: str) -> str:
         """A bare 第N条 in a question that asks an amount ("第十条那个，最多补多少"): of the clauses

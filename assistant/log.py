@@ -312,8 +312,9 @@ class ConversationLog:
         (only its SHA-256 is kept). The history is bounded (``bounded_history``)."""
         if not channel or not isinstance(channel, str):
             raise ValueError("channel must be a non-empty string such as 'web' or 'api'")
-        citations = [c.model_dump(mode="json") for c in answer.citations]
-        award = answer.award.model_dump(mode="json") if answer.award else None
+        # dumped once: the citations and award columns are parts of the whole answer's JSON
+        whole = answer.model_dump(mode="json")
+        citations, award = whole["citations"], whole["award"]
         row = (
             _now(),
             clean_text(channel),
@@ -326,7 +327,7 @@ class ConversationLog:
             float(answer.latency_ms),
             answer.award.rule if answer.award else None,
             answer.award.amount_yuan if answer.award else None,
-            clean_text(json.dumps(answer.model_dump(mode="json"), ensure_ascii=False)),
+            clean_text(json.dumps(whole, ensure_ascii=False)),
             token_digest(feedback_token) if feedback_token is not None else None,
         )
 

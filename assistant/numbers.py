@@ -258,6 +258,13 @@ def _convert(m: re.Match[str], text: str) -> Quantity | None:
 
 def extract_quantities(text: str) -> list[Quantity]:
     """All quantities in ``text`` in order; raises NumberError on a negative or absurd one."""
+    return list(_quantities_of(text))
+
+
+# The understanding stage reads the same few texts (the question, its parts) about seven
+# times a question: each is parsed once. A raise is not kept (it raises again).
+@lru_cache(maxsize=512)
+def _quantities_of(text: str) -> tuple[Quantity, ...]:
     norm = text.translate(_FULLWIDTH)
     out: list[Quantity] = []
     for m in _QUANTITY_RE.finditer(norm):
@@ -285,7 +292,7 @@ def extract_quantities(text: str) -> list[Quantity]:
         q = _convert(m, norm)
         if q is not None:
             out.append(_mark_approx(_year_ordinal(q, norm), norm))
-    return _join_parts(out)
+    return tuple(_join_parts(out))
 
 
 def _year_ordinal(q: Quantity, text: str) -> Quantity:

@@ -44,6 +44,9 @@ _DEPARTMENTS = general_pattern("asks_departments")
 _ELIGIBILITY = general_pattern("asks_eligibility")
 _VALIDITY = general_pattern("asks_validity")
 _ADMIN_SUFFIX = general_pattern("admin_suffix")
+# The same ending found anywhere: a question without one holds no word ending so, and is
+# not given to the part-of-speech tagger (its slowest step for most questions).
+_ADMIN_SUFFIX_ANYWHERE = re.compile(_ADMIN_SUFFIX.pattern.removesuffix("$"))
 _LOOKUP = general_pattern("asks_lookup")
 _RECOGNISED_TITLE = general_pattern("recognised_title")
 
@@ -253,6 +256,8 @@ class Router:
         for place in self._places:
             if place in question:
                 return place
+        if not _ADMIN_SUFFIX_ANYWHERE.search(question):
+            return None
         for word, flag in _posseg().lcut(question):
             is_unit = flag.startswith("ns") and len(word) >= 3 and _ADMIN_SUFFIX.search(word)
             if is_unit and not any(j in word for j in self._jurisdiction):

@@ -79,3 +79,74 @@ def test_server_start_imports_neither_cn2an_nor_langchain_nor_gradio() -> None:
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+# -- per-question work removed (issue 13, second pass) -------------------------------------
+
+
+ALIASES = sorted(
+    {a for r in BOOK.rules.values() for s in r.inputs for a in [*s.aliases, *s.false_aliases]}
+)
+
+
+def _plain_alias_positions(text: str, aliases: list[str]) -> list[tuple[int, int]]:
+    import re
+
+    spans: list[tuple[int, int]] = []
+    for alias in sorted(set(aliases), key=len, reverse=True):
+        for m in re.finditer(re.escape(alias), text, flags=re.IGNORECASE):
+            if not any(s < m.end() and m.start() < e for s, e in spans):
+                spans.append((m.start(), m.end()))
+    return sorted(spans)
+
+
+@given(
+    st.lists(st.sampled_from(ALIASES) | st.text(max_size=4), max_size=5),
+    st.lists(st.sampled_from(["EDA", "eda", "ſ", "K", "İ", "营收"]), max_size=2),
+)
+def test_alias_positions_equal_the_case_blind_scan(parts: list[str], cased: list[str]) -> None:
+    from assistant.understand.mentions import _alias_positions
+
+    text = "，".join(parts + cased)
+    aliases = [*ALIASES[:40], "eda", "s", "k", "i"]
+    assert _alias_positions(text, aliases) == _plain_alias_positions(text, aliases)
+
+
+def test_rule_memos_are_computed_once_and_keep_their_value() -> None:
+    from assistant.awards.rules import memoised
+
+    rule = next(iter(BOOK.rules.values()))
+    calls: list[int] = []
+    first = memoised(rule, "test-key", lambda: calls.append(1) or ["x"])
+    assert memoised(rule, "test-key", lambda: calls.append(1) or ["y"]) is first
+    assert calls == [1]
+    other = rule.model_copy()  # an equal rule is another owner: its own memo
+    assert memoised(other, "test-key", lambda: ["z"]) == ["z"]
+
+
+def test_quantities_memo_gives_fresh_lists_and_raises_again() -> None:
+    import pytest
+
+    from assistant.numbers import NumberError, extract_quantities
+
+    first = extract_quantities("设备投资800万，营收3000万")
+    first.append(first[0])
+    assert len(extract_quantities("设备投资800万，营收3000万")) == 2
+    for _ in range(2):
+        with pytest.raises(NumberError):
+            extract_quantities("亏损-300万元")
+
+
+def test_simplified_text_is_left_as_is_and_traditional_still_converted() -> None:
+    from assistant.understand.script import to_simplified
+
+    assert to_simplified("首轮流片补贴多少") == ("首轮流片补贴多少", False)
+    assert to_simplified("首輪流片補貼多少") == ("首轮流片补贴多少", True)
+
+
+def test_other_place_without_an_administrative_ending_is_not_tagged() -> None:
+    from assistant.route import _ADMIN_SUFFIX, _ADMIN_SUFFIX_ANYWHERE
+
+    for word in ("苏州工业园区", "浦东新区", "江苏省", "昆山市"):
+        assert _ADMIN_SUFFIX.search(word) and _ADMIN_SUFFIX_ANYWHERE.search(f"在{word}有工厂")
+    assert not _ADMIN_SUFFIX_ANYWHERE.search("我们在外地也有工厂，能申请流片补贴吗")

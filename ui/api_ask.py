@@ -77,8 +77,10 @@ def ask_router(ctx: ApiContext) -> APIRouter:
         def respond(answer: Any) -> AskResponse:
             token = service.new_feedback_token()
             exchange_id = service.log.record(answer, history, "api", feedback_token=token)
+            # the answer's fields as they are (dict(), not model_dump()): its parts are
+            # validated models already, taken without a dump and a second validation
             return AskResponse(
-                **answer.model_dump(),
+                **dict(answer),
                 exchange_id=exchange_id,
                 feedback_token=token if exchange_id is not None else None,
                 recorded=exchange_id is not None,

@@ -9,11 +9,12 @@ inputs and parameters at load.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -48,15 +49,30 @@ MEMO_OWNERS = 256
 MEMO_TEXTS = 4096
 _NEEDS: dict[int, tuple[object, dict[str, Any]]] = {}
 _NAMED: dict[int, tuple[object, dict[str, frozenset[str]]]] = {}
+_DERIVED: dict[int, tuple[object, dict[str, Any]]] = {}
+
+T = TypeVar("T")
 
 
-def _memo(memos: dict[int, tuple[object, dict[Any, Any]]], owner: object) -> dict[Any, Any]:
+def _memo(
+    memos: dict[int, tuple[object, dict[Any, Any]]], owner: object, limit: int = MEMO_OWNERS
+) -> dict[Any, Any]:
     entry = memos.get(id(owner))
     if entry is None or entry[0] is not owner:
-        if len(memos) >= MEMO_OWNERS:
+        if len(memos) >= limit:
             memos.clear()
         entry = memos[id(owner)] = (owner, {})
     return entry[1]
+
+
+def memoised(owner: object, key: str, compute: Callable[[], T]) -> T:
+    """What ``compute`` derives from an immutable rule, input or book, computed once: the
+    understanding stage asks the same of every rule each question."""
+    memo = _memo(_DERIVED, owner, 4 * MEMO_OWNERS)  # rules and their inputs
+    if key not in memo:
+        memo[key] = compute()
+    found: T = memo[key]
+    return found
 
 
 class Validity(StrictModel):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from assistant.awards.rules import InputSpec, Rule, RuleBook
+from assistant.awards.rules import InputSpec, Rule, RuleBook, memoised
 from assistant.numbers import Quantity
 from assistant.understand.asks import is_award_question, part_asks, quantities_in
 from assistant.understand.lexicon import general_pattern, general_words
@@ -48,18 +48,25 @@ def without_negated_keywords(rule: Rule, text: str, spans: Sequence[tuple[int, i
     rule to score — unless it is a fact of this rule's own inputs ("广告没有投在央视" states 四.17's
     central-media condition false, and is still about that rule). The clause topic it names stays
     (``named_clauses`` reads the text as said)."""
-    aliases = [
-        a.lower()
-        for s in rule.inputs
-        for a in [*s.aliases, *s.false_aliases, *(x for o in s.options or [] for x in o.aliases)]
-        if len(a) >= 2
-    ]
+    if not spans:
+        return text
+    aliases = memoised(rule, "own_aliases", lambda: _own_aliases(rule))
     for s, e in spans:
         said = text[s:e].lower()
         if any(a in said or said in a for a in aliases):
             continue
         text = text[:s] + "＿" * (e - s) + text[e:]
     return text
+
+
+def _own_aliases(rule: Rule) -> list[str]:
+    """The rule's input, false and option aliases of two characters or more, lower case."""
+    return [
+        a.lower()
+        for s in rule.inputs
+        for a in [*s.aliases, *s.false_aliases, *(x for o in s.options or [] for x in o.aliases)]
+        if len(a) >= 2
+    ]
 
 
 def held_topics(book: RuleBook, rule: Rule, text: str) -> set[str]:
@@ -71,6 +78,12 @@ def held_topics(book: RuleBook, rule: Rule, text: str) -> set[str]:
         for c, terms in book.topics.items()
         if c != rule.clause and any(t and t in k for t in terms for k in said)
     }
+
+
+def _needed(rule: Rule) -> list[InputSpec]:
+    """The rule's inputs a figure of the question can be for (see ``_usable_inputs``)."""
+    usable = _usable_inputs(rule)
+    return [s for s in rule.inputs if s.name in usable]
 
 
 def _usable_inputs(rule: Rule) -> set[str]:
@@ -319,7 +332,8 @@ def _scores(
     named = book.named_clauses(question)
     points_back = bool(general_pattern("points_back").search(question))
     owners = _alias_owners(book)
-    head = _head_rule(book, _asking_part(question))
+    asking = _asking_part(question)
+    head = _head_rule(book, asking)
     scores: dict[str, float] = {}
     asking_sentence = _asking_sentence(question)
     words = book_measures(book)
@@ -350,7 +364,7 @@ def _scores(
             specialised[rule.id] = held
         # a quantity the rule's formula can use tips the balance between rules that tie on
         # keywords ("双跨平台，服务收入1000万" → the revenue subsidy, not the fixed award)
-        needed = [s for s in rule.inputs if s.name in _usable_inputs(rule)]
+        needed = memoised(rule, "needed", lambda r=rule: _needed(r))
         fitting = 2.0 * sum(
             1 for n, q in enumerate(quantities) if _usable(rule, needed, q, told[n], words)
         )
@@ -362,7 +376,6 @@ def _scores(
             if _alias_before(question, q, [s for s in needed if unit_fits(s, q)])
         )
         # what the asking part of the message names ("设备投资这块能拿多少") is what is asked about
-        asking = _asking_part(question)
         if asking and any(
             len(a) >= 3 and a in asking
             for s in needed

@@ -8,6 +8,7 @@ are masked first, since they bound a number), and enum values by longest alias. 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Sequence
@@ -15,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from assistant.awards.format import format_count, format_money, format_percent
-from assistant.awards.rules import InputSpec, Rule
+from assistant.awards.rules import InputSpec, Rule, memoised
 from assistant.numbers import extract_quantities
 from assistant.proposed import proposal_spans
 from assistant.understand.amounts import foreign_spans
@@ -68,10 +69,28 @@ _DATED_PREVIOUS = frozenset(general_words("dated_previous_markers"))
 _NOT_A_VALUE_START = "".join(general_words("not_a_value_start"))
 
 
+def _uncased(word: str) -> bool:
+    """No character of ``word`` has another case: the case-blind regex matches it exactly
+    (as re's compiler does: such a literal is compared as is)."""
+    return all(ch.lower() == ch == ch.upper() for ch in word)
+
+
+@functools.lru_cache(maxsize=1024)
+def _alias_patterns(aliases: tuple[str, ...]) -> tuple[tuple[str, bool, re.Pattern[str]], ...]:
+    """The aliases longest first, each with whether it is uncased and its case-blind pattern:
+    the same few lists of a rule's inputs are searched every question."""
+    return tuple(
+        (a, _uncased(a), re.compile(re.escape(a), re.IGNORECASE))
+        for a in sorted(set(aliases), key=len, reverse=True)
+    )
+
+
 def _alias_positions(text: str, aliases: Sequence[str]) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
-    for alias in sorted(set(aliases), key=len, reverse=True):
-        for m in re.finditer(re.escape(alias), text, flags=re.IGNORECASE):
+    for alias, uncased, pattern in _alias_patterns(tuple(aliases)):
+        if uncased and alias not in text:
+            continue  # most aliases are not said; a substring test settles it
+        for m in pattern.finditer(text):
             if not any(s < m.end() and m.start() < e for s, e in spans):
                 spans.append((m.start(), m.end()))
     return sorted(spans)
@@ -199,6 +218,10 @@ def _mixed_whole(
 
 
 def _alias_map(spec: InputSpec) -> dict[str, str]:
+    return memoised(spec, "alias_map", lambda: _alias_map_of(spec))
+
+
+def _alias_map_of(spec: InputSpec) -> dict[str, str]:
     alias_to_value: dict[str, str] = {}
     for opt in spec.options or []:
         # a value that is a bare number ("3") is a key, not a word: "1200人" names no level

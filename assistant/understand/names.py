@@ -109,6 +109,7 @@ def mask_digit_names(
     return "".join(chars)
 
 
+@lru_cache(maxsize=512)  # asked of the same texts as extract_quantities, as often
 def mask_measures(text: str) -> str:
     """``text`` with the numbers of non-money measures (面积, 人数, 尺寸) masked, so that a
     reader of amounts does not take "1.2万平方米" for 1.2万元. Same length: offsets hold."""

@@ -36,6 +36,8 @@ def to_simplified(text: str) -> tuple[str, bool]:
     if not _HAN.search(text):
         return text, False
     out = _converter().convert(text)
+    if out == text:
+        return text, False  # unchanged is the fixed point already: no second call
     for _ in range(3):  # a few characters convert in two steps; stop at the fixed point
         again = _converter().convert(out)
         if again == out:
