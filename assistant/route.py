@@ -175,6 +175,7 @@ class Router:
             w for w in scope.get("policy_words", []) if w
         ]
         self._function_words = set(scope.get("function_words", []))
+        self._spending_words = set(scope.get("spending_words", []))
         self._generic_subjects = set(scope.get("generic_subjects", []))
         self._english_function = set(scope.get("english_function_words", []))
         documents = [tokenize(c.text + " " + c.title) for c in knowledge.clauses()]
@@ -622,19 +623,31 @@ class Router:
         if not support:
             return None
         word = min(support, key=lambda w: (question.find(w), -len(w)))
-        tokens = jieba.lcut(self._clause_before(question, word))
-        generic = [i for i, t in enumerate(tokens) if t in self._generic_subjects]
-        if generic:
-            tokens = tokens[generic[-1] + 1 :]
-        kept = [
-            t
-            for t in tokens
-            if t.strip()
-            and t not in self._function_words
-            and t not in ("没有", "有没有")
-            and t.lower() not in self._english_function
-        ]
-        return "".join(kept) + word if kept else None
+        at = question.find(word)
+        start = max(question.rfind(p, 0, at) for p in "，,。；;！!？?") + 1
+        parts = [question[start:at]]
+        if start > 0:  # "花了120万买仿真软件，有补贴吗": the thing is in the clause before the ask
+            begin = max(question.rfind(p, 0, start - 1) for p in "，,。；;！!？?") + 1
+            parts.append(question[begin : start - 1])
+        for part in parts:
+            tokens = jieba.lcut(part)
+            generic = [i for i, t in enumerate(tokens) if t in self._generic_subjects]
+            if generic:
+                tokens = tokens[generic[-1] + 1 :]
+            kept = [
+                t
+                for t in tokens
+                if t.strip()
+                and t not in self._function_words
+                and t not in self._spending_words
+                and t not in _ASPECT_PARTICLES
+                and t not in _TIME_WORDS
+                and not re.search(r"[\d万亿元]", t)
+                and t.lower() not in self._english_function
+            ]
+            if kept:
+                return "".join(kept) + word
+        return None
 
     def _matter_words(self, text: str) -> list[str]:
         return [
