@@ -325,9 +325,20 @@ class Assistant:
                 topic="、".join(outside),
             )
             return turn
+        rule = self.books.rule(award.rule)
+        if len(awards) == 1 and _outside_clause(rule, award):
+            # "买软件…不是智能制造项目": what the clause supports at all is said not to be the
+            # case — the purchase is a matter the policy does not provide for, not an award of 0
+            self._pin_rule_clause(turn, award)
+            turn.route = Route(
+                kind="not_provided",
+                reason="outside what the clause supports",
+                evidence=turn.route.evidence,
+                topic=self._router.support_phrase(turn.question),
+            )
+            return turn
         turn.awards = awards
         turn.award = award
-        rule = self.books.rule(award.rule)
         if rule is not None:
             turn.award_phrases = [p.reference for p in rule.parameters.values()] + [
                 c.phrase for c in rule.conditions
@@ -492,6 +503,15 @@ class Assistant:
 
     def rules(self) -> list[dict[str, Any]]:
         return self.books.input_schemas()
+
+
+def _outside_clause(rule: Rule | None, award: AwardResult) -> bool:
+    """The award is ruled out only by conditions of what the clause supports at all
+    (outside_when_false), each stated false."""
+    if rule is None or award.eligible is not False or not award.failed:
+        return False
+    specs = {s.name: s for s in rule.inputs}
+    return all(name in specs and specs[name].outside_when_false for name in award.failed)
 
 
 def _outside_items(rule: Rule | None, award: AwardResult, question: str) -> list[str]:

@@ -153,6 +153,16 @@ class Router:
         ]
         other_areas = scope.get("other_policy_areas") or {}
         self._in_field_areas = [re.compile(p) for p in other_areas.get("support_in_field", [])]
+        of_policy = other_areas.get("asked_of_this_policy") or {}
+        self._of_policy = (
+            (
+                re.compile(of_policy["asks"]),
+                re.compile(of_policy["areas"]),
+                re.compile(of_policy.get("not_personal") or r"(?!)"),
+            )
+            if of_policy.get("asks") and of_policy.get("areas")
+            else None
+        )
         self._enterprise_words = [w for w in scope.get("enterprise_words", []) if w]
         self._personal_affairs = [re.compile(p) for p in scope.get("personal_affairs", [])]
         self._grant_words = [w for w in scope.get("grant_words", []) if w]
@@ -165,6 +175,7 @@ class Router:
             w for w in scope.get("policy_words", []) if w
         ]
         self._function_words = set(scope.get("function_words", []))
+        self._spending_words = set(scope.get("spending_words", []))
         self._generic_subjects = set(scope.get("generic_subjects", []))
         self._english_function = set(scope.get("english_function_words", []))
         documents = [tokenize(c.text + " " + c.title) for c in knowledge.clauses()]
@@ -376,6 +387,11 @@ class Router:
         such support. Such a question is in the field but not provided for; the same
         words asked by a person, or without a grant asked ("所得税税率是多少"), are another
         area's and refused."""
+        if any(p.search(question) for p in self._personal_affairs):
+            return None
+        asked_of_policy = self._asked_of_this_policy(question)
+        if asked_of_policy:
+            return asked_of_policy
         found = next((m for p in self._in_field_areas if (m := p.search(question))), None)
         if found is None or not any(w in question for w in self._grant_words):
             return None  # a relief of that area itself (税收优惠, 减免) is its own law
@@ -384,6 +400,17 @@ class Router:
         if any(p.search(question) for p in self._personal_affairs):
             return None
         return found.group(0)
+
+    def _asked_of_this_policy(self, question: str) -> str | None:
+        """An enterprise's tax preference (增值税即征即退, 所得税两免三减半) asked of this document
+        itself ("这份意见里有规定吗"): the preference's words, or None. Not a person's own tax."""
+        if self._of_policy is None:
+            return None
+        asks, areas, personal = self._of_policy
+        if not asks.search(question) or personal.search(question):
+            return None
+        found = areas.search(question)
+        return found.group(0) if found else None
 
     def other_area_topic(self, question: str) -> str | None:
         """What an enterprise asks for in another area, as the answer names it ("出口退税奖励"):
@@ -588,6 +615,39 @@ class Router:
             and t.lower() not in self._english_function
         ]
         return "".join(kept) + word
+
+    def support_phrase(self, question: str) -> str | None:
+        """What support is asked for, as said before the word of support and less the policy,
+        the asker and function words ("这个政策有没有购买软件的补贴" → 购买软件补贴), or None."""
+        support = [w for w in self._support_words if len(w) >= 2 and w in question]
+        if not support:
+            return None
+        word = min(support, key=lambda w: (question.find(w), -len(w)))
+        at = question.find(word)
+        start = max(question.rfind(p, 0, at) for p in "，,。；;！!？?") + 1
+        parts = [question[start:at]]
+        if start > 0:  # "花了120万买仿真软件，有补贴吗": the thing is in the clause before the ask
+            begin = max(question.rfind(p, 0, start - 1) for p in "，,。；;！!？?") + 1
+            parts.append(question[begin : start - 1])
+        for part in parts:
+            tokens = jieba.lcut(part)
+            generic = [i for i, t in enumerate(tokens) if t in self._generic_subjects]
+            if generic:
+                tokens = tokens[generic[-1] + 1 :]
+            kept = [
+                t
+                for t in tokens
+                if t.strip()
+                and t not in self._function_words
+                and t not in self._spending_words
+                and t not in _ASPECT_PARTICLES
+                and t not in _TIME_WORDS
+                and not re.search(r"[\d万亿元]", t)
+                and t.lower() not in self._english_function
+            ]
+            if kept:
+                return "".join(kept) + word
+        return None
 
     def _matter_words(self, text: str) -> list[str]:
         return [

@@ -384,6 +384,8 @@ def _merge_lexicon(raw: dict[str, Any], vocab: dict[str, Any], where: str) -> di
             spec["false_unless_true"] = bool(words["false_unless_true"])
         if words.get("false_wins"):
             spec["false_wins"] = bool(words["false_wins"])
+        if words.get("outside_when_false"):
+            spec["outside_when_false"] = bool(words["outside_when_false"])
         options = words.get("options") or {}
         known = {str(o["value"]) for o in spec.get("options") or []}
         unknown = [v for v in options if str(v) not in known]

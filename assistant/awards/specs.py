@@ -88,6 +88,9 @@ class InputSpec(StrictModel):
     # the condition joins two facts (规模以上 and 工业企业): one said not met ("不是工业企业")
     # fails it, whatever else is said met ("规上") — before or after
     false_wins: bool = False
+    # the condition is what the clause supports at all (智能制造新建或改造项目): stated false, the
+    # thing asked about is a matter the policy does not provide for, not an award of 0
+    outside_when_false: bool = False
     priority: int = 1
     optional: bool = False
     allow_zero: bool = False
