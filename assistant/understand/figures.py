@@ -268,7 +268,8 @@ def count_bound(text: str, q: Quantity) -> tuple[str, Decimal] | None:
     ):
         if head.endswith(word):
             return op, q.value
-    for word, op in sorted(general_mapping("count_bound_after").items(), key=lambda kv: -len(kv[0])):
+    after_words = general_mapping("count_bound_after")
+    for word, op in sorted(after_words.items(), key=lambda kv: -len(kv[0])):
         if tail.startswith(word) or q.raw.endswith(word):
             return op, q.value
     number = re.match(r"[\d,.零〇一二两三四五六七八九十百千万亿]+", q.raw)
@@ -615,7 +616,8 @@ def assign_quantities(
             # condition on the count is settled against the rule (dialogue.settle_count_bounds)
             if approx is not None:
                 words = text[max(seg[0], prev_end) : q.span[1]] + after[: _bound_tail(after)]
-                approx.setdefault(COUNT_BOUND, []).append([spec.name, bound[0], str(bound[1]), words])
+                entry = [spec.name, bound[0], str(bound[1]), words]
+                approx.setdefault(COUNT_BOUND, []).append(entry)
             bounded.add(spec.name)
             continue
         if _of_other_measure(spec, text, q, book):
