@@ -72,3 +72,12 @@ def test_a_bound_that_does_not_settle_the_condition_is_asked():
     assert r.amount_yuan is None
     assert r.eligible is None
     assert "平台服务企业数" in r.missing
+
+
+def test_an_upgrade_without_the_level_before_asks_for_it():
+    # an upgrade (升到) paid by the difference, the earlier level not said: asked, not guessed
+    results = answer_awards(
+        "两化融合管理体系证书升为3级，补差额的话给多少钱？", [], [], TODAY, rulebook=BOOK
+    )
+    assert results
+    assert all(r.amount_yuan is None for r in results)
