@@ -524,6 +524,10 @@ def test_warm_up_then_normalise() -> None:
         ("今年主营收入是上年的1.6倍", "今年主营收入比上年增长60%"),
         ("今年是去年的两倍", "今年比去年增长100%"),
         ("三分之一的企业", "三分之一的企业"),  # no verb of growth: left alone
+        ("营业收入较去年增加了一半", "营业收入较去年增加了50%"),  # a half of the base
+        ("一半的收入来自出口", "一半的收入来自出口"),  # no verb of growth: left alone
+        ("营收涨幅达到8个点", "营收涨幅达到8个百分点"),  # growth said in points
+        ("下午3点开会", "下午3点开会"),  # no word of growth: a time, left alone
         ("是上年的1倍", "是上年的1倍"),  # not a growth
     ],
 )

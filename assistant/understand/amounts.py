@@ -296,6 +296,14 @@ _FRACTION = re.compile(
     r"(?P<verb>增长|增加|提高|提升|上涨|上升|涨|多)(?P<le>了)?"
     r"(?P<den>[二两三四五六七八九十]|\d{1,2})分之(?P<num>[一二两三四五六七八九]|\d{1,2})"
 )
+# 增幅12个点 → 增幅12个百分点: a growth said in points (only right after a word of growth;
+# 四点五, 12点开会 are no points of growth)
+_POINTS = re.compile(
+    r"(?P<head>(?:增幅|增速|增长率|涨幅|增长|增加|提高|提升|上涨|上升|涨)(?:了|为|是|达到|达|约|近)*)"
+    r"(?P<n>\d+(?:\.\d+)?)个?点(?![击赞钟半\d])"
+)
+# 增长了一半 → 增长了50% (a half of the base; not 一半多, a bound)
+_HALF = re.compile(r"(?P<verb>增长|增加|提高|提升|上涨|上升|涨|多)(?P<le>了)?一半(?![多以])")
 _MULTIPLE = re.compile(
     r"是(?P<base>上一年度|上年度|上一年|上年|去年|前一年|大前年|前年)的(?P<n>\d+(?:\.\d+)?|[两二三四五六七八九])倍"
 )
@@ -417,6 +425,18 @@ def _fraction(m: re.Match[str], changes: list[Change]) -> str:
     return new
 
 
+def _points(m: re.Match[str], changes: list[Change]) -> str:
+    new = f"{m.group('head')}{m.group('n')}个百分点"
+    changes.append((m.group(0), new))
+    return new
+
+
+def _half(m: re.Match[str], changes: list[Change]) -> str:
+    new = f"{m.group('verb')}{m.group('le') or ''}50%"
+    changes.append((m.group(0), new))
+    return new
+
+
 def _multiple(m: re.Match[str], changes: list[Change]) -> str:
     n = _small_or_digits(m.group("n"))
     if n <= 1:
@@ -476,6 +496,8 @@ def _rewrite_chinese_once(text: str, changes: list[Change]) -> str:
     text = _FAN_BEI.sub(lambda m: _fan_bei(m, changes), text)
     text = _TIMES.sub(lambda m: _times(m, changes), text)
     text = _FRACTION.sub(lambda m: _fraction(m, changes), text)
+    text = _POINTS.sub(lambda m: _points(m, changes), text)
+    text = _HALF.sub(lambda m: _half(m, changes), text)
     text = _MULTIPLE.sub(lambda m: _multiple(m, changes), text)
     return _DIGIT_SPACE.sub("", text)
 

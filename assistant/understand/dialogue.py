@@ -6,9 +6,11 @@ rule is computed — a fact that rules the award out is answered as ineligible.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from assistant.answer import AwardResult
@@ -26,6 +28,7 @@ from assistant.understand.asks import (
 )
 from assistant.understand.choose import keyword_score, relevant_turns, select_rule
 from assistant.understand.figures import (
+    COUNT_BOUND,
     DERIVED,
     LOWER_BOUND,
     MIXED,
@@ -222,6 +225,78 @@ def settle_lower_bounds(
         if note in approx.get(NOT_EXACT, []):
             approx[NOT_EXACT].remove(note)
         approx.setdefault(BOUND_SETTLES, []).append(said)
+
+
+def _bound_range(op: str, value: Decimal) -> tuple[Decimal | None, Decimal | None]:
+    """The whole counts a bound allows, as (lowest, highest); None is open."""
+    if op == ">":
+        return Decimal(math.floor(value)) + 1, None
+    if op == ">=":
+        return Decimal(math.ceil(value)), None
+    if op == "<":
+        return None, Decimal(math.ceil(value)) - 1
+    if op == "<=":
+        return None, Decimal(math.floor(value))
+    return None, None
+
+
+def bound_meets(op: str, value: Decimal, cond_op: str, threshold: Any) -> bool:
+    """Does every whole count the bound allows ("超过200家": 201 and up) meet the condition
+    (服务企业数 > 200)? Only then is the condition met without the exact count."""
+    low, high = _bound_range(op, value)
+    try:
+        t = Decimal(str(threshold))
+    except ArithmeticError:
+        return False
+    if cond_op == ">":
+        return low is not None and low > t
+    if cond_op == ">=":
+        return low is not None and low >= t
+    if cond_op == "<":
+        return high is not None and high < t
+    if cond_op == "<=":
+        return high is not None and high <= t
+    return False
+
+
+def settle_count_bounds(
+    rule: Rule, result: AwardResult, inputs: dict[str, Any], approx: dict[str, list[Any]]
+) -> None:
+    """ "服务企业超过200家": a count said as a bound meets a condition on it when every count the
+    bound allows does (the condition "超过200家" itself); then the answer says so instead of
+    assuming it. Any other comparison needs the exact count, so it is asked for — a bound never
+    decides that a condition fails."""
+    unsettled = []
+    for name, op, value, words in approx.pop(COUNT_BOUND, []):
+        said = words.strip(" ，,、；;。和及与跟")
+        if name in inputs:
+            continue  # the exact count was said too
+        conds = [c for c in rule.conditions if c.input == name and c.threshold is not None]
+        if not conds:
+            continue
+        spec = rule.input(name)
+        number = Decimal(value)
+        if all(bound_meets(op, number, c.op, c.threshold) for c in conds):
+            for c in conds:
+                result.assumptions = [
+                    a for a in result.assumptions if not a.startswith(c.assumption)
+                ]
+                result.assumptions.append(f"您说的“{said}”满足“{c.phrase}”的条件")
+            continue
+        for c in conds:
+            result.assumptions = [a for a in result.assumptions if not a.startswith(c.assumption)]
+        unsettled.append((spec, said, conds))
+    if not unsettled or result.eligible is False:
+        return
+    result.amount_yuan, result.eligible, result.upper_bound = None, None, False
+    result.steps = []
+    asks = []
+    for spec, said, conds in unsettled:
+        if spec.label not in result.missing:
+            result.missing.append(spec.label)
+        phrases = "、".join(f"“{c.phrase}”" for c in conds)
+        asks.append(f"您说的“{said}”不是确切数，无法判断是否符合{phrases}的条件，{spec.ask()}")
+    result.follow_up = "".join(asks) + (result.follow_up or "")
 
 
 # The key under which ``approx`` keeps lower bounds that settled the amount at the cap.
@@ -485,6 +560,7 @@ def answer_award(
         return _error_result(book, rule, str(exc))
     if bare_facts and result.eligible is not False and _asks_something(question):
         return None
+    settle_count_bounds(rule, result, inputs, approx)
     _ask_earlier_level(rule, result, "。".join(turns), inputs)
     _ask_received_year(book, rule, result, inputs, approx, today)
     _derived_steps(result, inputs, approx)
@@ -543,6 +619,7 @@ def answer_awards(
         except AwardInputError as exc:
             results.append(_error_result(book, frame.rule, str(exc)))
             continue
+        settle_count_bounds(frame.rule, result, inputs, approx)
         _ask_earlier_level(frame.rule, result, frame.text, inputs)
         _ask_received_year(book, frame.rule, result, inputs, approx, today)
         _derived_steps(result, inputs, approx)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from assistant.awards.rules import InputSpec, Rule
@@ -172,6 +173,20 @@ WHICH_FIGURE = "__which_figure__"
 # dialogue.settle_lower_bounds.
 LOWER_BOUND = "__lower_bound__:"
 
+# The key under which ``approx`` keeps counts said with a bound word ("服务企业超过200家"):
+# [input name, comparison, number, the words said] each; see dialogue.settle_count_bounds.
+COUNT_BOUND = "__count_bound__"
+
+
+def _bound_tail(after: str) -> int:
+    """How many characters at the start of ``after`` are a bound word after a count (以上)."""
+    stripped = after.lstrip()
+    for word in sorted(general_mapping("count_bound_after"), key=len, reverse=True):
+        if stripped.startswith(word):
+            return len(after) - len(stripped) + len(word)
+    return 0
+
+
 # How sure a figure is to be its input: said under the input's own words and spent, said but
 # planned ("计划投入5000万"), or only guessed (no words name it). A surer figure replaces a
 # less sure one of the same input; a less sure one never overwrites or adds to a surer one.
@@ -236,6 +251,32 @@ def bound_side(text: str, q: Quantity) -> str | None:
         before = general_pattern(f"{side}_bound_before")
         if before.search(head) or general_pattern(f"{side}_bound_after").match(tail):
             return side
+    return None
+
+
+def count_bound(text: str, q: Quantity) -> tuple[str, Decimal] | None:
+    """The comparison and number of a count said with a bound word ("超过200家" → (">", 200),
+    "5000台以上" → (">=", 5000), "300多家" → (">", 300)), or None for a count said as it is.
+    The words are the general lexicon's ``count_bound_*``."""
+    if q.kind not in ("count", "times"):
+        return None
+    head, tail = text[: q.span[0]].rstrip(), text[q.span[1] :].lstrip()
+    if head.endswith("了"):
+        head = head[:-1].rstrip()
+    for word, op in sorted(
+        general_mapping("count_bound_before").items(), key=lambda kv: -len(kv[0])
+    ):
+        if head.endswith(word):
+            return op, q.value
+    after_words = general_mapping("count_bound_after")
+    for word, op in sorted(after_words.items(), key=lambda kv: -len(kv[0])):
+        if tail.startswith(word) or q.raw.endswith(word):
+            return op, q.value
+    number = re.match(r"[\d,.零〇一二两三四五六七八九十百千万亿]+", q.raw)
+    rest = q.raw[number.end() :] if number else ""
+    for word, op in general_mapping("count_bound_inside").items():
+        if rest.startswith(word):
+            return op, q.value
     return None
 
 
@@ -466,6 +507,8 @@ def assign_quantities(
     held_figures: dict[str, list[Quantity]] = {}
     # inputs of one figure that two figures no words tell apart may each be: what was said
     undecided: dict[str, list[str]] = {}
+    # inputs a count said as a bound went to ("超过200家"): no later figure is guessed for them
+    bounded: set[str] = set()
     segs = segments(text)
     last: tuple[str, Quantity] | None = None  # the input the previous figure went to
     for i, q in enumerate(quantities):
@@ -567,6 +610,16 @@ def assign_quantities(
                 if bound_side(text, q) == "lower" and score > 0 and spec.unit == "yuan":
                     approx[LOWER_BOUND + spec.name] = [str(q.value), note, words]
             continue
+        bound = count_bound(text, q) if spec.unit in ("count", "times") else None
+        if bound is not None:
+            # "服务企业超过200家": a bound of the count, not its value — whether it meets a
+            # condition on the count is settled against the rule (dialogue.settle_count_bounds)
+            if approx is not None:
+                words = text[max(seg[0], prev_end) : q.span[1]] + after[: _bound_tail(after)]
+                entry = [spec.name, bound[0], str(bound[1]), words]
+                approx.setdefault(COUNT_BOUND, []).append(entry)
+            bounded.add(spec.name)
+            continue
         if _of_other_measure(spec, text, q, book):
             # "总营收今年1.2亿": a measure no award is computed on, whatever year it is said of
             _left_out(approx, clause_part)
@@ -607,7 +660,11 @@ def assign_quantities(
             spec, score = planned_held[0], 1.0
         if score <= 0:
             # no alias anywhere near: the first needed input not yet filled
-            free = [s for s in candidates if s.name not in out and s.name not in undecided]
+            free = [
+                s
+                for s in candidates
+                if s.name not in out and s.name not in undecided and s.name not in bounded
+            ]
             if rise_by(text, q.span[0]):
                 free = [s for s in free if rise_input(s)]
             ratio = q.kind == "percent" and any(w in before for w in _RATIO_WORDS)
@@ -734,6 +791,7 @@ def restates(between: str) -> bool:
 
 
 __all__ = [
+    "COUNT_BOUND",
     "DERIVED",
     "LEFT_OUT",
     "LOWER_BOUND",
@@ -745,6 +803,7 @@ __all__ = [
     "BookContext",
     "assign_quantities",
     "bound_side",
+    "count_bound",
     "not_exact",
     "other_costs",
     "segments",
