@@ -75,3 +75,32 @@ def test_round_figure_near_a_step_boundary_is_asked_back() -> None:
 def test_round_figure_inside_one_step_is_computed() -> None:
     result = _award("依托郑州标识解析节点做应用，今年新增标识注册量大概1130万条，能补多少？")
     assert result.amount_yuan == 500_000
+
+
+def test_denied_earlier_title_leaves_the_level_asked() -> None:
+    result = _award("今年刚获评智能工厂，能奖多少？以前从没拿过这类称号。")
+    assert result.amount_yuan is None
+
+
+def test_title_whose_head_word_has_one_level_is_computed() -> None:
+    result = _award("我们厂评上了智能车间，能奖多少？以前从没拿过这类称号。")
+    assert result.amount_yuan == 300_000
+
+
+def test_total_of_several_runs_asks_for_the_first() -> None:
+    result = _award("北斗芯片一共流了三次片，三次流片费用加起来1200万，能补多少？")
+    assert result.amount_yuan is None
+    assert any("合计" in a for a in result.assumptions)
+
+
+def test_first_run_named_beside_its_figure_is_computed() -> None:
+    result = _award("北斗芯片首轮流片花了600万，能补多少？")
+    assert result.amount_yuan == 2_400_000
+
+
+def test_request_to_compute_after_stated_facts() -> None:
+    history = ["我们的工业互联网平台服务了260家企业，连接设备7000台套，年度服务收入800万"]
+    (result,) = answer_awards(
+        "不对，年度服务收入应该是900万，就按这个算", history, [], TODAY, rulebook=BOOK
+    )
+    assert result.amount_yuan == 2_700_000

@@ -40,6 +40,7 @@ from assistant.understand.mentions import (
     LEFT_OUT,
     NOT_EXACT,
     OTHER_TITLE,
+    SEVERAL,
     BookContext,
     earlier_level_unsaid,
     extract_turn,
@@ -340,6 +341,7 @@ def _approx_notes(rule: Rule, inputs: dict[str, Any], approx: dict[str, list[str
     for said in approx.get(NOT_EXACT, []):
         notes.append(f"您提到的{said}，不是确切金额，未据此计算，请告诉我确切的金额")
     notes.extend(n for n in approx.get(FLOOR, []) if n not in notes)
+    notes.extend(n for n in approx.get(SEVERAL, []) if n not in notes)
     for said in approx.get(EARLIER_RECEIVED, []):
         notes.append(f"您提到的“{said}”是往年获得的资金，不占本年度额度，未计入")
     for yes, no, label in approx.get(MIXED, []):
@@ -360,6 +362,7 @@ def _approx_notes(rule: Rule, inputs: dict[str, Any], approx: dict[str, list[str
             LEFT_OUT,
             NOT_EXACT,
             FLOOR,
+            SEVERAL,
             OTHER_COST,
             BOUND_SETTLES,
             EARLIER_RECEIVED,
