@@ -104,3 +104,8 @@ def test_request_to_compute_after_stated_facts() -> None:
         "不对，年度服务收入应该是900万，就按这个算", history, [], TODAY, rulebook=BOOK
     )
     assert result.amount_yuan == 2_700_000
+
+
+def test_floor_chosen_as_the_basis_is_computed() -> None:
+    result = _award("揭榜挂帅项目合同金额一千多万，先按一千万算，扶持多少？")
+    assert result.amount_yuan == 500_000

@@ -35,7 +35,7 @@ from assistant.understand.figures import (
     WHICH_FIGURE,
 )
 from assistant.understand.frames import Frame, frames, states_identity
-from assistant.understand.lexicon import general_words
+from assistant.understand.lexicon import general_pattern, general_words
 from assistant.understand.mentions import (
     LEFT_OUT,
     NOT_EXACT,
@@ -209,6 +209,20 @@ def _said_as_floor(raw: str) -> bool:
         return False
 
 
+def _computed_as(value: Any, approx: dict[str, list[str]]) -> str | None:
+    """The words of a part left out that say to compute by ``value`` ("按两千万算"), or None."""
+    pattern = general_pattern("compute_as")
+    for said in approx.get(LEFT_OUT, []):
+        for m in pattern.finditer(said):
+            try:
+                qs = extract_quantities(m.group("f"))
+            except NumberError:
+                continue
+            if len(qs) == 1 and not qs[0].approx and qs[0].value == to_decimal(value):
+                return said
+    return None
+
+
 def hold_floors(rule: Rule, inputs: dict[str, Any], approx: dict[str, list[str]]) -> None:
     """ "智能化改造投了一千多万": a figure said as a floor with an unknown excess (X多, X余,
     十几万, 20%多) is no input the amount is computed from — computed as X it is certainly too
@@ -218,6 +232,11 @@ def hold_floors(rule: Rule, inputs: dict[str, Any], approx: dict[str, list[str]]
     for name in list(inputs):
         raws = approx.get(name) or []
         if name not in rule.formula.amount_inputs or not any(_said_as_floor(r) for r in raws):
+            continue
+        chosen = _computed_as(inputs[name], approx)
+        if chosen is not None:
+            # "两千多万，按两千万算": the message chose the floor as the basis; computed, caveated
+            approx[LEFT_OUT].remove(chosen)
             continue
         spec = rule.input(name)
         floors = "、".join(f"“{r}”" for r in raws if _said_as_floor(r))
