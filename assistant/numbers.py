@@ -48,6 +48,9 @@ class Quantity:
     span: tuple[int, int]
     raw: str
     approx: bool = False  # 三千来万, 八百多万, 3000万左右: the stated number is a round figure
+    # 一千多万, 1000余万, 十几万, 几十万, 20%多: the stated number is only a floor, the excess
+    # unknown — never the figure itself (``approx`` is set too)
+    at_least: bool = False
 
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９％．－", "0123456789%.-")
@@ -107,14 +110,14 @@ _ARABIC = r"\d+(?:,\d{3})*(?![\d,])(?:\.\d+)?(?:[eE][+-]?\d+)?"
 _CN_NUM = rf"[{_CN_CHARS}]+(?:点[{_CN_DIGITS}]+[十百千万亿]*)?"
 _MULT_RE = r"(?:万亿|千万|百万|十万|亿|万|千)?"
 _UNIT_RE = "|".join(re.escape(u) for u, _ in _UNITS)
-# 来/多/余 between a number and its multiplier or unit: 三千来万, 八百多万, 300多家
-_APPROX_RE = rf"(?:来|多|余)(?=万亿|千万|百万|十万|亿|万|千|{_UNIT_RE})"
+# 来/多/余/几 between a number and its multiplier or unit: 三千来万, 八百多万, 300多家, 十几万
+_APPROX_RE = rf"(?:来|多|余|几)(?=万亿|千万|百万|十万|亿|万|千|{_UNIT_RE})"
 _QUANTITY_RE = re.compile(
     rf"(?P<neg>[-−负])?"
     rf"(?:(?P<pct>百分之)(?P<pnum>{_ARABIC}|{_CN_NUM})"
     rf"|(?P<half>半)个?(?P<hmult>亿|万)"
-    rf"|(?P<num>{_ARABIC})\s*(?P<approx>{_APPROX_RE})?(?:个(?=亿))?(?P<mult>{_MULT_RE})"
-    rf"|(?P<cnum>{_CN_NUM})(?:(?P<capprox>{_APPROX_RE})|个(?=亿))?(?P<cmult>(?<=[来多余个])(?:亿|万))?)"
+    rf"|(?P<num>{_ARABIC})\s*(?P<approx>{_APPROX_RE})?(?:个(?P<gapprox>多|余)?(?=亿))?(?P<mult>{_MULT_RE})"
+    rf"|(?P<cnum>{_CN_NUM})(?:(?P<capprox>{_APPROX_RE})|个(?P<cgapprox>多|余)?(?=亿))?(?P<cmult>(?<=[来多余几个])(?:亿|万))?)"
     rf"\s*(?P<unit>{_UNIT_RE})?"
 )
 # 一家 / 一户 / 一套 / 一台 before a noun is the indefinite article ("北京的一家双跨平台",
@@ -125,6 +128,8 @@ _APPROX_AFTER = ("左右", "上下", "出头", "开外")
 _APPROX_BEFORE = re.compile(
     r"(?:大约|大概|差不多|将近|接近|约莫|估计|(?<![签合预节制契协公条和邀违履特])约)$"
 )
+# 多/余 right after a percentage ("20%多"), not the question word 多少
+_FLOOR_AFTER = re.compile(r"[多余](?!少)")
 # 一亿二 = 一亿二千万: a lone digit after the last unit stands for the next lower unit
 _ELIDED = re.compile(rf"^(?P<head>[{_CN_CHARS}]*(?P<u>[亿万千百]))(?P<d>[{_CN_DIGITS}])$")
 _NEXT_LOWER = {"亿": "千万", "万": "千", "千": "百", "百": "十"}
@@ -218,6 +223,8 @@ def _convert(m: re.Match[str], text: str) -> Quantity | None:
         value = _arabic(body) if body[0].isdigit() else _cn_number(body)
         return Quantity(_check(value, "percent", raw, negative), "percent", "百分之", m.span(), raw)
     approx = bool(m.group("approx") or m.group("capprox"))
+    # 1个多亿, 一个多亿: 个 and then 多 before 亿
+    approx = approx or bool(m.group("gapprox") or m.group("cgapprox"))
     if m.group("half"):
         # 半个亿 = 5000万, 半万 = 5000
         value = MULTIPLIERS[m.group("hmult")] / 2
@@ -253,7 +260,7 @@ def _convert(m: re.Match[str], text: str) -> Quantity | None:
         return None  # bare Chinese numerals (三年, 第一) are words, not data
     end = m.span()[0] + len(raw)
     value = _check(value, kind, raw, negative)
-    return Quantity(value, kind, unit, (m.span()[0], end), raw, approx)
+    return Quantity(value, kind, unit, (m.span()[0], end), raw, approx, at_least=approx)
 
 
 def extract_quantities(text: str) -> list[Quantity]:
@@ -300,12 +307,20 @@ def _year_ordinal(q: Quantity, text: str) -> Quantity:
     start, end = q.span
     if q.kind != "number" or text[start - 1 : start] != "第" or text[end : end + 1] != "年":
         return q
-    return Quantity(q.value, "count", "年", (start, end + 1), q.raw + "年", q.approx)
+    return replace(q, kind="count", unit="年", span=(start, end + 1), raw=q.raw + "年")
 
 
 def _mark_approx(q: Quantity, text: str) -> Quantity:
     """Flag a round figure; the words that say so (大约…, …左右) join its ``raw`` and span."""
     start, end = q.span
+    if q.kind == "percent" and _FLOOR_AFTER.match(text, end):
+        # "增长了20%多", "20个百分点多": the excess over the figure is unknown
+        q = replace(q, approx=True, at_least=True, raw=q.raw + text[end], span=(start, end + 1))
+        end += 1
+    if start > 0 and text[start - 1] == "几" and q.raw[:1] in "十拾":
+        # "几十万": some tens, at least ten
+        q = replace(q, approx=True, at_least=True, raw="几" + q.raw, span=(start - 1, end))
+        start -= 1
     if text[end : end + 2] in _APPROX_AFTER:
         q = replace(q, approx=True, raw=q.raw + text[end : end + 2], span=(start, end + 2))
     before = _APPROX_BEFORE.search(text[:start])
@@ -337,6 +352,7 @@ def _join_parts(qs: list[Quantity]) -> list[Quantity]:
             (prev.span[0], q.span[1]),
             prev.raw + q.raw,
             prev.approx or q.approx,
+            at_least=prev.at_least or q.at_least,
         )
     return out
 

@@ -276,13 +276,19 @@ def test_negation_is_scoped_to_its_clause() -> None:
 
 
 def test_round_figure_is_said_to_be_approximate() -> None:
-    r = answer_award("智能化改造设备投入三千来万，补多少", [], [], TODAY)
+    r = answer_award("智能化改造设备投入大概三千万，补多少", [], [], TODAY)
     assert r is not None and r.amount_yuan == 6000000
-    assert any("三千来万" in a and "3000万元" in a and "准确" in a for a in r.assumptions)
+    assert any("大概三千万" in a and "3000万元" in a and "准确" in a for a in r.assumptions)
     # a later turn with the exact figure replaces the round one and its note
-    r = answer_award("准确是3200万", ["智能化改造设备投入三千来万，补多少"], [], TODAY)
+    r = answer_award("准确是3200万", ["智能化改造设备投入大概三千万，补多少"], [], TODAY)
     assert r is not None and r.amount_yuan == 6400000
     assert not any("约数" in a for a in r.assumptions)
+    # a floor ("三千来万") is asked back, and the exact figure of the next turn computes
+    r = answer_award("智能化改造设备投入三千来万，补多少", [], [], TODAY)
+    assert r is not None and r.amount_yuan is None
+    r = answer_award("准确是3200万", ["智能化改造设备投入三千来万，补多少"], [], TODAY)
+    assert r is not None and r.amount_yuan == 6400000
+    assert not any("超出的部分不明" in a for a in r.assumptions)
 
 
 def test_synonyms_expand_keywords_and_aliases() -> None:

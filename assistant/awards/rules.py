@@ -377,7 +377,7 @@ def _merge_lexicon(raw: dict[str, Any], vocab: dict[str, Any], where: str) -> di
         if name not in inputs:
             raise ValueError(f"{where}: input {name} is not an input of the rule in rules.yaml")
         spec = inputs[name]
-        for key in ("aliases", "false_aliases", "false_patterns", "patterns"):
+        for key in ("aliases", "false_aliases", "false_patterns", "several_patterns", "patterns"):
             if words.get(key):
                 spec[key] = list(words[key])
         if words.get("false_unless_true"):

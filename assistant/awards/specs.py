@@ -81,6 +81,9 @@ class InputSpec(StrictModel):
     # regexes for stated values that contradict the condition in free wording
     # ("在省级电视台做广告", "第二轮流片"); read like ``false_aliases``
     false_patterns: list[str] = Field(default_factory=list)
+    # regexes for wording that says a figure covers several of what the condition takes only one
+    # of ("做了两轮流片" for 首轮流片): a figure of the base beside it is no base, the one is asked
+    several_patterns: list[str] = Field(default_factory=list)
     # the condition is of what a figure covers (场地租赁费、布展费): wording outside it (机票、
     # 住宿) states it false only when nothing said states it true — items outside said beside
     # items inside are another matter, not a failure of the award
@@ -118,7 +121,7 @@ class InputSpec(StrictModel):
                 raise ValueError(f"pattern {p!r} needs a named group (?P<v>…)")
         return patterns
 
-    @field_validator("false_patterns")
+    @field_validator("false_patterns", "several_patterns")
     @classmethod
     def _false_patterns_compile(cls, patterns: list[str]) -> list[str]:
         for p in patterns:

@@ -18,7 +18,7 @@ from assistant.awards.errors import AwardInputError
 from assistant.awards.evaluate import evaluate
 from assistant.awards.format import format_money, format_value
 from assistant.awards.rules import Rule, RuleBook
-from assistant.numbers import NumberError, to_decimal
+from assistant.numbers import NumberError, extract_quantities, to_decimal
 from assistant.understand.amounts import foreign_amounts
 from assistant.understand.asks import (
     asks_about_awards,
@@ -37,11 +37,12 @@ from assistant.understand.figures import (
     WHICH_FIGURE,
 )
 from assistant.understand.frames import Frame, frames, states_identity
-from assistant.understand.lexicon import general_words
+from assistant.understand.lexicon import general_pattern, general_words
 from assistant.understand.mentions import (
     LEFT_OUT,
     NOT_EXACT,
     OTHER_TITLE,
+    SEVERAL,
     BookContext,
     earlier_level_unsaid,
     extract_turn,
@@ -198,6 +199,104 @@ def _adds_to_earlier(rule: Rule, name: str, earlier: Any, value: Any, text: str)
     return any(m in text for m in _ADDITIVE_MARKERS)
 
 
+# The key under which ``approx`` keeps the notes of figures said only as a floor ("一千多万")
+# of an input the amount is computed from: each note as it is shown.
+FLOOR = "__floor__"
+
+
+def _said_as_floor(raw: str) -> bool:
+    try:
+        return any(q.at_least for q in extract_quantities(raw))
+    except NumberError:
+        return False
+
+
+def _computed_as(value: Any, approx: dict[str, list[str]]) -> str | None:
+    """The words of a part left out that say to compute by ``value`` ("按两千万算"), or None."""
+    pattern = general_pattern("compute_as")
+    for said in approx.get(LEFT_OUT, []):
+        for m in pattern.finditer(said):
+            try:
+                qs = extract_quantities(m.group("f"))
+            except NumberError:
+                continue
+            if len(qs) == 1 and not qs[0].approx and qs[0].value == to_decimal(value):
+                return said
+    return None
+
+
+def hold_floors(rule: Rule, inputs: dict[str, Any], approx: dict[str, list[str]]) -> None:
+    """ "智能化改造投了一千多万": a figure said as a floor with an unknown excess (X多, X余,
+    十几万, 20%多) is no input the amount is computed from — computed as X it is certainly too
+    low. The input is asked for, saying what was understood; a money floor is kept as a lower
+    bound, which settles the amount when it already reaches the cap (settle_lower_bounds).
+    Conditions checked against such a figure are left as read."""
+    for name in list(inputs):
+        raws = approx.get(name) or []
+        if name not in rule.formula.amount_inputs or not any(_said_as_floor(r) for r in raws):
+            continue
+        chosen = _computed_as(inputs[name], approx)
+        if chosen is not None:
+            # "两千多万，按两千万算": the message chose the floor as the basis; computed, caveated
+            approx[LEFT_OUT].remove(chosen)
+            continue
+        spec = rule.input(name)
+        floors = "、".join(f"“{r}”" for r in raws if _said_as_floor(r))
+        note = f"您说的是{floors}，超出的部分不明，{spec.label}未据此计算；请提供准确的{spec.label}"
+        approx.setdefault(FLOOR, []).append(note)
+        if spec.unit == "yuan" and len(raws) == 1:
+            approx[LOWER_BOUND + name] = [str(inputs[name]), note, raws[0]]
+        del inputs[name]
+        approx.pop(name)
+
+
+def _rounding_reach(value: Decimal) -> Decimal:
+    """Half a unit of the last significant digit of a round figure: 大约400万 → 50万,
+    大约1050万 → 5万 — how far the figure said about may stand from the exact one."""
+    exponent = value.normalize().as_tuple().exponent
+    if not isinstance(exponent, int):
+        return Decimal(0)
+    return Decimal(5) * Decimal(10) ** (exponent - 1)
+
+
+def hold_near_steps(
+    rule: Rule,
+    inputs: dict[str, Any],
+    approx: dict[str, list[str]],
+    today: date,
+    book: RuleBook,
+) -> None:
+    """ "新增标识注册量大约400万条" on "每超过200万条给予10万元": a round figure of the base of a
+    stepped rule gives the step count only when every figure it may round is in one step; near a
+    step boundary the count is in doubt, so the exact figure is asked for. (A proportional rule
+    computes the round figure with a caveat, see _approx_notes.)"""
+    if rule.kind != "per_step_with_cap":
+        return
+    name = getattr(rule.formula, "base", None)
+    raws = approx.get(name) if isinstance(name, str) else None
+    if not raws or name not in inputs:
+        return
+    try:
+        value = to_decimal(inputs[name])
+        reach = _rounding_reach(value)
+        ends = [
+            evaluate(rule.id, {**inputs, name: v}, today=today, stated=set(inputs), rulebook=book)
+            for v in (max(value - reach, Decimal(0)), value + reach)
+        ]
+    except (AwardInputError, NumberError):
+        return
+    if ends[0].amount_yuan == ends[1].amount_yuan and ends[0].eligible == ends[1].eligible:
+        return
+    spec = rule.input(name)
+    said = "、".join(f"“{r}”" for r in raws)
+    approx.setdefault(FLOOR, []).append(
+        f"您说的{said}是约数，接近本项分档的界限，按约数不能确定档数，{spec.label}未据此计算；"
+        f"请提供准确的{spec.label}"
+    )
+    del inputs[name]
+    approx.pop(name)
+
+
 def settle_lower_bounds(
     rule: Rule,
     inputs: dict[str, Any],
@@ -222,8 +321,9 @@ def settle_lower_bounds(
         if result.amount_yuan is None or result.missing or result.amount_yuan < cap:
             continue
         inputs[name] = trial[name]
-        if note in approx.get(NOT_EXACT, []):
-            approx[NOT_EXACT].remove(note)
+        for kept in (NOT_EXACT, FLOOR):
+            if note in approx.get(kept, []):
+                approx[kept].remove(note)
         approx.setdefault(BOUND_SETTLES, []).append(said)
 
 
@@ -333,6 +433,8 @@ def _approx_notes(rule: Rule, inputs: dict[str, Any], approx: dict[str, list[str
         )
     for said in approx.get(NOT_EXACT, []):
         notes.append(f"您提到的{said}，不是确切金额，未据此计算，请告诉我确切的金额")
+    notes.extend(n for n in approx.get(FLOOR, []) if n not in notes)
+    notes.extend(n for n in approx.get(SEVERAL, []) if n not in notes)
     for said in approx.get(EARLIER_RECEIVED, []):
         notes.append(f"您提到的“{said}”是往年获得的资金，不占本年度额度，未计入")
     for yes, no, label in approx.get(MIXED, []):
@@ -352,6 +454,8 @@ def _approx_notes(rule: Rule, inputs: dict[str, Any], approx: dict[str, list[str
         if name in (
             LEFT_OUT,
             NOT_EXACT,
+            FLOOR,
+            SEVERAL,
             OTHER_COST,
             BOUND_SETTLES,
             EARLIER_RECEIVED,
@@ -553,6 +657,8 @@ def answer_award(
         inputs, approx = _extract_all(rule, turns, book, history[: len(history) - len(relevant)])
     except NumberError as exc:
         return _error_result(book, rule, str(exc))
+    hold_floors(rule, inputs, approx)
+    hold_near_steps(rule, inputs, approx, today, book)
     settle_lower_bounds(rule, inputs, approx, today, book)
     try:
         result = evaluate(rule.id, inputs, today=today, stated=set(inputs), rulebook=book)
@@ -613,6 +719,8 @@ def answer_awards(
         except NumberError as exc:
             results.append(_error_result(book, frame.rule, str(exc)))
             continue
+        hold_floors(frame.rule, inputs, approx)
+        hold_near_steps(frame.rule, inputs, approx, today, book)
         settle_lower_bounds(frame.rule, inputs, approx, today, book)
         try:
             result = evaluate(frame.rule.id, inputs, today=today, stated=set(inputs), rulebook=book)

@@ -193,6 +193,23 @@ def mixed_bool(spec: InputSpec, text: str) -> tuple[str, str] | None:
     return None
 
 
+# The key under which ``approx`` keeps the notes of figures said of several runs of what the
+# rule pays only one of ("两轮流片…合计900万"): each note as it is shown.
+SEVERAL = "__several__"
+
+
+def _several_of(cond: InputSpec, text: str) -> str | None:
+    """The words saying several runs of what ``cond`` takes only one of ("两轮流片"), unless the
+    message speaks of the one itself ("首轮花了500万"). Else None."""
+    if not cond.several_patterns or any(a in text for a in cond.aliases):
+        return None
+    for pattern in cond.several_patterns:
+        m = re.search(pattern, text)
+        if m is not None:
+            return m.group(0)
+    return None
+
+
 def _mixed_whole(
     rule: Rule, text: str, found: dict[str, Any], approx: dict[str, list[str]] | None
 ) -> None:
@@ -206,6 +223,17 @@ def _mixed_whole(
         # what a figure covers (false_unless_true) is figures.py's other costs, not a condition
         if cond.type != "bool" or cond.false_unless_true:
             continue
+        several = _several_of(cond, text)
+        if several is not None and spec.name in found:
+            # "做了两轮流片，流片费合计900万": a total of several runs where only the first counts
+            found.pop(spec.name)
+            if approx is not None:
+                approx.pop(spec.name, None)
+                approx.setdefault(SEVERAL, []).append(
+                    f"您说的金额是“{several}”的合计，本项只按{cond.aliases[0]}计算，未据合计数计算；"
+                    f"请告诉我{spec.label}"
+                )
+            return
         mixed = mixed_bool(cond, text)
         if mixed is None:
             continue
@@ -404,7 +432,10 @@ def _level_unsaid(spec: InputSpec, text: str, mentions: list[tuple[int, str]]) -
         *general_words("upgrade_markers"),
         *general_words("received_verbs"),
     )
-    if any(w in text for w in earlier):
+    # "之前没拿过类似称号": a part that denies an earlier award says nothing was obtained before
+    denials = general_words("negation_words")
+    parts = [p for p in re.split(r"[，,。；;！!？?]", text) if not any(n in p for n in denials)]
+    if any(w in p for p in parts for w in earlier):
         return False  # "智能工厂的奖励已经拿过了": the same title again pays nothing, at any level
     levels = general_words("title_levels")
     value = mentions[0][1]
@@ -1117,6 +1148,7 @@ __all__ = [
     "NOT_EXACT",
     "OTHER_TITLE",
     "OTHER_YEAR",
+    "SEVERAL",
     "BookContext",
     "earlier_level_unsaid",
     "extract_turn",
